@@ -1,0 +1,69 @@
+// Labels and names on every container k1s creates. The labels are the agent's only memory of
+// what it made: a restarted agent rebuilds its whole view of the node from them (adoption),
+// and `k1s cleanup` finds everything of ours by `io.k1s.managed=true`.
+import { createHash } from 'node:crypto';
+import type { Container } from '../src/api/types.js';
+
+export const LABEL_MANAGED = 'io.k1s.managed';
+export const LABEL_POD_UID = 'io.k1s.pod.uid';
+export const LABEL_POD_NAME = 'io.k1s.pod.name';
+export const LABEL_POD_NAMESPACE = 'io.k1s.pod.namespace';
+export const LABEL_CONTAINER_NAME = 'io.k1s.container.name';
+export const LABEL_CONTAINER_TYPE = 'io.k1s.container.type';
+export const LABEL_ATTEMPT = 'io.k1s.container.attempt';
+export const LABEL_HASH = 'io.k1s.container.hash';
+/** Kept on every container so a pod deleted while the agent was down still gets its grace period. */
+export const LABEL_GRACE = 'io.k1s.pod.terminationGracePeriod';
+
+export type ContainerType = 'sandbox' | 'container';
+
+/** The pseudo container name kubelet gives the infra container, in names only. */
+export const SANDBOX_NAME = 'POD';
+
+export interface PodRef {
+  uid: string;
+  name: string;
+  namespace: string;
+}
+
+export function podLabels(pod: PodRef, graceSeconds: number): Record<string, string> {
+  return {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_POD_UID]: pod.uid,
+    [LABEL_POD_NAME]: pod.name,
+    [LABEL_POD_NAMESPACE]: pod.namespace,
+    [LABEL_GRACE]: String(graceSeconds),
+  };
+}
+
+/** kubelet's naming: k1s_<container>_<pod>_<ns>_<uid8>_<attempt>; unique per attempt so that
+ * the previous (dead) container can live next to the new one. */
+export function containerName(pod: PodRef, container: string, attempt: number): string {
+  return `k1s_${container}_${pod.name}_${pod.namespace}_${pod.uid.slice(0, 8)}_${attempt}`;
+}
+
+/** Stable JSON: object keys sorted, undefined dropped. Used for hashes and for "did the status change". */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
+}
+
+/** Hash of the fields that, when changed, require a new container (as kubelet's HashContainer).
+ * Resources are left out: we do not enforce them yet, so a change must not restart anything. */
+export function hashContainer(c: Container): string {
+  const relevant = {
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    args: c.args,
+    workingDir: c.workingDir,
+    env: c.env,
+    ports: c.ports,
+  };
+  return createHash('sha256').update(stableStringify(relevant)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,353 @@
+// The agent's one side-effect boundary towards the container engine. Everything the agent decides
+// is computed from `RuntimeContainer` values; everything it does goes through `ContainerRuntime`.
+// `DockerRuntime` talks to dockerode; `FakeRuntime` (fake-runtime.ts) keeps the same contract in
+// memory for the pure tests.
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import Docker from 'dockerode';
+import { LABEL_MANAGED, LABEL_POD_UID } from './labels.js';
+import { ensureDockerNetwork, type NetworkConfig } from './network.js';
+
+export type { NetworkConfig };
+
+/** Docker's seven states folded to the four the kubelet reasons about. */
+export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface RuntimeContainer {
+  id: string;
+  /** Docker name, without the leading slash. */
+  name: string;
+  labels: Record<string, string>;
+  /** The image reference it was created from. */
+  image: string;
+  /** The image's content id (sha256:...). */
+  imageID: string;
+  state: RuntimeState;
+  /** RFC 3339 times as Docker gives them (nanoseconds); absent when Docker says "zero time". */
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  oomKilled?: boolean;
+  /** Docker's State.Error: why a container could not run (e.g. executable not found). */
+  error?: string;
+  /** IP on the pod network; only meaningful for sandboxes. */
+  ip?: string;
+}
+
+export interface ContainerCreateSpec {
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: string[];
+  workingDir?: string;
+  /** Only for sandboxes: Docker refuses a hostname with a `container:` network mode. */
+  hostname?: string;
+  /** A network name (sandbox) or `container:<id>` (app containers join the sandbox's namespace). */
+  networkMode: string;
+  binds?: string[];
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tailLines?: number;
+}
+
+export interface RuntimeEvent {
+  containerId: string;
+  /** Docker's action: start, die, oom, destroy, ... */
+  action: string;
+  labels: Record<string, string>;
+}
+
+export interface ContainerRuntime {
+  /** Every container carrying io.k1s.managed=true (optionally only one pod's), with full state. */
+  listContainers(filter?: { podUid?: string }): Promise<RuntimeContainer[]>;
+  /** Create the pod network if absent; `created` tells the caller whether it owns it. */
+  ensureNetwork(cfg: NetworkConfig): Promise<{ created: boolean }>;
+  /** The image id when the image is present locally, undefined otherwise. */
+  imageID(ref: string): Promise<string | undefined>;
+  pullImage(ref: string): Promise<void>;
+  /** `docker import` semantics: a root filesystem tar plus Dockerfile-style changes. */
+  importImage(tar: Buffer, ref: string, changes: string[]): Promise<void>;
+  createContainer(spec: ContainerCreateSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after the grace period. Stopping a stopped container is not an error. */
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  /** Remove (forcefully). Removing a missing container is not an error. */
+  removeContainer(id: string): Promise<void>;
+  /** stdout and stderr, demultiplexed, as one byte stream. */
+  logs(id: string, opts: LogOptions): Promise<NodeJS.ReadableStream>;
+  /** Calls `onEvent` for k1s container events until `signal` aborts; reconnects on errors. */
+  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Docker writes 0001-01-01T00:00:00Z for "never". */
+function dockerTime(t: string | undefined): string | undefined {
+  return !t || t.startsWith('0001-01-01') ? undefined : t;
+}
+
+function statusCode(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
+}
+
+/** Convert `docker inspect` output to our shape. Exported for tests. */
+export function fromInspect(info: Docker.ContainerInspectInfo): RuntimeContainer {
+  const s = info.State;
+  let state: RuntimeState;
+  switch (s.Status) {
+    case 'running':
+    case 'restarting':
+    case 'paused':
+      state = 'running';
+      break;
+    case 'exited':
+    case 'dead':
+      state = 'exited';
+      break;
+    case 'created':
+      // A start that failed (exec not found...) leaves "created" with an exit code and an error:
+      // for the kubelet that container ran and died (ContainerCannotRun), so it backs off like a crash.
+      state = s.Error || s.ExitCode ? 'exited' : 'created';
+      break;
+    default:
+      state = 'unknown';
+  }
+  const networks = info.NetworkSettings?.Networks ?? {};
+  const ip = Object.values(networks)
+    .map((n) => n?.IPAddress)
+    .find((a) => !!a);
+  const finishedAt = dockerTime(s.FinishedAt) ?? (state === 'exited' ? info.Created : undefined);
+  return {
+    id: info.Id,
+    name: info.Name.replace(/^\//, ''),
+    labels: info.Config?.Labels ?? {},
+    image: info.Config?.Image ?? '',
+    imageID: info.Image,
+    state,
+    createdAt: info.Created,
+    startedAt: dockerTime(s.StartedAt),
+    finishedAt: state === 'exited' ? finishedAt : undefined,
+    exitCode: state === 'exited' ? s.ExitCode : undefined,
+    oomKilled: s.OOMKilled || undefined,
+    error: s.Error || undefined,
+    ip: ip || undefined,
+  };
+}
+
+/**
+ * Docker's multiplexed log stream (8-byte header: stream type, 3 zero bytes, big-endian length)
+ * to plain bytes, stdout and stderr interleaved as they were written.
+ */
+export class DockerLogDemuxer extends Transform {
+  private pending: Buffer = Buffer.alloc(0);
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (this.pending.length >= 8) {
+      const len = this.pending.readUInt32BE(4);
+      if (this.pending.length < 8 + len) break;
+      this.push(this.pending.subarray(8, 8 + len));
+      this.pending = this.pending.subarray(8 + len);
+    }
+    done();
+  }
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly docker: Docker;
+  /** Inspect results keyed by id; reused while Docker's list shows the same state, because a
+   * container's times, exit code and IP only change with its state. Keeps an idle resync cheap. */
+  private inspectCache = new Map<string, { state: string; value: RuntimeContainer }>();
+
+  constructor(docker: Docker = new Docker({ socketPath: '/var/run/docker.sock' })) {
+    this.docker = docker;
+  }
+
+  async listContainers(filter: { podUid?: string } = {}): Promise<RuntimeContainer[]> {
+    const labels = [`${LABEL_MANAGED}=true`];
+    if (filter.podUid) labels.push(`${LABEL_POD_UID}=${filter.podUid}`);
+    const summaries = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    const out: RuntimeContainer[] = [];
+    await Promise.all(
+      summaries.map(async (s) => {
+        const cached = this.inspectCache.get(s.Id);
+        if (cached && cached.state === s.State) {
+          out.push(cached.value);
+          return;
+        }
+        try {
+          const value = fromInspect(await this.docker.getContainer(s.Id).inspect());
+          this.inspectCache.set(s.Id, { state: s.State, value });
+          out.push(value);
+        } catch (err) {
+          if (statusCode(err) !== 404) throw err; // removed between list and inspect
+        }
+      }),
+    );
+    if (!filter.podUid) {
+      const seen = new Set(summaries.map((s) => s.Id));
+      for (const id of this.inspectCache.keys()) if (!seen.has(id)) this.inspectCache.delete(id);
+    }
+    // Docker lists in no useful order; callers sort, but a stable input keeps logs readable.
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  ensureNetwork(cfg: NetworkConfig): Promise<{ created: boolean }> {
+    return ensureDockerNetwork(this.docker, cfg);
+  }
+
+  async imageID(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(ref).inspect()).Id;
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    const stream = await this.docker.pull(ref);
+    // A pull reports failures inside the progress stream, not only as an HTTP status.
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
+        if (err) return reject(err);
+        const failed = output?.find((o) => o.error);
+        if (failed) return reject(new Error(failed.error));
+        resolve();
+      });
+    });
+  }
+
+  async importImage(tar: Buffer, ref: string, changes: string[]): Promise<void> {
+    const { repo, tag } = splitRef(ref);
+    const stream = await this.docker.importImage(Readable.from([tar]), { repo, tag, changes } as object);
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
+        if (err) return reject(err);
+        const failed = output?.find((o) => o.error);
+        if (failed) return reject(new Error(failed.error));
+        resolve();
+      });
+    });
+  }
+
+  async createContainer(spec: ContainerCreateSpec): Promise<string> {
+    const joining = spec.networkMode.startsWith('container:');
+    const c = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Labels: spec.labels,
+      Entrypoint: spec.entrypoint,
+      Cmd: spec.cmd,
+      Env: spec.env,
+      WorkingDir: spec.workingDir,
+      Hostname: joining ? undefined : spec.hostname,
+      HostConfig: { NetworkMode: spec.networkMode, Binds: spec.binds },
+      NetworkingConfig: joining ? undefined : { EndpointsConfig: { [spec.networkMode]: {} } },
+    });
+    return c.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusCode(err) !== 304) throw err; // already started
+    }
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code !== 304 && code !== 404) throw err;
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code !== 404 && code !== 409) throw err; // gone, or removal already in progress
+    }
+    this.inspectCache.delete(id);
+  }
+
+  async logs(id: string, opts: LogOptions): Promise<NodeJS.ReadableStream> {
+    const container = this.docker.getContainer(id);
+    const base = { stdout: true, stderr: true, tail: opts.tailLines ?? ('all' as unknown as number) };
+    // dockerode returns a live stream when following and a Buffer otherwise.
+    const raw: NodeJS.ReadableStream | Buffer = opts.follow
+      ? await container.logs({ ...base, follow: true })
+      : await container.logs({ ...base, follow: false });
+    const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : (raw as Readable);
+    const out = new DockerLogDemuxer();
+    source.on('error', (err) => out.destroy(err));
+    // When the consumer goes away (client disconnects), stop following the engine.
+    out.on('close', () => (source as Readable).destroy?.());
+    return source.pipe(out);
+  }
+
+  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void): void {
+    const connect = async (): Promise<void> => {
+      while (!signal.aborted) {
+        try {
+          const stream = (await this.docker.getEvents({
+            filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
+            abortSignal: signal,
+          } as object)) as unknown as Readable;
+          await new Promise<void>((resolve) => {
+            let buf = '';
+            const onAbort = (): void => {
+              stream.destroy();
+              resolve();
+            };
+            signal.addEventListener('abort', onAbort, { once: true });
+            stream.on('data', (chunk: Buffer) => {
+              buf += chunk.toString('utf8');
+              let nl: number;
+              while ((nl = buf.indexOf('\n')) >= 0) {
+                const line = buf.slice(0, nl).trim();
+                buf = buf.slice(nl + 1);
+                if (!line) continue;
+                try {
+                  const ev = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+                  if (ev.Actor?.ID && ev.Action) {
+                    onEvent({ containerId: ev.Actor.ID, action: ev.Action, labels: ev.Actor.Attributes ?? {} });
+                  }
+                } catch {
+                  /* a partial or foreign line: the periodic resync covers anything missed */
+                }
+              }
+            });
+            const done = (): void => {
+              signal.removeEventListener('abort', onAbort);
+              resolve();
+            };
+            stream.on('end', done);
+            stream.on('close', done);
+            stream.on('error', done);
+          });
+        } catch {
+          /* engine restarting or unreachable: retry below */
+        }
+        if (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    void connect();
+  }
+}
+
+/** `k1s.local/pause:3.10` -> repo + tag (the last colon after the last slash). */
+export function splitRef(ref: string): { repo: string; tag: string } {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repo: ref, tag: 'latest' };
+}

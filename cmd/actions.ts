@@ -1,0 +1,272 @@
+// What each k1s command does. Output follows kubectl's wording so muscle memory carries over.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import Docker from 'dockerode';
+import { ApiError } from '../src/api/errors.js';
+import { ManifestError, loadManifests } from '../src/api/manifest.js';
+import { byKind, byName, pathFor, qualifiedName, type ResourceInfo } from '../src/api/resources.js';
+import type { AnyObject, Event, Pod, ReplicaSet, Endpoints, Kind } from '../src/api/types.js';
+import { HttpClient } from '../src/client/http.js';
+import { describe as describeObject } from '../src/cli/describe.js';
+import { noResourcesMessage, printTable } from '../src/cli/table.js';
+import { printApplyResult, toJSON, toYAML } from '../src/cli/output.js';
+import { findKubeconfig, readKubeconfig } from '../src/kubeconfig.js';
+import { createLogger } from '../src/log.js';
+import { defaultConfig, startServer } from '../src/server.js';
+import { cleanupNetfilter } from '../proxy/proxier.js';
+import { IptablesNetfilter } from '../proxy/netfilter.js';
+import { VERSION } from '../src/apiserver/server.js';
+
+type Opts = Record<string, unknown>;
+
+function clientFor(program: Command): HttpClient {
+  const path = findKubeconfig(program.opts().kubeconfig as string | undefined);
+  return new HttpClient(readKubeconfig(path));
+}
+
+function namespaceOf(client: HttpClient, opts: Opts): string {
+  return (opts.namespace as string | undefined) ?? client.config.namespace;
+}
+
+const out = (text: string) => {
+  if (text) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+};
+
+export async function server(opts: Opts): Promise<void> {
+  const logger = createLogger({ level: opts.logLevel as string });
+  const [min, max] = String(opts.nodePortRange).split('-').map(Number);
+  const cfg = defaultConfig({
+    dataDir: opts.dataDir as string,
+    listenAddress: opts.listenAddress as string,
+    port: Number(opts.port),
+    serviceCIDR: opts.serviceCidr as string,
+    podCIDR: opts.podCidr as string,
+    podGateway: gatewayOf(opts.podCidr as string),
+    dnsServiceIP: opts.dnsServiceIp as string,
+    dnsPort: Number(opts.dnsPort),
+    clusterDomain: opts.clusterDomain as string,
+    nodePortRange: { min, max },
+    upstreams: opts.upstream as string[] | undefined,
+    pauseImage: opts.pauseImage as string,
+  });
+  const running = await startServer(cfg, logger);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down; pods keep running and are adopted at the next start');
+    void running.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await running.done;
+  } catch (e) {
+    logger.fatal({ err: (e as Error).message }, 'a component failed; stopping');
+    await running.stop();
+    process.exit(1);
+  }
+}
+
+/** The first host address of a CIDR: 10.244.0.0/16 -> 10.244.0.1 */
+function gatewayOf(cidr: string): string {
+  const [ip] = cidr.split('/');
+  const parts = ip.split('.').map(Number);
+  parts[3] += 1;
+  return parts.join('.');
+}
+
+/** Reads every file named by -f (a directory: its .yaml/.yml/.json files, sorted). */
+function readInputs(paths: string[]): { source: string; text: string }[] {
+  const inputs: { source: string; text: string }[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      inputs.push({ source: '-', text: readFileSync(0, 'utf8') });
+    } else if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) inputs.push({ source: join(p, f), text: readFileSync(join(p, f), 'utf8') });
+    } else {
+      inputs.push({ source: p, text: readFileSync(p, 'utf8') });
+    }
+  }
+  return inputs;
+}
+
+/** Validated objects from -f inputs, each with its namespace settled. */
+function manifestObjects(client: HttpClient, opts: Opts): AnyObject[] {
+  const { objects } = loadManifests(readInputs(opts.filename as string[]));
+  const flagNs = opts.namespace as string | undefined;
+  for (const obj of objects) {
+    const r = byKind(obj.kind)!;
+    if (!r.namespaced) continue;
+    const ns = obj.metadata.namespace;
+    if (ns && flagNs && ns !== flagNs) {
+      throw new Error(`error: the namespace from the provided object "${ns}" does not match the namespace "${flagNs}". You must pass '--namespace=${ns}' to perform this operation.`);
+    }
+    obj.metadata.namespace = ns ?? namespaceOf(client, opts);
+  }
+  return objects;
+}
+
+export const apply = (program: Command) => async (opts: Opts) => {
+  const client = clientFor(program);
+  // Every document of every file is validated before the first write.
+  const objects = manifestObjects(client, opts);
+  let failed = 0;
+  for (const obj of objects) {
+    const r = byKind(obj.kind)!;
+    try {
+      let existing: AnyObject | undefined;
+      try {
+        existing = await client.get(obj.kind, obj.metadata.namespace, obj.metadata.name);
+      } catch (e) {
+        if ((e as ApiError).code !== 404) throw e;
+      }
+      if (!existing) {
+        await client.create(obj);
+        out(printApplyResult(r, obj.metadata.name, 'created'));
+        continue;
+      }
+      const updated = await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } });
+      const same = updated.metadata.resourceVersion === existing.metadata.resourceVersion;
+      out(printApplyResult(r, obj.metadata.name, same ? 'unchanged' : 'configured'));
+    } catch (e) {
+      failed++;
+      process.stderr.write(`Error from server (${(e as ApiError).reason ?? 'InternalError'}): error when applying ${qualifiedName(r)}/${obj.metadata.name}: ${(e as Error).message}\n`);
+    }
+  }
+  if (failed) process.exitCode = 1;
+};
+
+/** KIND[,KIND] or "all" to resources. */
+function resourcesFor(word: string): ResourceInfo[] {
+  const words = word === 'all' ? ['pods', 'services', 'deployments', 'replicasets'] : word.split(',');
+  return words.map((w) => {
+    const r = byName(w);
+    if (!r) throw new Error(`error: the server doesn't have a resource type "${w}"`);
+    return r;
+  });
+}
+
+async function fetchObjects(client: HttpClient, r: ResourceInfo, names: string[], ns: string | undefined, selector?: string): Promise<AnyObject[]> {
+  if (names.length) return Promise.all(names.map((n) => client.get(r.kind, ns, n)));
+  return (await client.list(r.kind, r.namespaced ? ns : undefined, { labelSelector: selector })).items;
+}
+
+export const get = (program: Command) => async (kindArg: string, names: string[], opts: Opts) => {
+  const client = clientFor(program);
+  const resources = resourcesFor(kindArg);
+  const all = Boolean(opts.allNamespaces);
+  const ns = all ? undefined : namespaceOf(client, opts);
+  const format = opts.output as string | undefined;
+  const collected: AnyObject[] = [];
+  const tables: string[] = [];
+  const now = new Date();
+  for (const r of resources) {
+    const items = await fetchObjects(client, r, names, ns, opts.selector as string | undefined);
+    collected.push(...items);
+    if (format === 'name') {
+      for (const o of items) out(`${qualifiedName(r)}/${o.metadata.name}`);
+    } else if (!format || format === 'wide') {
+      if (items.length) tables.push(printTable(r.kind, items, { wide: format === 'wide', allNamespaces: all, showKind: resources.length > 1, now, noHeaders: opts.headers === false }));
+    }
+  }
+  if (format === 'yaml' || format === 'json') {
+    const single = names.length === 1 && resources.length === 1;
+    const body = single ? collected[0] : { apiVersion: 'v1', kind: 'List', items: collected, metadata: { resourceVersion: '' } };
+    return out(format === 'yaml' ? toYAML(body) : toJSON(body));
+  }
+  if (!format || format === 'wide') {
+    if (!collected.length) process.stderr.write(noResourcesMessage(ns, all) + '\n');
+    else out(tables.join('\n'));
+  }
+};
+
+export const describe = (program: Command) => async (kindArg: string, names: string[], opts: Opts) => {
+  const client = clientFor(program);
+  const [r] = resourcesFor(kindArg);
+  const ns = opts.allNamespaces ? undefined : namespaceOf(client, opts);
+  const items = await fetchObjects(client, r, names, ns, opts.selector as string | undefined);
+  const texts: string[] = [];
+  for (const obj of items) {
+    const objNs = obj.metadata.namespace;
+    const events = (await client.list<Event>('Event', objNs ?? 'default')).items.filter((e) => e.involvedObject.uid === obj.metadata.uid);
+    const needsPods = ['ReplicaSet', 'Deployment', 'Service'].includes(obj.kind);
+    texts.push(
+      describeObject(obj, {
+        events,
+        now: new Date(),
+        pods: needsPods ? (await client.list<Pod>('Pod', objNs)).items : undefined,
+        replicaSets: obj.kind === 'Deployment' ? (await client.list<ReplicaSet>('ReplicaSet', objNs)).items : undefined,
+        endpoints: obj.kind === 'Service' ? await client.get<Endpoints>('Endpoints', objNs, obj.metadata.name).catch(() => undefined) : undefined,
+      }),
+    );
+  }
+  if (!texts.length) process.stderr.write(noResourcesMessage(ns, Boolean(opts.allNamespaces)) + '\n');
+  out(texts.join('\n\n'));
+};
+
+export const del = (program: Command) => async (kindArg: string | undefined, names: string[], opts: Opts) => {
+  const client = clientFor(program);
+  let targets: { r: ResourceInfo; ns?: string; name: string }[];
+  if (opts.filename) {
+    targets = manifestObjects(client, opts).map((o) => ({ r: byKind(o.kind)!, ns: o.metadata.namespace, name: o.metadata.name }));
+  } else {
+    if (!kindArg) throw new Error('error: you must provide one or more resources by argument or filename (-f)');
+    const [r] = resourcesFor(kindArg);
+    const ns = namespaceOf(client, opts);
+    if (!names.length && !opts.selector) throw new Error('error: resource(s) were provided, but no name was specified');
+    const found = names.length ? names : (await client.list(r.kind, ns, { labelSelector: opts.selector as string })).items.map((o) => o.metadata.name);
+    targets = found.map((name) => ({ r, ns, name }));
+  }
+  let failed = 0;
+  for (const t of targets) {
+    try {
+      await client.delete(t.r.kind as Kind, t.ns, t.name);
+      out(`${qualifiedName(t.r)} "${t.name}" deleted`);
+    } catch (e) {
+      if ((e as ApiError).code === 404 && opts.ignoreNotFound) continue;
+      failed++;
+      process.stderr.write(`${errorText(e)}\n`);
+    }
+  }
+  if (failed) process.exitCode = 1;
+};
+
+export const logs = (program: Command) => async (pod: string, opts: Opts) => {
+  const client = clientFor(program);
+  const ns = namespaceOf(client, opts);
+  const q = new URLSearchParams();
+  if (opts.container) q.set('container', opts.container as string);
+  if (opts.follow) q.set('follow', 'true');
+  if (opts.previous) q.set('previous', 'true');
+  if (opts.tail !== undefined) q.set('tailLines', String(opts.tail));
+  const stream = await client.stream(`${pathFor(byKind('Pod')!, ns, pod)}/log?${q}`);
+  stream.pipe(process.stdout);
+  await new Promise((resolve) => stream.on('end', resolve));
+};
+
+export async function cleanup(): Promise<void> {
+  const { chains } = await cleanupNetfilter(new IptablesNetfilter());
+  const docker = new Docker();
+  const containers = await docker.listContainers({ all: true, filters: { label: ['io.k1s.managed=true'] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  const networks = await docker.listNetworks({ filters: { label: ['io.k1s.managed=true'] } });
+  for (const n of networks) await docker.getNetwork(n.Id).remove();
+  out(`removed ${containers.length} containers, ${networks.length} networks, ${chains} iptables chains`);
+}
+
+export const version = (program: Command) => async () => {
+  out(`Client Version: ${VERSION.gitVersion}`);
+  try {
+    const v = await clientFor(program).call<{ gitVersion: string }>('GET', '/version');
+    out(`Server Version: ${v.gitVersion}`);
+  } catch (e) {
+    out(`Server Version: unavailable (${(e as Error).message})`);
+  }
+};
+
+/** kubectl's error lines: "Error from server (NotFound): pods "x" not found". */
+export function errorText(e: unknown): string {
+  if (e instanceof ApiError) return `Error from server (${e.reason}): ${e.message}`;
+  if (e instanceof ManifestError) return `error: ${e.message}`;
+  const msg = (e as Error)?.message ?? String(e);
+  return msg.startsWith('error: ') || msg.startsWith('The connection') ? msg : `error: ${msg}`;
+}

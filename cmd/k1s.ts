@@ -1,0 +1,94 @@
+// The k1s command line: definitions only. What each command does lives in cmd/actions.ts.
+import { Command, Option } from 'commander';
+import * as actions from './actions.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(): Command {
+  const program = new Command('k1s')
+    .description('Kubernetes for one Linux box')
+    .option('--kubeconfig <path>', 'path to the kubeconfig (default: $KUBECONFIG, then /var/lib/k1s/kubeconfig)')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: false });
+
+  program
+    .command('server')
+    .description('run the API server, controllers, node agent, service proxy and DNS in the foreground')
+    .option('--data-dir <dir>', 'where state, pod files and the kubeconfig live', '/var/lib/k1s')
+    .option('--listen-address <ip>', 'API server address', '127.0.0.1')
+    .option('--port <port>', 'API server port (0 picks a free one)', '6443')
+    .option('--service-cidr <cidr>', 'ClusterIP range', '10.96.0.0/16')
+    .option('--pod-cidr <cidr>', 'pod network (a Docker bridge network)', '10.244.0.0/16')
+    .option('--dns-service-ip <ip>', 'ClusterIP of kube-system/kube-dns', '10.96.0.10')
+    .option('--dns-port <port>', 'port the DNS server listens on, on the pod network gateway', '53')
+    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--node-port-range <range>', 'NodePort range', '30000-32767')
+    .option('--upstream <ip[:port]>', 'DNS server for names outside the cluster (repeatable; default: /etc/resolv.conf)', collect)
+    .option('--pause-image <image>', 'pod infra image (built locally from catatonit when absent)', 'k1s.local/pause:3.10')
+    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+    .action(actions.server);
+
+  program
+    .command('apply')
+    .description('create or update objects from YAML files')
+    .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
+    .option('-n, --namespace <ns>', 'namespace for objects that name none')
+    .action(actions.apply(program));
+
+  program
+    .command('get')
+    .description('list objects: get KIND[,KIND] [NAME...]')
+    .argument('<kind>', 'pods, po, services, svc, deployments, deploy, rs, ep, cm, secrets, ns, events, or all')
+    .argument('[names...]')
+    .option('-n, --namespace <ns>', 'namespace')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-l, --selector <selector>', 'label selector (a=b,c!=d,e in (x,y))')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json', 'name']))
+    .option('--no-headers', 'omit the header line')
+    .action(actions.get(program));
+
+  program
+    .command('describe')
+    .description('show details and events: describe KIND [NAME...]')
+    .argument('<kind>')
+    .argument('[names...]')
+    .option('-n, --namespace <ns>', 'namespace')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-l, --selector <selector>', 'label selector')
+    .action(actions.describe(program));
+
+  program
+    .command('delete')
+    .description('delete objects: delete -f FILE | delete KIND NAME...')
+    .argument('[kind]')
+    .argument('[names...]')
+    .option('-f, --filename <path>', 'file, directory or - (repeatable)', collect)
+    .option('-n, --namespace <ns>', 'namespace')
+    .option('-l, --selector <selector>', 'label selector')
+    .option('--ignore-not-found', 'treat "not found" as success')
+    .action(actions.del(program));
+
+  program
+    .command('logs')
+    .description("print a container's logs")
+    .argument('<pod>')
+    .option('-c, --container <name>', 'container name (required when the pod has several)')
+    .option('-n, --namespace <ns>', 'namespace')
+    .option('-f, --follow', 'stream new output')
+    .option('-p, --previous', 'the previous, terminated container')
+    .option('--tail <lines>', 'lines from the end to show')
+    .action(actions.logs(program));
+
+  program.command('cleanup').description('remove every k1s container, network and iptables chain from this machine').action(actions.cleanup);
+
+  program.command('version').description('print the client and server versions').action(actions.version(program));
+
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e) => {
+    process.stderr.write(`${actions.errorText(e)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,433 @@
+// The cluster DNS data: every name k1s answers for, computed once from Services and Endpoints.
+//
+// Pure: no I/O, no clock. The server rebuilds a RecordIndex whenever Services or Endpoints change
+// and swaps it in whole, so a query never sees half an update. Lookups are map hits on a
+// lower-cased name; the records themselves are built at index time, not per query.
+//
+// What is answered follows the Kubernetes DNS specification (kubernetes/dns docs/specification.md)
+// and CoreDNS's kubernetes plugin where the spec is silent:
+//   <svc>.<ns>.svc.<zone>                  A/AAAA  ClusterIP(s), or every ready endpoint if headless
+//   <host>.<svc>.<ns>.svc.<zone>           A/AAAA  one headless endpoint (hostname, else dashed IP)
+//   _<port>._<proto>.<svc>.<ns>.svc.<zone> SRV     named ports (per endpoint if headless)
+//   <svc>.<ns>.svc.<zone>                  SRV     every port (CoreDNS does this too)
+//   <svc>.<ns>.svc.<zone>                  CNAME   ExternalName services
+//   <d>.<c>.<b>.<a>.in-addr.arpa (ip6.arpa) PTR    ClusterIPs and headless endpoints
+//   <a>-<b>-<c>-<d>.<ns>.pod.<zone>        A       synthesised ("pods insecure", spec 2.6)
+//   dns-version.<zone>                     TXT     schema version
+//   <zone>                                 SOA, NS
+// A name that exists but has no record of the asked type is NODATA (NOERROR, empty answer); a name
+// that does not exist is NXDOMAIN. Both carry the zone's SOA in the authority section so resolvers
+// can cache the negative answer (RFC 2308) for the SOA minimum, which is the record TTL.
+import { isIP } from 'node:net';
+import type { Endpoints, EndpointAddress, Service } from '../src/api/types.js';
+
+interface RRBase {
+  /** Owner name, lower case, without the trailing dot. */
+  name: string;
+  ttl: number;
+  class: 'IN';
+}
+
+/** One resource record, as plain data. Names never carry the trailing dot. */
+export type RR =
+  | (RRBase & { type: 'A'; address: string })
+  | (RRBase & { type: 'AAAA'; address: string })
+  | (RRBase & { type: 'CNAME'; target: string })
+  | (RRBase & { type: 'PTR'; target: string })
+  | (RRBase & { type: 'NS'; target: string })
+  | (RRBase & { type: 'SRV'; priority: number; weight: number; port: number; target: string })
+  | (RRBase & { type: 'TXT'; text: string[] })
+  | (RRBase & {
+      type: 'SOA';
+      mname: string;
+      rname: string;
+      serial: number;
+      refresh: number;
+      retry: number;
+      expire: number;
+      minimum: number;
+    });
+
+export type RRType = RR['type'];
+
+/**
+ * NOERROR and NXDOMAIN are the answers; REFUSED means "not ours" (the server forwards such names
+ * and never asks the index about them).
+ */
+export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';
+
+export interface LookupResult {
+  rcode: Rcode;
+  /** Shared with the index: read, never mutate. */
+  answers: readonly RR[];
+  authority: readonly RR[];
+  additionals: readonly RR[];
+  /**
+   * Set when the answer ends in a CNAME that points outside the zone (an ExternalName service):
+   * the name the server should resolve upstream and append, as a recursive resolver would.
+   */
+  chase?: string;
+}
+
+export interface RecordIndexOptions {
+  /** Cluster domain. Default 'cluster.local'. */
+  zone?: string;
+  /** TTL of every record (and the SOA minimum, so negative answers are cached as long). Default 5. */
+  ttl?: number;
+  /** Namespaces that exist, so `<ns>.svc.<zone>` is NODATA rather than NXDOMAIN even when empty.
+   *  Namespaces of the given Services are always included, and so are default/kube-system/kube-public. */
+  namespaces?: string[];
+  /** SOA serial. Default: the highest numeric resourceVersion among the inputs (changes with them). */
+  serial?: number;
+  /** Address of `ns.dns.<zone>` (the zone's NS). Default: the ClusterIP of kube-system/kube-dns. */
+  nameserverIP?: string;
+}
+
+export const DEFAULT_ZONE = 'cluster.local';
+export const DEFAULT_TTL = 5;
+/** Schema version published at dns-version.<zone> (what CoreDNS answers today). */
+export const DNS_SCHEMA_VERSION = '1.1.0';
+const SCHEMA_TTL = 28800;
+const BUILTIN_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+const TOLERATE_UNREADY = 'service.alpha.kubernetes.io/tolerate-unready-endpoints';
+const MAX_CNAME_CHAIN = 8;
+const REVERSE_V4 = 'in-addr.arpa';
+const REVERSE_V6 = 'ip6.arpa';
+
+/** Records at one name, by type. An empty map is a name that exists with no records (NODATA). */
+type RRSets = Map<RRType, RR[]>;
+
+const EMPTY: readonly RR[] = Object.freeze([]);
+
+/** Lower case, no trailing dot: the one form names are compared in (DNS names are case-insensitive). */
+export function normalizeName(name: string): string {
+  const n = name.endsWith('.') ? name.slice(0, -1) : name;
+  return n.toLowerCase();
+}
+
+export class RecordIndex {
+  readonly zone: string;
+  readonly ttl: number;
+  private readonly names = new Map<string, RRSets>();
+  private readonly namespaces = new Set<string>();
+  private readonly zoneSuffix: string;
+  private readonly podSuffix: string;
+  private readonly soa: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
+  private readonly seen = new Set<string>();
+
+  constructor(services: readonly Service[] = [], endpoints: readonly Endpoints[] = [], opts: RecordIndexOptions = {}) {
+    this.zone = normalizeName(opts.zone ?? DEFAULT_ZONE);
+    this.ttl = opts.ttl ?? DEFAULT_TTL;
+    this.zoneSuffix = '.' + this.zone;
+    this.podSuffix = '.pod.' + this.zone;
+    const serial = opts.serial ?? serialOf(services, endpoints);
+    this.soa = {
+      zone: [this.soaRecord(this.zone, serial)],
+      [REVERSE_V4]: [this.soaRecord(REVERSE_V4, serial)],
+      [REVERSE_V6]: [this.soaRecord(REVERSE_V6, serial)],
+    };
+    this.build(services, endpoints, opts);
+    this.seen.clear();
+  }
+
+  /**
+   * True when this index answers for the name: anything under the cluster zone, and reverse names
+   * of addresses it knows. Everything else goes to the upstream resolvers (so reverse lookups of
+   * other addresses, like the host's, still work).
+   */
+  isInZone(qname: string): boolean {
+    return this.owns(normalizeName(qname));
+  }
+
+  lookup(qname: string, qtype: string): LookupResult {
+    const name = normalizeName(qname);
+    if (!this.owns(name)) return { rcode: 'REFUSED', answers: EMPTY, authority: EMPTY, additionals: EMPTY };
+    return this.resolve(name, qtype.toUpperCase(), 0);
+  }
+
+  /** Every record in the index, sorted: for debugging and for tests. */
+  allRecords(): RR[] {
+    const out: RR[] = [];
+    for (const sets of this.names.values()) for (const rrs of sets.values()) out.push(...rrs);
+    return out.sort((a, b) => (a.name === b.name ? a.type.localeCompare(b.type) : a.name.localeCompare(b.name)));
+  }
+
+  // ---- lookup ----
+
+  private owns(name: string): boolean {
+    if (name === this.zone || name.endsWith(this.zoneSuffix)) return true;
+    // Reverse names: only the exact ones we hold; the rest of in-addr.arpa is forwarded.
+    return isReverseName(name) && this.names.has(name);
+  }
+
+  private resolve(name: string, qtype: string, depth: number): LookupResult {
+    const sets = this.names.get(name) ?? this.podRecord(name);
+    const authority = this.soaFor(name);
+    if (!sets) return { rcode: 'NXDOMAIN', answers: EMPTY, authority, additionals: EMPTY };
+
+    const cname = sets.get('CNAME');
+    if (cname && qtype !== 'CNAME' && qtype !== 'ANY') {
+      const target = (cname[0] as Extract<RR, { type: 'CNAME' }>).target;
+      if (!this.owns(target)) return { rcode: 'NOERROR', answers: cname, authority: EMPTY, additionals: EMPTY, chase: target };
+      if (depth >= MAX_CNAME_CHAIN) return { rcode: 'NOERROR', answers: cname, authority: EMPTY, additionals: EMPTY };
+      // RFC 6604: the rcode is the one of the last name in the chain.
+      const rest = this.resolve(target, qtype, depth + 1);
+      return { ...rest, answers: [...cname, ...rest.answers] };
+    }
+
+    let answers: readonly RR[];
+    if (qtype === 'ANY') {
+      const all: RR[] = [];
+      for (const rrs of sets.values()) all.push(...rrs);
+      answers = all;
+    } else {
+      answers = sets.get(qtype as RRType) ?? EMPTY;
+    }
+    if (answers.length === 0) return { rcode: 'NOERROR', answers: EMPTY, authority, additionals: EMPTY };
+    return { rcode: 'NOERROR', answers, authority: EMPTY, additionals: this.additionalsFor(qtype, answers) };
+  }
+
+  /** The address records of SRV and NS targets, so the client needs no second query. */
+  private additionalsFor(qtype: string, answers: readonly RR[]): readonly RR[] {
+    if (qtype !== 'SRV' && qtype !== 'NS') return EMPTY;
+    const out: RR[] = [];
+    const done = new Set<string>();
+    for (const rr of answers) {
+      if ((rr.type !== 'SRV' && rr.type !== 'NS') || done.has(rr.target)) continue;
+      done.add(rr.target);
+      const sets = this.names.get(rr.target);
+      if (!sets) continue;
+      out.push(...(sets.get('A') ?? EMPTY), ...(sets.get('AAAA') ?? EMPTY));
+    }
+    return out;
+  }
+
+  /** `<a>-<b>-<c>-<d>.<ns>.pod.<zone>`: answered for any address in a known namespace, unverified
+   *  (CoreDNS "pods insecure", the kubeadm default). IPv6 uses '-' for ':' ("fd00--5"). */
+  private podRecord(name: string): RRSets | undefined {
+    if (!name.endsWith(this.podSuffix)) return undefined;
+    const labels = name.slice(0, -this.podSuffix.length).split('.');
+    if (labels.length !== 2 || !this.namespaces.has(labels[1])) return undefined;
+    const label = labels[0];
+    const ip = (label.split('-').length === 4 && !label.includes('--') ? label.replace(/-/g, '.') : label.replace(/-/g, ':'));
+    const family = isIP(ip);
+    if (family === 0) return undefined;
+    const rr: RR = family === 4 ? { name, ttl: this.ttl, class: 'IN', type: 'A', address: ip } : { name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: ip };
+    return new Map([[rr.type, [rr]]]);
+  }
+
+  private soaFor(name: string): readonly RR[] {
+    if (name === this.zone || name.endsWith(this.zoneSuffix)) return this.soa.zone;
+    return name.endsWith(REVERSE_V6) ? this.soa[REVERSE_V6] : this.soa[REVERSE_V4];
+  }
+
+  // ---- build ----
+
+  private build(services: readonly Service[], endpoints: readonly Endpoints[], opts: RecordIndexOptions): void {
+    const ttl = this.ttl;
+    const zone = this.zone;
+    for (const ns of [...BUILTIN_NAMESPACES, ...(opts.namespaces ?? [])]) this.namespaces.add(ns.toLowerCase());
+    for (const svc of services) this.namespaces.add((svc.metadata.namespace ?? 'default').toLowerCase());
+
+    // Apex: SOA, NS, the schema version. The names svc.<zone> and pod.<zone> always exist.
+    this.add(this.soa.zone[0]);
+    const nsName = `ns.dns.${zone}`;
+    this.add({ name: zone, ttl, class: 'IN', type: 'NS', target: nsName });
+    const nsIP = opts.nameserverIP ?? kubeDnsIP(services);
+    if (nsIP) this.addAddress(nsName, nsIP);
+    this.add({ name: `dns-version.${zone}`, ttl: SCHEMA_TTL, class: 'IN', type: 'TXT', text: [DNS_SCHEMA_VERSION] });
+    for (const ns of this.namespaces) {
+      this.ensure(`${ns}.svc.${zone}`);
+      this.ensure(`${ns}.pod.${zone}`);
+    }
+
+    const endpointsByKey = new Map<string, Endpoints>();
+    for (const ep of endpoints) endpointsByKey.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
+
+    for (const svc of services) {
+      const ns = svc.metadata.namespace ?? 'default';
+      const base = `${svc.metadata.name}.${ns}.svc.${zone}`.toLowerCase();
+      const spec = svc.spec ?? {};
+
+      if (spec.type === 'ExternalName') {
+        if (spec.externalName) this.add({ name: base, ttl, class: 'IN', type: 'CNAME', target: normalizeName(spec.externalName) });
+        continue;
+      }
+
+      const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
+      if (ips[0] !== 'None') {
+        // ClusterIP service (or one whose IP is not allocated yet: the name exists, with no address).
+        this.ensure(base);
+        for (const ip of ips) {
+          if (!this.addAddress(base, ip)) continue;
+          this.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: base });
+        }
+        for (const p of spec.ports ?? []) {
+          const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: base };
+          this.add({ ...srv, name: base });
+          if (p.name) this.add({ ...srv, name: `_${p.name}._${(p.protocol ?? 'TCP')}.${base}`.toLowerCase() });
+        }
+        continue;
+      }
+
+      // Headless: the service name answers with every ready endpoint; each endpoint also gets its
+      // own name. No ready endpoint: the name does not exist (NXDOMAIN, spec 2.4.1).
+      const ep = endpointsByKey.get(`${ns}/${svc.metadata.name}`);
+      const tolerateUnready = svc.metadata.annotations?.[TOLERATE_UNREADY] === 'true';
+      for (const subset of ep?.subsets ?? []) {
+        const addrs = tolerateUnready ? [...(subset.addresses ?? []), ...(subset.notReadyAddresses ?? [])] : subset.addresses ?? [];
+        for (const addr of addrs) {
+          const host = `${endpointHostname(addr)}.${base}`;
+          if (!this.addAddress(base, addr.ip)) continue;
+          this.addAddress(host, addr.ip);
+          this.add({ name: reverseName(addr.ip), ttl, class: 'IN', type: 'PTR', target: host });
+          for (const p of subset.ports ?? []) {
+            const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: host };
+            this.add({ ...srv, name: base });
+            if (p.name) this.add({ ...srv, name: `_${p.name}._${(p.protocol ?? 'TCP')}.${base}`.toLowerCase() });
+          }
+        }
+      }
+    }
+  }
+
+  /** Adds an A or AAAA record; false (and nothing added) when `ip` is not an address. */
+  private addAddress(name: string, ip: string): boolean {
+    const family = isIP(ip);
+    if (family === 0) return false;
+    if (family === 4) this.add({ name, ttl: this.ttl, class: 'IN', type: 'A', address: ip });
+    else this.add({ name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: ip.toLowerCase() });
+    return true;
+  }
+
+  private add(rr: RR): void {
+    if (!validName(rr.name)) return; // e.g. an endpoint hostname that makes the name too long
+    const key = recordText(rr);
+    if (this.seen.has(key)) return; // two services can select one pod: one PTR each, not two alike
+    this.seen.add(key);
+    const sets = this.ensure(rr.name);
+    const list = sets.get(rr.type);
+    if (list) list.push(rr);
+    else sets.set(rr.type, [rr]);
+  }
+
+  /**
+   * Makes the name exist, and, inside the cluster zone, every name between it and the apex
+   * (empty non-terminals such as `default.svc.cluster.local` answer NODATA, RFC 8020).
+   */
+  private ensure(name: string): RRSets {
+    let sets = this.names.get(name);
+    if (sets) return sets;
+    sets = new Map();
+    this.names.set(name, sets);
+    if (name.endsWith(this.zoneSuffix)) {
+      for (let i = name.indexOf('.'); i >= 0 && i < name.length - this.zoneSuffix.length; i = name.indexOf('.', i + 1)) {
+        const parent = name.slice(i + 1);
+        if (this.names.has(parent)) break;
+        this.names.set(parent, new Map());
+      }
+    }
+    return sets;
+  }
+
+  private soaRecord(zone: string, serial: number): RR {
+    // Same shape as CoreDNS: refresh 7200, retry 1800, expire 86400, minimum = the record TTL.
+    return {
+      name: zone,
+      ttl: this.ttl,
+      class: 'IN',
+      type: 'SOA',
+      mname: `ns.dns.${zone}`,
+      rname: `hostmaster.${zone}`,
+      serial,
+      refresh: 7200,
+      retry: 1800,
+      expire: 86400,
+      minimum: this.ttl,
+    };
+  }
+}
+
+// ---- helpers (exported where a test or the server wants them) ----
+
+/** `10.96.0.12` -> `12.0.96.10.in-addr.arpa`; IPv6 -> nibbles under ip6.arpa. */
+export function reverseName(ip: string): string {
+  if (isIP(ip) === 4) return `${ip.split('.').reverse().join('.')}.${REVERSE_V4}`;
+  return `${expandIPv6(ip).split('').reverse().join('.')}.${REVERSE_V6}`;
+}
+
+/** The 32 hex digits of an IPv6 address. */
+function expandIPv6(ip: string): string {
+  let groups: string[];
+  const [head, tail] = ip.toLowerCase().split('::');
+  if (tail === undefined) groups = head.split(':');
+  else {
+    const h = head ? head.split(':') : [];
+    const t = tail ? tail.split(':') : [];
+    groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  }
+  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
+  const last = groups[groups.length - 1];
+  if (last.includes('.')) {
+    const [a, b, c, d] = last.split('.').map(Number);
+    groups.splice(groups.length - 1, 1, ((a << 8) | b).toString(16), ((c << 8) | d).toString(16));
+  }
+  return groups.map((g) => g.padStart(4, '0')).join('');
+}
+
+function isReverseName(name: string): boolean {
+  return name.endsWith('.' + REVERSE_V4) || name.endsWith('.' + REVERSE_V6);
+}
+
+/** The spec's _hostname_: the endpoint's hostname, else a name made from its IP (as CoreDNS). */
+function endpointHostname(addr: EndpointAddress): string {
+  if (addr.hostname) return addr.hostname.toLowerCase();
+  return addr.ip.toLowerCase().replace(/[.:]/g, '-');
+}
+
+function kubeDnsIP(services: readonly Service[]): string | undefined {
+  const svc = services.find((s) => s.metadata.name === 'kube-dns' && s.metadata.namespace === 'kube-system');
+  const ip = svc?.spec?.clusterIP;
+  return ip && isIP(ip) ? ip : undefined;
+}
+
+function serialOf(services: readonly Service[], endpoints: readonly Endpoints[]): number {
+  let max = 1;
+  for (const o of [...services, ...endpoints]) {
+    const rv = Number(o.metadata.resourceVersion);
+    if (Number.isSafeInteger(rv) && rv > max) max = rv;
+  }
+  return max >>> 0;
+}
+
+function validName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  for (const label of name.split('.')) if (label.length === 0 || label.length > 63) return false;
+  return true;
+}
+
+// ---- zone-file text (what tests compare, and what `dig` prints) ----
+
+function recordText(rr: RR): string {
+  const head = `${rr.name}. ${rr.ttl} ${rr.class} ${rr.type}`;
+  switch (rr.type) {
+    case 'A':
+    case 'AAAA':
+      return `${head} ${rr.address}`;
+    case 'CNAME':
+    case 'PTR':
+    case 'NS':
+      return `${head} ${rr.target}.`;
+    case 'SRV':
+      return `${head} ${rr.priority} ${rr.weight} ${rr.port} ${rr.target}.`;
+    case 'TXT':
+      return `${head} ${rr.text.map((t) => JSON.stringify(t)).join(' ')}`;
+    case 'SOA':
+      return `${head} ${rr.mname}. ${rr.rname}. ${rr.serial} ${rr.refresh} ${rr.retry} ${rr.expire} ${rr.minimum}`;
+  }
+}
+
+/** Records as zone-file lines, one per record: `web.default.svc.cluster.local. 5 IN A 10.96.0.12`. */
+export function toZoneText(rrs: readonly RR[]): string {
+  return rrs.map(recordText).join('\n');
+}

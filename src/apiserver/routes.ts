@@ -1,0 +1,46 @@
+// Turning a Kubernetes REST path into (resource, namespace, name, subresource). Pure.
+import { byResource, type ResourceInfo } from '../api/resources.js';
+
+export interface Route {
+  resource: ResourceInfo;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+export type ParsedPath = { type: 'resource'; route: Route } | { type: 'discovery'; path: string } | { type: 'unknown' };
+
+/**
+ * /api/v1/namespaces/default/pods/web/log -> pods, default, web, log
+ * /apis/apps/v1/deployments              -> deployments in all namespaces
+ * /api/v1/namespaces/default             -> the namespace object "default"
+ */
+export function parsePath(pathname: string): ParsedPath {
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts[1] === 'v1') {
+    group = '';
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts.length >= 3) {
+    group = parts[1];
+    if (parts[2] !== 'v1') return { type: 'unknown' };
+    rest = parts.slice(3);
+  } else {
+    return { type: 'discovery', path: '/' + parts.join('/') };
+  }
+  if (rest.length === 0) return { type: 'discovery', path: '/' + parts.join('/') };
+
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  } else if (rest[0] === 'namespaces' && rest.length === 2 && group === '') {
+    // /api/v1/namespaces/{name}: the Namespace object itself
+    return { type: 'resource', route: { resource: byResource('', 'namespaces')!, name: rest[1] } };
+  }
+  const resource = byResource(group, rest[0]);
+  if (!resource || rest.length > 3) return { type: 'unknown' };
+  if (!resource.namespaced && namespace) return { type: 'unknown' };
+  return { type: 'resource', route: { resource, namespace, name: rest[1], subresource: rest[2] } };
+}

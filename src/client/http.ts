@@ -1,0 +1,120 @@
+// The REST client the CLI uses: the same Client interface as LocalClient, over HTTP with the
+// kubeconfig's bearer token. Errors come back as ApiError built from the server's Status.
+import { request, type IncomingMessage } from 'node:http';
+import { ApiError } from '../api/errors.js';
+import { pathFor } from '../api/resources.js';
+import type { AnyObject, Kind } from '../api/types.js';
+import type { KubeConfigInfo } from '../kubeconfig.js';
+import { resourceOf, type Client, type ListOptions, type WatchEvent } from './client.js';
+
+export class HttpClient implements Client {
+  constructor(readonly config: KubeConfigInfo) {}
+
+  get<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string): Promise<T> {
+    return this.call('GET', pathFor(resourceOf(kind), ns, name));
+  }
+
+  async list<T extends AnyObject>(kind: Kind, ns?: string, opts: ListOptions = {}) {
+    const res = await this.call<{ items: T[]; metadata: { resourceVersion: string } }>('GET', pathFor(resourceOf(kind), ns) + query({ ...opts }));
+    return { items: res.items, resourceVersion: res.metadata.resourceVersion };
+  }
+
+  create<T extends AnyObject>(obj: T): Promise<T> {
+    return this.call('POST', pathFor(resourceOf(obj.kind), obj.metadata.namespace), obj);
+  }
+
+  update<T extends AnyObject>(obj: T): Promise<T> {
+    return this.call('PUT', pathFor(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name), obj);
+  }
+
+  updateStatus<T extends AnyObject>(obj: T): Promise<T> {
+    return this.call('PUT', pathFor(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name) + '/status', obj);
+  }
+
+  patch<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string, patch: unknown): Promise<T> {
+    return this.call('PATCH', pathFor(resourceOf(kind), ns, name), patch, 'application/merge-patch+json');
+  }
+
+  delete(kind: Kind, ns: string | undefined, name: string): Promise<AnyObject> {
+    return this.call('DELETE', pathFor(resourceOf(kind), ns, name));
+  }
+
+  watch(kind: Kind, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {
+    const path = pathFor(resourceOf(kind), ns) + query({ ...opts, watch: 'true' });
+    const req = this.open('GET', path, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) fn(JSON.parse(line));
+        }
+      });
+    });
+    req.on('error', () => {});
+    req.end();
+    return () => req.destroy();
+  }
+
+  /** GET a raw stream (pod logs): resolves with the response once the status is known. */
+  stream(path: string): Promise<NodeJS.ReadableStream> {
+    return new Promise((resolve, reject) => {
+      const req = this.open('GET', path, (res) => {
+        if ((res.statusCode ?? 500) < 400) return resolve(res);
+        readAll(res).then((text) => reject(toApiError(res.statusCode ?? 500, text)), reject);
+      });
+      req.on('error', (e) => reject(connectionError(this.config.server, e)));
+      req.end();
+    });
+  }
+
+  async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const req = this.open(method, path, (res) => {
+        readAll(res).then((text) => {
+          const code = res.statusCode ?? 500;
+          if (code >= 400) return reject(toApiError(code, text));
+          resolve(text ? JSON.parse(text) : undefined);
+        }, reject);
+      }, contentType);
+      req.on('error', (e) => reject(connectionError(this.config.server, e)));
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  }
+
+  private open(method: string, path: string, onResponse: (res: IncomingMessage) => void, contentType = 'application/json') {
+    const url = new URL(path, this.config.server);
+    return request(url, { method, headers: { Authorization: `Bearer ${this.config.token}`, 'Content-Type': contentType, Accept: 'application/json' } }, onResponse);
+  }
+}
+
+function query(opts: { [key: string]: string | undefined }): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined && v !== '') q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toApiError(code: number, text: string): ApiError {
+  try {
+    const st = JSON.parse(text) as { message?: string; reason?: string; details?: unknown };
+    return new ApiError(code, (st.reason ?? 'InternalError') as ApiError['reason'], st.message ?? text, st.details as never);
+  } catch {
+    return new ApiError(code, 'InternalError', text || `HTTP ${code}`);
+  }
+}
+
+function connectionError(server: string, e: Error): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return new Error(`The connection to the server ${new URL(server).host} was refused - did you specify the right host or port? (is \`k1s server\` running?)`);
+  return e;
+}

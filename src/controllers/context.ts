@@ -1,0 +1,73 @@
+// What every controller is given: the client for writes, shared informers for reads, a logger and
+// an event recorder.
+import type { AnyObject, Deployment, Endpoints, Event, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
+import { apiVersionOf, byKind } from '../api/resources.js';
+import type { Client } from '../client/client.js';
+import { Informer } from '../client/informer.js';
+import type { Logger } from '../log.js';
+import type { EventRecorder } from './events.js';
+
+export interface Informers {
+  pods: Informer<Pod>;
+  replicaSets: Informer<ReplicaSet>;
+  deployments: Informer<Deployment>;
+  services: Informer<Service>;
+  endpoints: Informer<Endpoints>;
+  events: Informer<Event>;
+}
+
+export interface ControllerContext {
+  client: Client;
+  informers: Informers;
+  logger: Logger;
+  events: EventRecorder;
+}
+
+export function createInformers(client: Client): Informers {
+  return {
+    pods: new Informer<Pod>(client, 'Pod'),
+    replicaSets: new Informer<ReplicaSet>(client, 'ReplicaSet'),
+    deployments: new Informer<Deployment>(client, 'Deployment'),
+    services: new Informer<Service>(client, 'Service'),
+    endpoints: new Informer<Endpoints>(client, 'Endpoints'),
+    events: new Informer<Event>(client, 'Event'),
+  };
+}
+
+export interface Controller {
+  start(): void;
+  stop(): void;
+}
+
+export function objectKey(o: { metadata: { namespace?: string; name: string } }): string {
+  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+export function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export function controllerRef(owner: AnyObject): OwnerReference {
+  return {
+    apiVersion: apiVersionOf(byKind(owner.kind)!),
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** The owner that controls obj (ownerReferences[].controller), if any. */
+export function controllerOf(obj: AnyObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export function isPodActive(pod: Pod): boolean {
+  return pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !pod.metadata.deletionTimestamp;
+}

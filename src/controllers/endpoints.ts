@@ -1,0 +1,96 @@
+// The Endpoints controller: for every Service with a selector, an Endpoints object of the same
+// name listing the matching pods' IPs: Ready pods in addresses, the others in
+// notReadyAddresses, with each service port's targetPort resolved against the pod's containers.
+import { resolvePort } from '../api/intstr.js';
+import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service } from '../api/types.js';
+import { deepEqual } from '../store/canonical.js';
+import { isPodReady, objectKey, splitKey, type Controller, type ControllerContext } from './context.js';
+import { WorkQueue } from './queue.js';
+
+/** Pure: the subsets of a service's Endpoints. Pods whose ports resolve alike share a subset. */
+export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
+  const bySignature = new Map<string, EndpointSubset>();
+  for (const pod of pods) {
+    if (!pod.status?.podIP || pod.metadata.deletionTimestamp) continue;
+    if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
+    const containerPorts = pod.spec.containers.flatMap((c) => c.ports ?? []);
+    const ports: EndpointPort[] = [];
+    for (const sp of svc.spec.ports ?? []) {
+      const port = resolvePort(sp.targetPort, sp.port, containerPorts);
+      if (port === undefined) continue; // a named port this pod does not have
+      ports.push({ name: sp.name, port, protocol: sp.protocol ?? 'TCP' });
+    }
+    if (!ports.length) continue;
+    const sig = JSON.stringify(ports);
+    let subset = bySignature.get(sig);
+    if (!subset) bySignature.set(sig, (subset = { ports }));
+    const address: EndpointAddress = {
+      ip: pod.status.podIP,
+      nodeName: pod.spec.nodeName,
+      targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
+    };
+    const list = isPodReady(pod) ? (subset.addresses ??= []) : (subset.notReadyAddresses ??= []);
+    list.push(address);
+  }
+  const subsets = [...bySignature.values()];
+  for (const s of subsets) {
+    s.addresses?.sort((a, b) => a.ip.localeCompare(b.ip));
+    s.notReadyAddresses?.sort((a, b) => a.ip.localeCompare(b.ip));
+  }
+  return subsets.sort((a, b) => JSON.stringify(a.ports).localeCompare(JSON.stringify(b.ports)));
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+export class EndpointsController implements Controller {
+  private readonly queue: WorkQueue;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly ctx: ControllerContext) {
+    this.queue = new WorkQueue('endpoints', (key) => this.sync(key), ctx.logger);
+  }
+
+  start(): void {
+    const { services, pods, endpoints } = this.ctx.informers;
+    this.unsubscribe.push(services.on((_t, svc) => this.queue.add(objectKey(svc))));
+    this.unsubscribe.push(
+      pods.on((_t, pod, old) => {
+        for (const svc of services.list(pod.metadata.namespace)) {
+          const sel = svc.spec.selector;
+          if (sel && (selects(sel, pod.metadata.labels) || selects(sel, old?.metadata.labels))) this.queue.add(objectKey(svc));
+        }
+      }),
+    );
+    // someone edited or deleted an Endpoints object we own: put it back
+    this.unsubscribe.push(endpoints.on((_t, ep) => this.queue.add(objectKey(ep))));
+    for (const svc of services.list()) this.queue.add(objectKey(svc));
+  }
+
+  stop(): void {
+    this.unsubscribe.forEach((u) => u());
+    this.queue.close();
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [ns, name] = splitKey(key);
+    const svc = this.ctx.informers.services.get(ns, name);
+    const existing = this.ctx.informers.endpoints.get(ns, name);
+    if (!svc) {
+      // Only Endpoints this controller made (selector services) are removed with their service.
+      if (existing?.metadata.labels?.['endpoints.k1s.io/managed'] === 'true') await this.ctx.client.delete('Endpoints', ns, name);
+      return;
+    }
+    if (!svc.spec.selector) return; // no selector: the user manages the Endpoints
+    const pods = this.ctx.informers.pods.list(ns).filter((p) => selects(svc.spec.selector!, p.metadata.labels));
+    const subsets = computeSubsets(svc, pods);
+    const labels = { ...(svc.metadata.labels ?? {}), 'endpoints.k1s.io/managed': 'true' };
+    if (existing) {
+      if (deepEqual(existing.subsets ?? [], subsets) && deepEqual(existing.metadata.labels, labels)) return;
+      await this.ctx.client.update<Endpoints>({ ...existing, metadata: { ...existing.metadata, labels }, subsets });
+    } else {
+      await this.ctx.client.create<Endpoints>({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: ns, labels }, subsets });
+    }
+  }
+}

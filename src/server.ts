@@ -1,0 +1,252 @@
+// `k1s server`: every component in one process, started in dependency order (store -> API ->
+// controllers -> node agent -> DNS -> service proxy), each awaited before the next. An async
+// failure anywhere becomes a logged shutdown, never a silent hang.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import type { Server } from 'node:http';
+import Docker from 'dockerode';
+import { Agent, type AgentApi } from '../agent/agent.js';
+import { DockerRuntime } from '../agent/runtime.js';
+import { DnsServer, hostUpstreams } from '../dns/server.js';
+import { RecordIndex } from '../dns/records.js';
+import { ServiceProxy } from '../proxy/proxier.js';
+import { IptablesNetfilter } from '../proxy/netfilter.js';
+import { byKind } from './api/resources.js';
+import type { Endpoints, Pod, PodStatus, Service } from './api/types.js';
+import { Registry } from './apiserver/registry.js';
+import { createApiHandler, listen } from './apiserver/server.js';
+import { LocalClient } from './client/client.js';
+import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
+import { DeploymentController } from './controllers/deployment.js';
+import { EndpointsController } from './controllers/endpoints.js';
+import { StoreEventRecorder } from './controllers/events.js';
+import { GarbageCollector } from './controllers/gc.js';
+import { ReplicaSetController } from './controllers/replicaset.js';
+import { tokenFor, writeKubeconfig } from './kubeconfig.js';
+import type { Logger } from './log.js';
+import { Store } from './store/store.js';
+
+export interface ServerConfig {
+  dataDir: string;
+  listenAddress: string;
+  port: number;
+  serviceCIDR: string;
+  podCIDR: string;
+  podGateway: string;
+  networkName: string;
+  bridgeName: string;
+  dnsServiceIP: string;
+  /** the port the DNS server listens on, on the pod network's gateway address */
+  dnsPort: number;
+  clusterDomain: string;
+  nodePortRange: { min: number; max: number };
+  upstreams?: string[];
+  pauseImage: string;
+  nodeName: string;
+}
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    dataDir: '/var/lib/k1s',
+    listenAddress: '127.0.0.1',
+    port: 6443,
+    serviceCIDR: '10.96.0.0/16',
+    podCIDR: '10.244.0.0/16',
+    podGateway: '10.244.0.1',
+    networkName: 'k1s',
+    bridgeName: 'k1s0',
+    dnsServiceIP: '10.96.0.10',
+    dnsPort: 53,
+    clusterDomain: 'cluster.local',
+    nodePortRange: { min: 30000, max: 32767 },
+    pauseImage: 'k1s.local/pause:3.10',
+    nodeName: hostname(),
+    ...overrides,
+  };
+}
+
+export interface RunningServer {
+  port: number;
+  kubeconfig: string;
+  stop(): Promise<void>;
+  /** settles when the server stops, rejects when a component failed */
+  done: Promise<void>;
+}
+
+export async function startServer(cfg: ServerConfig, logger: Logger): Promise<RunningServer> {
+  mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void> | void)[] = [];
+  let failed: (e: unknown) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    failed = reject;
+    stops.push(() => resolve());
+  });
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) {
+      try {
+        await s();
+      } catch (e) {
+        logger.warn({ err: (e as Error).message }, 'error while stopping');
+      }
+    }
+  };
+  try {
+    // 1. store and API objects
+    const store = new Store(join(cfg.dataDir, 'state.db'));
+    stops.push(() => store.close());
+    const registry = new Registry(store, { serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange, reservedIPs: [cfg.dnsServiceIP] });
+    registry.bootstrap();
+    const client = new LocalClient(registry);
+    ensureDnsService(registry, cfg);
+
+    // 2. informers and controllers
+    const informers = createInformers(client);
+    Object.values(informers).forEach((inf) => inf.start());
+    stops.push(() => Object.values(informers).forEach((inf) => inf.close()));
+    const events = new StoreEventRecorder(client, logger, cfg.nodeName);
+    const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx)]) {
+      c.start();
+      stops.push(() => c.stop());
+    }
+
+    // 3. node agent
+    const docker = new Docker();
+    const agentAbort = new AbortController();
+    const hostIP = cfg.podGateway;
+    const agent = new Agent({
+      api: agentApi(informers, client, events),
+      runtime: new DockerRuntime(docker),
+      logger: logger.child({ component: 'agent' }),
+      nodeName: cfg.nodeName,
+      hostIP,
+      dataDir: cfg.dataDir,
+      network: { name: cfg.networkName, subnet: cfg.podCIDR, gateway: cfg.podGateway, bridgeName: cfg.bridgeName },
+      dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
+      pauseImage: cfg.pauseImage,
+    });
+    agent.start(agentAbort.signal).catch((e) => failed(e));
+    stops.push(() => agentAbort.abort());
+    await agent.ready;
+
+    // 4. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
+    const index = new RecordIndex({ zone: cfg.clusterDomain });
+    const reindex = () => index.update(informers.services.list(), informers.endpoints.list());
+    reindex();
+    informers.services.on(reindex);
+    informers.endpoints.on(reindex);
+    const dns = new DnsServer({
+      index,
+      address: cfg.podGateway,
+      port: cfg.dnsPort,
+      upstreams: cfg.upstreams ?? hostUpstreams(readFileSync('/etc/resolv.conf', 'utf8')),
+      logger: logger.child({ component: 'dns' }),
+    });
+    await dns.start();
+    stops.push(() => dns.stop());
+
+    // 5. service proxy: one iptables-restore per burst of changes
+    const proxy = new ServiceProxy({
+      netfilter: new IptablesNetfilter(),
+      config: { serviceCIDR: cfg.serviceCIDR, podCIDR: cfg.podCIDR },
+      logger: logger.child({ component: 'proxy' }),
+    });
+    const syncProxy = coalesce(() => proxy.sync(informers.services.list(), informers.endpoints.list()), (e) => {
+      logger.error({ err: (e as Error).message }, 'service proxy sync failed');
+    });
+    await proxy.sync(informers.services.list(), informers.endpoints.list());
+    informers.services.on(syncProxy);
+    informers.endpoints.on(syncProxy);
+
+    // 6. the API, last, so a client never sees a half-started server
+    const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
+    const token = tokenFor(kubeconfigPath);
+    const handler = createApiHandler({
+      registry,
+      token,
+      logger: logger.child({ component: 'apiserver' }),
+      podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts),
+    });
+    const { server, port } = await listen(handler, cfg.listenAddress, cfg.port);
+    stops.push(() => closeServer(server));
+    writeKubeconfig(kubeconfigPath, `http://${cfg.listenAddress}:${port}`, token);
+    logger.info({ port, kubeconfig: kubeconfigPath }, 'k1s server ready');
+    return { port, kubeconfig: kubeconfigPath, stop, done };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listener. */
+function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
+  const svcInfo = byKind('Service')!;
+  const epInfo = byKind('Endpoints')!;
+  const ports = [
+    { name: 'dns', port: 53, protocol: 'UDP' as const, targetPort: cfg.dnsPort },
+    { name: 'dns-tcp', port: 53, protocol: 'TCP' as const, targetPort: cfg.dnsPort },
+  ];
+  const svc: Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' } },
+    spec: { clusterIP: cfg.dnsServiceIP, ports },
+  };
+  const ep: Endpoints = {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+    subsets: [{ addresses: [{ ip: cfg.podGateway }], ports: ports.map((p) => ({ name: p.name, port: cfg.dnsPort, protocol: p.protocol })) }],
+  };
+  for (const [info, obj] of [[svcInfo, svc], [epInfo, ep]] as const) {
+    try {
+      const current = registry.get(info, 'kube-system', 'kube-dns');
+      registry.update(info, 'kube-system', 'kube-dns', { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+      registry.create(info, 'kube-system', obj);
+    }
+  }
+}
+
+/** The agent's view of the API: pods from the informer, status writes skipped when equal. */
+function agentApi(informers: Informers, client: LocalClient, events: StoreEventRecorder): AgentApi {
+  return {
+    listPods: () => informers.pods.list(),
+    onChange: (cb) => informers.pods.on(() => cb()),
+    updatePodStatus: async (pod: Pod, status: PodStatus) => {
+      const current = informers.pods.get(pod.metadata.namespace, pod.metadata.name);
+      if (!current || current.metadata.uid !== pod.metadata.uid) return; // deleted meanwhile
+      await client.updateStatus<Pod>({ ...current, status });
+    },
+    recordEvent: (pod, type, reason, message) => events.record(pod, type, reason, message, 'kubelet'),
+  };
+}
+
+/** Runs fn once for any number of calls made while it is running (plus once after). */
+function coalesce(fn: () => Promise<void>, onError: (e: unknown) => void): () => void {
+  let running = false;
+  let again = false;
+  const run = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await fn().catch(onError);
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  return () => void run();
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

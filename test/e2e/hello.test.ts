@@ -1,0 +1,171 @@
+// The walking skeleton end to end, on the real Docker engine and real iptables: the user's
+// journey from `k1s apply` to a NodePort answered through iptables DNAT and a service name a pod
+// resolves, then self-healing, deletion, restart with adoption, and cleanup.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { ensureTestImages } from '../fixtures/images.js';
+import { startFakeUpstream } from './upstream.js';
+import { ROOT, ServerHarness, httpGet, waitFor } from './harness.js';
+
+interface PodJSON {
+  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  status?: { podIP?: string; phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { restartCount: number; containerID?: string }[] };
+}
+
+const docker = new Docker();
+const ready = (p: PodJSON) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const iptables = () => execFileSync('iptables-save', { encoding: 'utf8' });
+
+describe('hello: a Deployment and a NodePort Service', () => {
+  let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
+  let h: ServerHarness;
+
+  const helloPods = () => h.getJSON<{ items: PodJSON[] }>(['pods', '-l', 'app=hello']).items;
+  const appContainers = async (podName?: string) =>
+    docker.listContainers({
+      all: true,
+      filters: { label: ['io.k1s.managed=true', ...(podName ? [`io.k1s.pod.name=${podName}`] : [])] },
+    });
+
+  before(async () => {
+    await ensureTestImages(docker);
+    upstream = await startFakeUpstream({ 'outside.example.': '192.0.2.44' });
+    h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
+    await h.start();
+  });
+
+  after(async () => {
+    await h?.stop();
+    execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+    h?.removeDataDir();
+    await upstream?.stop();
+  });
+
+  test('apply creates the objects and prints what it did', () => {
+    const r = h.k1s(['apply', '-f', join(ROOT, 'test/fixtures/hello.yaml')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'deployment.apps/hello created\nservice/hello created\n');
+    const again = h.k1s(['apply', '-f', join(ROOT, 'test/fixtures/hello.yaml')]);
+    assert.equal(again.stdout, 'deployment.apps/hello unchanged\nservice/hello unchanged\n');
+  });
+
+  test('two pods become Running and Ready with pod-network IPs', async () => {
+    const pods = await waitFor('2 ready hello pods', () => {
+      const items = helloPods();
+      return items.length === 2 && items.every(ready) ? items : undefined;
+    });
+    for (const p of pods) assert.match(p.status!.podIP!, /^10\.244\.\d+\.\d+$/);
+    const wide = h.k1s(['get', 'pods', '-o', 'wide']);
+    assert.match(wide.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
+    assert.match(wide.stdout, /hello-\S+\s+1\/1\s+Running\s+0\s/);
+  });
+
+  test('the NodePort on 127.0.0.1 and the ClusterIP answer, and both pods serve', async () => {
+    const svc = h.getJSON<{ spec: { clusterIP: string } }>(['svc', 'hello']);
+    assert.match(svc.spec.clusterIP, /^10\.96\.\d+\.\d+$/);
+    await waitFor('the NodePort to answer', async () => (await httpGet('http://127.0.0.1:30080/')).body.startsWith('hello from'));
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const { status, body } = await httpGet(i % 2 ? 'http://127.0.0.1:30080/' : `http://${svc.spec.clusterIP}:80/`);
+      assert.equal(status, 200);
+      seen.add(body.trim());
+    }
+    const names = helloPods().map((p) => `hello from ${p.metadata.name}`).sort();
+    assert.deepEqual([...seen].sort(), names, 'over 50 requests both pods answer');
+    // DNAT, not a userspace proxy: the service's chain carries its comment
+    assert.match(iptables(), /-A K1S-SVC-\w+ .*default\/hello/);
+  });
+
+  test('a pod resolves and fetches the service by its DNS names', async () => {
+    const [pod] = helloPods();
+    const [c] = (await appContainers(pod.metadata.name)).filter((x) => x.Labels['io.k1s.container.name'] === 'web');
+    const wget = (url: string) => execFileSync('docker', ['exec', c.Id, 'wget', '-q', '-O-', url], { encoding: 'utf8', timeout: 20_000 });
+    assert.match(wget('http://hello.default.svc.cluster.local/'), /^hello from hello-/);
+    assert.match(wget('http://hello/'), /^hello from hello-/);
+    const resolv = execFileSync('docker', ['exec', c.Id, 'cat', '/etc/resolv.conf'], { encoding: 'utf8' });
+    assert.match(resolv, /nameserver 10\.96\.0\.10/);
+    assert.match(resolv, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+    assert.match(resolv, /options ndots:5/);
+  });
+
+  test('logs print the server output', async () => {
+    const [pod] = helloPods();
+    await httpGet(`http://${pod.status!.podIP}:8080/`).catch(() => undefined);
+    const r = await waitFor('an access log line', () => {
+      const out = h.k1s(['logs', pod.metadata.name]);
+      return out.code === 0 && out.stdout.length > 0 ? out : undefined;
+    });
+    assert.ok(r.stdout.length > 0);
+  });
+
+  test('docker rm -f of an app container brings the pod back to Ready', async () => {
+    const [pod] = helloPods();
+    const [c] = (await appContainers(pod.metadata.name)).filter((x) => x.Labels['io.k1s.container.name'] === 'web');
+    await docker.getContainer(c.Id).remove({ force: true });
+    const back = await waitFor('the pod to restart its container', () => {
+      const p = helloPods().find((x) => x.metadata.uid === pod.metadata.uid);
+      return p && ready(p) && p.status!.containerStatuses![0].restartCount === 1 ? p : undefined;
+    });
+    assert.equal(back.metadata.name, pod.metadata.name);
+  });
+
+  test('restarting the server keeps every object and adopts every container', async () => {
+    const before = h.getJSON<{ items: { metadata: { uid: string; resourceVersion: string } }[] }>(['all']);
+    const containersBefore = (await appContainers()).filter((c) => c.State === 'running').map((c) => c.Id).sort();
+    await h.stop();
+    await h.start();
+    const afterRestart = h.getJSON<{ items: { metadata: { uid: string } }[] }>(['all']);
+    assert.deepEqual(afterRestart.items.map((o) => o.metadata.uid).sort(), before.items.map((o) => o.metadata.uid).sort());
+    await waitFor('pods ready again', () => helloPods().every(ready));
+    const containersAfter = (await appContainers()).filter((c) => c.State === 'running').map((c) => c.Id).sort();
+    assert.deepEqual(containersAfter, containersBefore);
+    assert.equal((await httpGet('http://127.0.0.1:30080/')).status, 200);
+  });
+
+  test('deleting the Service removes its chains; deleting the Deployment removes its containers', async () => {
+    assert.equal(h.k1s(['delete', 'svc', 'hello']).stdout, 'service "hello" deleted\n');
+    await waitFor('the service chains to go', () => !iptables().includes('default/hello'));
+    assert.equal(h.k1s(['delete', 'deployment', 'hello']).code, 0);
+    await waitFor('the pods to go', () => helloPods().length === 0);
+    await waitFor('the containers to go', async () => (await appContainers()).length === 0, 60_000);
+  });
+
+  test('bad input names the file, the document and the field, and stores nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k1s-bad-'));
+    const ok = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  a: "1"\n';
+    const cases: [string, string, RegExp][] = [
+      ['syntax.yaml', `${ok}---\nkind: [unclosed\n`, /syntax\.yaml.*document 1/],
+      ['kind.yaml', `${ok}---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: x\n`, /kind\.yaml.*document 1.*Foo/],
+      ['field.yaml', `${ok}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1\n    imagePullPolcy: Always\n`, /field\.yaml.*document 1.*spec\.containers\[0\]\.imagePullPolcy/],
+      ['type.yaml', `${ok}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: eighty\n`, /type\.yaml.*document 1.*spec\.ports\[0\]\.port/],
+    ];
+    for (const [file, text, pattern] of cases) {
+      const path = join(dir, file);
+      writeFileSync(path, text);
+      const r = h.k1s(['apply', '-f', path]);
+      assert.notEqual(r.code, 0, `${file} must fail`);
+      assert.match(r.stderr, pattern);
+    }
+    const cms = h.getJSON<{ items: { metadata: { name: string } }[] }>(['configmaps']);
+    assert.deepEqual(cms.items.filter((c) => c.metadata.name === 'first'), [], 'no document of a bad file is stored');
+  });
+
+  test('requests without the right token get 401', async () => {
+    const url = `${h.server()}/api/v1/namespaces/default/pods`;
+    assert.equal((await httpGet(url)).status, 401);
+    assert.equal((await httpGet(url, 3000, { Authorization: 'Bearer wrong' })).status, 401);
+    assert.equal((await httpGet(url, 3000, { Authorization: `Bearer ${h.token()}` })).status, 200);
+  });
+
+  test('cleanup leaves no K1S- chain and no io.k1s container', async () => {
+    await h.stop();
+    execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+    assert.equal((iptables().match(/^:K1S-/gm) ?? []).length, 0);
+    assert.equal((await appContainers()).length, 0);
+  });
+});
