@@ -131,13 +131,15 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     await agent.ready;
 
     // 4. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
-    const index = new RecordIndex({ zone: cfg.clusterDomain });
-    const reindex = () => index.update(informers.services.list(), informers.endpoints.list());
-    reindex();
-    informers.services.on(reindex);
-    informers.endpoints.on(reindex);
+    // Rebuilt lazily: a burst of endpoint changes costs one rebuild, at the next query.
+    let index: RecordIndex | undefined;
+    const invalidate = () => (index = undefined);
+    informers.services.on(invalidate);
+    informers.endpoints.on(invalidate);
+    const currentIndex = () =>
+      (index ??= new RecordIndex(informers.services.list(), informers.endpoints.list(), { zone: cfg.clusterDomain }));
     const dns = new DnsServer({
-      index,
+      index: currentIndex,
       address: cfg.podGateway,
       port: cfg.dnsPort,
       upstreams: cfg.upstreams ?? hostUpstreams(readFileSync('/etc/resolv.conf', 'utf8')),
@@ -158,6 +160,10 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     await proxy.sync(informers.services.list(), informers.endpoints.list());
     informers.services.on(syncProxy);
     informers.endpoints.on(syncProxy);
+    // Docker reorders FORWARD when a network comes or goes; a periodic sync puts our jumps back
+    // (an idle sync is one iptables-save and no write).
+    const resync = setInterval(syncProxy, 15_000);
+    stops.push(() => clearInterval(resync));
 
     // 6. the API, last, so a client never sees a half-started server
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');

@@ -1,0 +1,243 @@
+// The one side effect the proxy has: reading and writing the kernel's iptables state.
+// Kept to two calls, exactly as kube-proxy's iptables-restore mode needs them:
+//   save()            -> `iptables-save` text of every table
+//   restore(payload)  -> `iptables-restore --noflush` (only the chains the payload names change)
+// FakeNetfilter interprets the same restore language on an in-memory model, so the proxier can be
+// tested end to end (sync, idle sync, cleanup) without touching the host.
+import { spawn } from 'node:child_process';
+
+export interface Netfilter {
+  /** `iptables-save` output for all tables. */
+  save(): Promise<string>;
+  /** Apply an `iptables-restore --noflush` payload atomically; rejects with iptables' stderr. */
+  restore(payload: string): Promise<void>;
+}
+
+export class NetfilterError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
+    super(message);
+    this.name = 'NetfilterError';
+  }
+}
+
+function run(bin: string, args: string[], stdin?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new NetfilterError(`${bin}: ${e.message}`, '', null)));
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else reject(new NetfilterError(`${bin} ${args.join(' ')} failed (exit ${code}): ${stderr}`, stderr, code));
+    });
+    // An EPIPE on stdin (iptables died early) surfaces through 'close' with its stderr; ignore it here.
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** The real thing: spawns iptables-save / iptables-restore (nf_tables or legacy, whichever is on PATH). */
+export class IptablesNetfilter implements Netfilter {
+  private readonly saveBin: string;
+  private readonly restoreBin: string;
+
+  constructor(opts: { saveBin?: string; restoreBin?: string } = {}) {
+    this.saveBin = opts.saveBin ?? 'iptables-save';
+    this.restoreBin = opts.restoreBin ?? 'iptables-restore';
+  }
+
+  save(): Promise<string> {
+    return run(this.saveBin, []);
+  }
+
+  async restore(payload: string): Promise<void> {
+    // -w: wait for the xtables lock (legacy backend) instead of failing when Docker holds it.
+    await run(this.restoreBin, ['--noflush', '-w', '5'], payload);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-memory fake
+
+const BUILTIN: Record<string, string[]> = {
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  raw: ['PREROUTING', 'OUTPUT'],
+};
+
+interface FakeChain {
+  policy: string; // 'ACCEPT' / 'DROP' for built-ins, '-' for user chains
+  rules: string[]; // rule specs, i.e. the text after "-A CHAIN "
+}
+
+type FakeTables = Map<string, Map<string, FakeChain>>;
+
+/**
+ * Records every payload and keeps a model of the tables that `restore` updates with
+ * iptables-restore --noflush semantics (`:CHAIN` creates or flushes, -A, -I, -D, -X, -F, -N).
+ * Rule text is stored verbatim (real iptables-save may reorder matches; the fake does not).
+ * Set `saveText` to start from any iptables-save text; set `failNext` to make the next restore fail.
+ */
+export class FakeNetfilter implements Netfilter {
+  readonly payloads: string[] = [];
+  failNext: Error | undefined;
+  private tables: FakeTables = new Map();
+
+  constructor(saveText = '') {
+    this.saveText = saveText;
+  }
+
+  get saveText(): string {
+    return renderTables(this.tables);
+  }
+
+  set saveText(text: string) {
+    this.tables = parseTables(text);
+  }
+
+  async save(): Promise<string> {
+    return this.saveText;
+  }
+
+  async restore(payload: string): Promise<void> {
+    this.payloads.push(payload);
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = undefined;
+      throw e;
+    }
+    // Work on a copy so a failing payload changes nothing, like the real (atomic) restore.
+    const copy = parseTables(renderTables(this.tables));
+    applyRestore(copy, payload);
+    this.tables = copy;
+  }
+}
+
+function ensureTable(tables: FakeTables, name: string): Map<string, FakeChain> {
+  let t = tables.get(name);
+  if (!t) {
+    t = new Map();
+    for (const c of BUILTIN[name] ?? []) t.set(c, { policy: 'ACCEPT', rules: [] });
+    tables.set(name, t);
+  }
+  return t;
+}
+
+function parseTables(text: string): FakeTables {
+  const tables: FakeTables = new Map();
+  let table: Map<string, FakeChain> | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) table = ensureTable(tables, line.slice(1));
+    else if (line === 'COMMIT') table = undefined;
+    else if (table && line.startsWith(':')) {
+      const [name, policy] = line.slice(1).split(/\s+/);
+      table.set(name, { policy: policy ?? '-', rules: table.get(name)?.rules ?? [] });
+    } else if (table && line.startsWith('-A ')) {
+      const m = /^-A (\S+) ?(.*)$/.exec(line);
+      if (m) table.get(m[1])?.rules.push(m[2]);
+    }
+  }
+  return tables;
+}
+
+function renderTables(tables: FakeTables): string {
+  let out = '';
+  for (const [name, chains] of tables) {
+    out += `*${name}\n`;
+    for (const [chain, c] of chains) out += `:${chain} ${c.policy} [0:0]\n`;
+    for (const [chain, c] of chains) for (const r of c.rules) out += `-A ${chain} ${r}\n`;
+    out += 'COMMIT\n';
+  }
+  return out;
+}
+
+function applyRestore(tables: FakeTables, payload: string): void {
+  let table: Map<string, FakeChain> | undefined;
+  let tableName = '';
+  const fail = (line: string, why: string): never => {
+    throw new NetfilterError(`iptables-restore: line "${line}": ${why}`, why, 1);
+  };
+  const chainOf = (line: string, name: string): FakeChain => {
+    const c = table?.get(name);
+    if (!c) fail(line, `chain ${name} does not exist in table ${tableName}`);
+    return c as FakeChain;
+  };
+  for (const raw of payload.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) {
+      tableName = line.slice(1);
+      table = ensureTable(tables, tableName);
+      continue;
+    }
+    if (!table) fail(line, 'no table');
+    const t = table as Map<string, FakeChain>;
+    if (line === 'COMMIT') {
+      table = undefined;
+      continue;
+    }
+    if (line.startsWith(':')) {
+      const [name, policy] = line.slice(1).split(/\s+/);
+      const existing = t.get(name);
+      if (existing) {
+        existing.rules = []; // declaring a chain flushes it, even with --noflush
+        if (policy && policy !== '-') existing.policy = policy;
+      } else t.set(name, { policy: policy ?? '-', rules: [] });
+      continue;
+    }
+    const m = /^(-[AIDXFN]) (\S+)(?: (.*))?$/.exec(line);
+    if (!m) fail(line, 'unsupported line');
+    const [, op, chainName, rest = ''] = m as RegExpExecArray;
+    switch (op) {
+      case '-N':
+        if (t.has(chainName)) fail(line, 'chain already exists');
+        t.set(chainName, { policy: '-', rules: [] });
+        break;
+      case '-A':
+        chainOf(line, chainName).rules.push(rest);
+        break;
+      case '-I': {
+        const im = /^(\d+) (.*)$/.exec(rest);
+        const pos = im ? Number(im[1]) : 1;
+        const spec = im ? im[2] : rest;
+        const c = chainOf(line, chainName);
+        if (pos < 1 || pos > c.rules.length + 1) fail(line, 'index of insertion too big');
+        c.rules.splice(pos - 1, 0, spec);
+        break;
+      }
+      case '-D': {
+        const c = chainOf(line, chainName);
+        const i = /^\d+$/.test(rest) ? Number(rest) - 1 : c.rules.indexOf(rest);
+        if (i < 0 || i >= c.rules.length) fail(line, 'rule does not exist');
+        c.rules.splice(i, 1);
+        break;
+      }
+      case '-F':
+        chainOf(line, chainName).rules = [];
+        break;
+      case '-X': {
+        const c = chainOf(line, chainName);
+        if (c.policy !== '-') fail(line, 'cannot delete built-in chain');
+        if (c.rules.length > 0) fail(line, 'chain is not empty');
+        for (const [other, oc] of t) {
+          if (other !== chainName && oc.rules.some((r) => new RegExp(`-[jg] ${chainName}( |$)`).test(r))) {
+            fail(line, `chain ${chainName} is still referenced by ${other}`);
+          }
+        }
+        t.delete(chainName);
+        break;
+      }
+    }
+  }
+  if (table) throw new NetfilterError(`iptables-restore: table ${tableName} without COMMIT`, 'no COMMIT', 1);
+}

@@ -1,0 +1,144 @@
+// The kube-proxy of k1s: on every sync, read iptables (save), compute the desired state (pure
+// buildRules), write it in ONE iptables-restore --noflush. Idle syncs write nothing.
+import { readFile, writeFile, access } from 'node:fs/promises';
+import type { Endpoints, Service } from '../src/api/types.js';
+import type { Logger } from '../src/log.js';
+import type { Netfilter } from './netfilter.js';
+import { buildCleanup, buildRules, type ProxyConfig } from './rules.js';
+
+export type { ProxyConfig } from './rules.js';
+
+/** Kernel parameters behind a tiny interface, so unit tests never touch the host. */
+export interface Sysctl {
+  /** Current value (trimmed), or undefined when the key does not exist (e.g. br_netfilter not loaded). */
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
+/** /proc/sys, keys written with dots: "net.ipv4.conf.all.route_localnet". */
+export const procSysctl: Sysctl = {
+  async get(key) {
+    const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+    try {
+      await access(path);
+      return (await readFile(path, 'utf8')).trim();
+    } catch {
+      return undefined;
+    }
+  },
+  async set(key, value) {
+    await writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, `${value}\n`);
+  },
+};
+
+export interface SysctlChange {
+  key: string;
+  from: string;
+  to: string;
+}
+
+export interface ServiceProxyOptions {
+  netfilter: Netfilter;
+  config: ProxyConfig;
+  logger: Logger;
+  sysctl?: Sysctl;
+}
+
+export class ServiceProxy {
+  /** The sysctls this proxy changed (so a test, or `k1s cleanup`, can put them back). */
+  readonly sysctlChanges: SysctlChange[] = [];
+  /** Number of iptables-restore calls made (observability, and idle-churn tests). */
+  restores = 0;
+
+  private readonly netfilter: Netfilter;
+  private readonly config: ProxyConfig;
+  private readonly logger: Logger;
+  private readonly sysctl: Sysctl;
+  private sysctlsDone = false;
+  private lastDesired: string | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(opts: ServiceProxyOptions) {
+    this.netfilter = opts.netfilter;
+    this.config = opts.config;
+    this.logger = opts.logger;
+    this.sysctl = opts.sysctl ?? procSysctl;
+  }
+
+  /**
+   * Bring iptables in line with these services and endpoints. Calls are serialized.
+   * Call it on every Service/Endpoints change AND periodically (e.g. every 10-30 s) and right after
+   * the pod network is created: Docker moves its FORWARD rules above ours on every network
+   * change, and only a sync puts ours back on top. An idle sync costs one iptables-save, no write.
+   */
+  sync(services: Service[], endpoints: Endpoints[]): Promise<void> {
+    const run = this.queue.then(() => this.syncNow(services, endpoints));
+    this.queue = run.catch(() => {}); // one failed sync must not block the next
+    return run;
+  }
+
+  private async syncNow(services: Service[], endpoints: Endpoints[]): Promise<void> {
+    if (!this.sysctlsDone) {
+      await this.ensureSysctls();
+      this.sysctlsDone = true;
+    }
+    const started = Date.now();
+    const existing = await this.netfilter.save();
+    const result = buildRules({ services, endpoints, existing, config: this.config });
+    for (const s of result.skipped) this.logger.warn({ skipped: s }, 'service port not programmed');
+    // Idle: same rules as last applied and nobody disturbed our jumps or chains -> write nothing.
+    if (result.desired === this.lastDesired && result.repairs.length === 0) {
+      this.logger.debug({ ...result.stats }, 'iptables up to date');
+      return;
+    }
+    if (result.repairs.length > 0 && this.lastDesired !== undefined) {
+      this.logger.info({ repairs: result.repairs }, 'repairing iptables state');
+    }
+    this.restores++;
+    try {
+      await this.netfilter.restore(result.payload);
+    } catch (err) {
+      this.lastDesired = undefined; // unknown state: the next sync writes again
+      this.logger.error({ err, payloadLines: result.payload.split('\n').length }, 'iptables-restore failed');
+      throw err;
+    }
+    this.lastDesired = result.desired;
+    this.logger.info({ ...result.stats, ms: Date.now() - started }, 'iptables synced');
+  }
+
+  /**
+   * route_localnet=1 lets DNAT send packets from 127.0.0.1 out of a real interface, which is what
+   * makes 127.0.0.1:<nodePort> work (K1S-FIREWALL closes the CVE-2020-8558 hole it opens).
+   * bridge-nf-call-iptables=1 makes bridged pod->pod frames traverse iptables, so a pod talking to
+   * a ClusterIP whose endpoint is on the same bridge gets its replies un-NATed. Its key only exists
+   * when br_netfilter is loaded; without it, same-bridge service traffic would be unreliable.
+   */
+  private async ensureSysctls(): Promise<void> {
+    const wanted: [key: string, required: boolean][] = [
+      ['net.ipv4.conf.all.route_localnet', true],
+      ['net.bridge.bridge-nf-call-iptables', false],
+    ];
+    for (const [key, required] of wanted) {
+      const from = await this.sysctl.get(key);
+      if (from === undefined) {
+        if (required) throw new Error(`sysctl ${key} not found`);
+        this.logger.warn({ key }, 'sysctl not available (br_netfilter not loaded?)');
+        continue;
+      }
+      if (from === '1') continue;
+      await this.sysctl.set(key, '1');
+      this.sysctlChanges.push({ key, from, to: '1' });
+      this.logger.info({ key, from, to: '1' }, 'sysctl changed');
+    }
+  }
+}
+
+/**
+ * Remove everything of ours from iptables: each rule (any table, any chain) that jumps to a K1S-
+ * chain, then every K1S- chain. Nothing else. Backs `k1s cleanup`.
+ */
+export async function cleanupNetfilter(netfilter: Netfilter, prefix = 'K1S'): Promise<{ chains: number }> {
+  const { payload, chains } = buildCleanup(await netfilter.save(), prefix);
+  if (payload !== '') await netfilter.restore(payload);
+  return { chains };
+}

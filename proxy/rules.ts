@@ -1,0 +1,517 @@
+// The desired iptables state for Services, as one `iptables-restore --noflush` payload. PURE: no I/O,
+// no clock; the same input always gives the same text (golden-tested).
+//
+// Shape (after kube-proxy's iptables mode; names carry our prefix, default K1S):
+//
+//   filter  OUTPUT, FORWARD  -> K1S-GUARD              REJECT whatever is still addressed to the service
+//                                                      CIDR after NAT: a packet to a ClusterIP never
+//                                                      leaves through the default route (fail closed).
+//           OUTPUT, FORWARD  -> K1S-SERVICES (NEW)     REJECT clusterIP:port of services without endpoints
+//           INPUT            -> K1S-EXTERNAL-SERVICES  REJECT node ports of services without endpoints
+//           INPUT, OUTPUT    -> K1S-FIREWALL           CVE-2020-8558 (route_localnet) DROP
+//           FORWARD          -> K1S-FORWARD            ACCEPT service traffic despite Docker's DROP policy
+//   nat     PREROUTING, OUTPUT -> K1S-SERVICES -> K1S-SVC-<hash> -> K1S-SEP-<hash> (DNAT)
+//                                 K1S-SERVICES (last rule, dst-type LOCAL) -> K1S-NODEPORTS -> K1S-SVC-...
+//           POSTROUTING      -> K1S-POSTROUTING        MASQUERADE packets marked by K1S-MARK-MASQ
+//
+// Only chains with our prefix are ever written or deleted. Jumps from chains that are not ours (the
+// built-ins) are inserted at the top with `-I CHAIN 1`, so they run before Docker's, and are only
+// touched when they are missing, out of place or stale, so an idle sync does not rewrite them.
+import { createHash } from 'node:crypto';
+import type { Endpoints, Protocol, Service } from '../src/api/types.js';
+
+export interface ProxyConfig {
+  /** Service (ClusterIP) range, e.g. 10.96.0.0/16. Everything in it that NAT did not translate is rejected. */
+  serviceCIDR: string;
+  /** Pod range, e.g. 10.244.0.0/16. ClusterIP traffic from outside it is masqueraded. */
+  podCIDR: string;
+  /** Chain prefix; default 'K1S'. */
+  prefix?: string;
+  /** Mark bit for "needs SNAT"; default 0x4000 (the bit kube-proxy uses). */
+  masqueradeMark?: string;
+}
+
+export interface BuildInput {
+  services: Service[];
+  endpoints: Endpoints[];
+  /** Current `iptables-save` text (all tables). */
+  existing: string;
+  config: ProxyConfig;
+}
+
+export interface BuildResult {
+  /** The whole `*filter ... COMMIT\n*nat ... COMMIT\n` text for iptables-restore --noflush. */
+  payload: string;
+  /** Only the content of our own chains: equal between two syncs means "nothing changed". */
+  desired: string;
+  /** Why the payload touches state outside our chains' content (jumps re-inserted, stale chains...). Empty when idle. */
+  repairs: string[];
+  /** Service ports or endpoints left out, and why (bad IP, IPv6, bad port). */
+  skipped: string[];
+  stats: { servicePorts: number; endpoints: number; withoutEndpoints: number; nodePorts: number };
+}
+
+// ---- names ----------------------------------------------------------------------------------
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 (Go's base32.StdEncoding), without padding: we only keep a prefix. */
+export function base32(bytes: Uint8Array): string {
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function hash16(text: string): string {
+  return base32(createHash('sha256').update(text).digest()).slice(0, 16);
+}
+
+/** kube-proxy's ServicePortName.String(): "ns/name:port", or "ns/name" when the port is unnamed. */
+export function servicePortName(namespace: string, name: string, port: string | undefined): string {
+  return `${namespace}/${name}${port ? `:${port}` : ''}`;
+}
+
+/** `<PREFIX>-SVC-` + 16 base32 chars of sha256(servicePortName + protocol): kube-proxy's scheme, 24 chars (max 28). */
+export function serviceChainName(prefix: string, spn: string, protocol: string): string {
+  return `${prefix}-SVC-${hash16(spn + protocol.toLowerCase())}`;
+}
+
+/** `<PREFIX>-SEP-` + 16 base32 chars of sha256(servicePortName + protocol + "ip:port"). */
+export function endpointChainName(prefix: string, spn: string, protocol: string, endpoint: string): string {
+  return `${prefix}-SEP-${hash16(spn + protocol.toLowerCase() + endpoint)}`;
+}
+
+/**
+ * kube-proxy's load balancing: rule i of n (0-based) matches with probability 1/(n-i), so every
+ * endpoint gets 1/n overall; the last rule matches unconditionally (no statistic match). Printed
+ * with 10 decimals like kube-proxy ("%0.10f").
+ */
+export function endpointProbabilities(n: number): (string | undefined)[] {
+  const out: (string | undefined)[] = [];
+  for (let i = 0; i < n; i++) out.push(i < n - 1 ? (1 / (n - i)).toFixed(10) : undefined);
+  return out;
+}
+
+// ---- iptables-save parsing --------------------------------------------------------------------
+
+/** Split a rule spec like iptables-restore does: whitespace-separated, "double quotes" group. */
+export function tokenize(spec: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inQuote = false;
+  let has = false;
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i];
+    if (inQuote) {
+      if (c === '\\' && i + 1 < spec.length) cur += spec[++i];
+      else if (c === '"') inQuote = false;
+      else cur += c;
+    } else if (c === '"') {
+      inQuote = true;
+      has = true;
+    } else if (c === ' ' || c === '\t') {
+      if (has) out.push(cur);
+      cur = '';
+      has = false;
+    } else {
+      cur += c;
+      has = true;
+    }
+  }
+  if (has) out.push(cur);
+  return out;
+}
+
+/** The chain a rule jumps or goes to (`-j X`, `-g X`), if any. */
+export function ruleTarget(spec: string): string | undefined {
+  const t = tokenize(spec);
+  for (let i = 0; i < t.length - 1; i++) {
+    if (t[i] === '-j' || t[i] === '--jump' || t[i] === '-g' || t[i] === '--goto') return t[i + 1];
+  }
+  return undefined;
+}
+
+export interface SavedRule {
+  chain: string;
+  /** The rule text after "-A CHAIN ", as iptables-save printed it (re-usable in `-D CHAIN <spec>`). */
+  spec: string;
+  target?: string;
+}
+
+export interface SavedTable {
+  /** Chain names in the order iptables-save listed them. */
+  chains: string[];
+  rules: SavedRule[];
+}
+
+export function parseIptablesSave(text: string): Map<string, SavedTable> {
+  const tables = new Map<string, SavedTable>();
+  let table: SavedTable | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('*')) {
+      table = { chains: [], rules: [] };
+      tables.set(line.slice(1), table);
+    } else if (line === 'COMMIT') {
+      table = undefined;
+    } else if (table && line.startsWith(':')) {
+      table.chains.push(line.slice(1).split(/\s+/)[0]);
+    } else if (table && line.startsWith('-A ')) {
+      const m = /^-A (\S+) ?(.*)$/.exec(line);
+      if (m) table.rules.push({ chain: m[1], spec: m[2], target: ruleTarget(m[2]) });
+    }
+  }
+  return tables;
+}
+
+// ---- what the cluster asks for ----------------------------------------------------------------
+
+interface ServicePortInfo {
+  spn: string; // "ns/name:port"
+  clusterIP: string;
+  port: number;
+  protocol: string; // lower case: tcp, udp, sctp
+  nodePort?: number;
+  localOnly: boolean; // externalTrafficPolicy: Local
+  svcChain: string;
+  endpoints: { addr: string; ip: string; chain: string }[]; // sorted by addr
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const validPort = (p: unknown): p is number => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+
+function collectServicePorts(input: BuildInput, prefix: string, skipped: string[]): ServicePortInfo[] {
+  const endpointsByName = new Map<string, Endpoints>();
+  for (const ep of input.endpoints) endpointsByName.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
+
+  const out: ServicePortInfo[] = [];
+  for (const svc of input.services) {
+    const ns = svc.metadata.namespace ?? 'default';
+    const clusterIP = svc.spec.clusterIP;
+    // Headless and ExternalName services are DNS-only: no virtual IP to program.
+    if (svc.spec.type === 'ExternalName' || !clusterIP || clusterIP === 'None') continue;
+    if (!IPV4.test(clusterIP)) {
+      skipped.push(`${ns}/${svc.metadata.name}: clusterIP ${clusterIP} is not IPv4`);
+      continue;
+    }
+    const withNodePorts = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
+    const ep = endpointsByName.get(`${ns}/${svc.metadata.name}`);
+    for (const sp of svc.spec.ports ?? []) {
+      const protocol: Protocol = sp.protocol ?? 'TCP';
+      const spn = servicePortName(ns, svc.metadata.name, sp.name);
+      if (!validPort(sp.port)) {
+        skipped.push(`${spn}: invalid port ${sp.port}`);
+        continue;
+      }
+      const info: ServicePortInfo = {
+        spn,
+        clusterIP,
+        port: sp.port,
+        protocol: protocol.toLowerCase(),
+        nodePort: withNodePorts && validPort(sp.nodePort) ? sp.nodePort : undefined,
+        localOnly: svc.spec.externalTrafficPolicy === 'Local',
+        svcChain: serviceChainName(prefix, spn, protocol),
+        endpoints: [],
+      };
+      // The endpoints controller copies the service port's name onto the endpoint port and resolves
+      // targetPort to a number, so match by name (unnamed: undefined and '' are the same).
+      const seen = new Set<string>();
+      for (const subset of ep?.subsets ?? []) {
+        for (const p of subset.ports ?? []) {
+          if ((p.name ?? '') !== (sp.name ?? '') || (p.protocol ?? 'TCP') !== protocol) continue;
+          if (!validPort(p.port)) {
+            skipped.push(`${spn}: endpoint port ${p.port} is invalid`);
+            continue;
+          }
+          for (const a of subset.addresses ?? []) {
+            if (!IPV4.test(a.ip)) {
+              skipped.push(`${spn}: endpoint ${a.ip} is not IPv4`);
+              continue;
+            }
+            const addr = `${a.ip}:${p.port}`;
+            if (seen.has(addr)) continue;
+            seen.add(addr);
+            info.endpoints.push({ addr, ip: a.ip, chain: endpointChainName(prefix, spn, protocol, addr) });
+          }
+        }
+      }
+      info.endpoints.sort((a, b) => cmp(a.addr, b.addr));
+      out.push(info);
+    }
+  }
+  out.sort((a, b) => cmp(a.spn, b.spn) || cmp(a.protocol, b.protocol));
+  return out;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const q = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`;
+const comment = (s: string): string => `-m comment --comment ${q(s)}`;
+
+// ---- the rules --------------------------------------------------------------------------------
+
+interface Jump {
+  target: string;
+  /** Full rule spec (without "-A CHAIN"). */
+  spec: string;
+}
+
+interface TablePlan {
+  /** Our chains, with their rules (spec text after "-A CHAIN "), in output order. */
+  chains: Map<string, string[]>;
+  /** Jumps into our chains wanted at the top of foreign (built-in) chains, in order. */
+  jumps: Map<string, Jump[]>;
+}
+
+function plan(
+  input: BuildInput,
+  host: { dockerUser: boolean },
+): { tables: Map<string, TablePlan>; skipped: string[]; stats: BuildResult['stats'] } {
+  const prefix = input.config.prefix ?? 'K1S';
+  const mark = input.config.masqueradeMark ?? '0x4000';
+  const { serviceCIDR, podCIDR } = input.config;
+  const skipped: string[] = [];
+  const ports = collectServicePorts(input, prefix, skipped);
+
+  const C = {
+    guard: `${prefix}-GUARD`,
+    services: `${prefix}-SERVICES`,
+    external: `${prefix}-EXTERNAL-SERVICES`,
+    firewall: `${prefix}-FIREWALL`,
+    forward: `${prefix}-FORWARD`,
+    nodeports: `${prefix}-NODEPORTS`,
+    markMasq: `${prefix}-MARK-MASQ`,
+    postrouting: `${prefix}-POSTROUTING`,
+  };
+  const jump = (target: string, text: string, match = ''): Jump => ({
+    target,
+    spec: `${match}${comment(`${prefix.toLowerCase()} ${text}`)} -j ${target}`,
+  });
+
+  // filter -------------------------------------------------------------------------------------
+  const filter: TablePlan = { chains: new Map(), jumps: new Map() };
+  const f = (chain: string): string[] => {
+    if (!filter.chains.has(chain)) filter.chains.set(chain, []);
+    return filter.chains.get(chain)!;
+  };
+  // The guard is the first rule of OUTPUT and FORWARD: nat has run by then, so only packets no
+  // service rule translated are still addressed to the service CIDR.
+  f(C.guard).push(`${comment('untranslated service traffic must not leave')} -d ${serviceCIDR} -j REJECT`);
+  f(C.services);
+  f(C.external);
+  // CVE-2020-8558: route_localnet=1 (needed for 127.0.0.1:nodePort) would otherwise let other hosts
+  // reach services bound to 127.0.0.1 by sending packets with a 127.x destination.
+  f(C.firewall).push(
+    `${comment('block incoming localnet connections')} -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+  );
+  // Docker sets the FORWARD policy to DROP; service traffic that has to be forwarded (hairpin,
+  // node ports reached from outside) must get through. First packets carry the masquerade mark;
+  // later packets of a DNATed connection are ESTABLISHED.
+  f(C.forward).push(
+    `${comment('service traffic requiring SNAT')} -m mark --mark ${mark}/${mark} -j ACCEPT`,
+    `${comment('established service connections')} -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j ACCEPT`,
+  );
+  filter.jumps.set('INPUT', [
+    jump(C.firewall, 'firewall'),
+    jump(C.external, 'node ports without endpoints', '-m conntrack --ctstate NEW '),
+  ]);
+  filter.jumps.set('OUTPUT', [
+    jump(C.guard, 'service guard'),
+    jump(C.services, 'services without endpoints', '-m conntrack --ctstate NEW '),
+    jump(C.firewall, 'firewall'),
+  ]);
+  filter.jumps.set('FORWARD', [
+    jump(C.guard, 'service guard'),
+    jump(C.services, 'services without endpoints', '-m conntrack --ctstate NEW '),
+    jump(C.forward, 'forwarding rules'),
+  ]);
+  // Docker moves its own jumps (DOCKER-USER, DOCKER-ISOLATION-STAGE-1) and a new network's ACCEPT
+  // rules above ours whenever a network is created, until our next sync repairs the order. Docker
+  // keeps DOCKER-USER first in FORWARD and never flushes it, so the guard is jumped from there too:
+  // forwarded traffic meets it first at every moment.
+  if (host.dockerUser) filter.jumps.set('DOCKER-USER', [jump(C.guard, 'service guard')]);
+
+  // nat ----------------------------------------------------------------------------------------
+  const nat: TablePlan = { chains: new Map(), jumps: new Map() };
+  const n = (chain: string): string[] => {
+    if (!nat.chains.has(chain)) nat.chains.set(chain, []);
+    return nat.chains.get(chain)!;
+  };
+  n(C.services);
+  n(C.nodeports);
+  n(C.markMasq).push(`-j MARK --or-mark ${mark}`);
+  n(C.postrouting).push(
+    `-m mark ! --mark ${mark}/${mark} -j RETURN`,
+    // Clear the mark so an encapsulated or re-routed packet is not masqueraded twice.
+    `-j MARK --xor-mark ${mark}`,
+    `${comment('service traffic requiring SNAT')} -j MASQUERADE`,
+  );
+  nat.jumps.set('PREROUTING', [jump(C.services, 'service portals')]);
+  nat.jumps.set('OUTPUT', [jump(C.services, 'service portals')]);
+  nat.jumps.set('POSTROUTING', [jump(C.postrouting, 'postrouting rules')]);
+
+  const stats = { servicePorts: ports.length, endpoints: 0, withoutEndpoints: 0, nodePorts: 0 };
+  for (const sp of ports) {
+    const proto = `-p ${sp.protocol} -m ${sp.protocol}`;
+    const dst = `-d ${sp.clusterIP}/32 ${proto} --dport ${sp.port}`;
+    if (sp.nodePort) stats.nodePorts++;
+    if (sp.endpoints.length === 0) {
+      // Nothing to DNAT to: refuse at once instead of letting the client wait for a timeout.
+      stats.withoutEndpoints++;
+      f(C.services).push(`${comment(`${sp.spn} has no endpoints`)} ${dst} -j REJECT`);
+      if (sp.nodePort) {
+        f(C.external).push(
+          `${comment(`${sp.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto} --dport ${sp.nodePort} -j REJECT`,
+        );
+      }
+      continue;
+    }
+    stats.endpoints += sp.endpoints.length;
+    n(C.services).push(`${comment(`${sp.spn} cluster IP`)} ${dst} -j ${sp.svcChain}`);
+    const svc = n(sp.svcChain);
+    // Clients outside the pod network (the host itself, other hosts) are masqueraded so the
+    // endpoint's reply comes back through this host and is un-NATed.
+    svc.push(`${comment(`${sp.spn} cluster IP`)} ! -s ${podCIDR} ${dst} -j ${C.markMasq}`);
+    const probs = endpointProbabilities(sp.endpoints.length);
+    sp.endpoints.forEach((e, i) => {
+      const stat = probs[i] ? ` -m statistic --mode random --probability ${probs[i]}` : '';
+      svc.push(`${comment(`${sp.spn} -> ${e.addr}`)}${stat} -j ${e.chain}`);
+      n(e.chain).push(
+        // Hairpin: a pod reaching itself through its service must see the reply come from the service.
+        `${comment(sp.spn)} -s ${e.ip}/32 -j ${C.markMasq}`,
+        `${comment(sp.spn)} ${proto} -j DNAT --to-destination ${e.addr}`,
+      );
+    });
+    if (sp.nodePort) {
+      const np = `${comment(sp.spn)} ${proto} --dport ${sp.nodePort}`;
+      // Always masquerade 127.0.0.0/8 sources (route_localnet): the endpoint cannot answer 127.0.0.1.
+      // externalTrafficPolicy Local keeps other client addresses (single node: every endpoint is local).
+      n(C.nodeports).push(sp.localOnly ? `${np} -s 127.0.0.0/8 -j ${C.markMasq}` : `${np} -j ${C.markMasq}`);
+      n(C.nodeports).push(`${np} -j ${sp.svcChain}`);
+    }
+  }
+  // Must stay the last rule: node ports answer on every local address, 127.0.0.1 included.
+  n(C.services).push(`${comment(`${prefix.toLowerCase()} service nodeports; must be last`)} -m addrtype --dst-type LOCAL -j ${C.nodeports}`);
+
+  return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats };
+}
+
+function renderOwnChains(tables: Map<string, TablePlan>): string {
+  let out = '';
+  for (const [name, t] of tables) {
+    out += `*${name}\n`;
+    for (const [chain, rules] of t.chains) for (const r of rules) out += `-A ${chain} ${r}\n`;
+  }
+  return out;
+}
+
+/** Same multiset of tokens: tolerant to iptables-save printing matches in another order. */
+function sameRule(a: string, b: string): boolean {
+  const x = tokenize(a).sort();
+  const y = tokenize(b).sort();
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * Lines that bring the foreign chains of one table to "exactly our jumps, first, in order":
+ * if anything is off (missing, moved below another rule, duplicated, outdated, pointing at a
+ * chain we no longer have), every jump of ours in that chain is deleted and all are re-inserted.
+ */
+function jumpRepairs(
+  prefix: string,
+  tableName: string,
+  saved: SavedTable | undefined,
+  wanted: Map<string, Jump[]>,
+  repairs: string[],
+): { deletes: string[]; inserts: string[] } {
+  const deletes: string[] = [];
+  const inserts: string[] = [];
+  const ours = (target?: string): boolean => !!target && target.startsWith(`${prefix}-`);
+  const foreign = new Set<string>(wanted.keys());
+  for (const r of saved?.rules ?? []) if (!r.chain.startsWith(`${prefix}-`) && ours(r.target)) foreign.add(r.chain);
+  for (const chain of [...foreign].sort()) {
+    const want = wanted.get(chain) ?? [];
+    const rules = (saved?.rules ?? []).filter((r) => r.chain === chain);
+    const have = rules.filter((r) => ours(r.target));
+    const inPlace =
+      have.length === want.length && want.every((w, i) => rules[i] && ours(rules[i].target) && sameRule(rules[i].spec, w.spec));
+    if (inPlace) continue;
+    repairs.push(`${tableName} ${chain}: jumps ${have.map((h) => h.target).join(',') || 'none'} -> ${want.map((w) => w.target).join(',') || 'none'}`);
+    for (const h of have) deletes.push(`-D ${chain} ${h.spec}`);
+    // -I 1 in reverse order leaves them at the top in the wanted order, before Docker's rules.
+    for (const w of [...want].reverse()) inserts.push(`-I ${chain} 1 ${w.spec}`);
+  }
+  return { deletes, inserts };
+}
+
+/** Build the one payload that makes the kernel's K1S- state what `services` + `endpoints` ask for. */
+export function buildRules(input: BuildInput): BuildResult {
+  const prefix = input.config.prefix ?? 'K1S';
+  const existing = parseIptablesSave(input.existing);
+  const dockerUser = existing.get('filter')?.chains.includes('DOCKER-USER') ?? false;
+  const { tables, skipped, stats } = plan(input, { dockerUser });
+  const repairs: string[] = [];
+
+  // Tables other than filter/nat are only visited to remove leftovers of ours.
+  const names = ['filter', 'nat', ...[...existing.keys()].filter((t) => t !== 'filter' && t !== 'nat').sort()];
+  let payload = '';
+  for (const tableName of names) {
+    const want = tables.get(tableName) ?? { chains: new Map<string, string[]>(), jumps: new Map<string, Jump[]>() };
+    const saved = existing.get(tableName);
+    const savedOurs = (saved?.chains ?? []).filter((c) => c.startsWith(`${prefix}-`));
+    const stale = savedOurs.filter((c) => !want.chains.has(c)).sort();
+    const missing = [...want.chains.keys()].filter((c) => !savedOurs.includes(c));
+    const { deletes, inserts } = jumpRepairs(prefix, tableName, saved, want.jumps, repairs);
+    if (want.chains.size === 0 && stale.length === 0 && deletes.length === 0 && inserts.length === 0) continue;
+    if (missing.length > 0) repairs.push(`${tableName}: create ${missing.join(',')}`);
+    if (stale.length > 0) repairs.push(`${tableName}: delete stale ${stale.join(',')}`);
+
+    payload += `*${tableName}\n`;
+    // Declaring a chain creates it or flushes it (even with --noflush): our chains are rewritten whole.
+    for (const c of [...want.chains.keys()].sort()) payload += `:${c} - [0:0]\n`;
+    for (const c of stale) payload += `:${c} - [0:0]\n`;
+    for (const d of deletes) payload += `${d}\n`;
+    for (const [chain, rules] of want.chains) for (const r of rules) payload += `-A ${chain} ${r}\n`;
+    for (const i of inserts) payload += `${i}\n`;
+    for (const c of stale) payload += `-X ${c}\n`;
+    payload += 'COMMIT\n';
+  }
+  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats };
+}
+
+/**
+ * The payload for `k1s cleanup`: every rule (in any table) that jumps to one of our chains is
+ * deleted, then every chain of ours is flushed and deleted. Nothing else is touched.
+ * Returns '' when there is nothing of ours.
+ */
+export function buildCleanup(existing: string, prefix = 'K1S'): { payload: string; chains: number; jumps: number } {
+  const tables = parseIptablesSave(existing);
+  const mine = (name?: string): boolean => !!name && name.startsWith(`${prefix}-`);
+  let payload = '';
+  let chains = 0;
+  let jumps = 0;
+  for (const [tableName, t] of tables) {
+    const ourChains = t.chains.filter(mine).sort();
+    const foreignJumps = t.rules.filter((r) => !mine(r.chain) && mine(r.target));
+    if (ourChains.length === 0 && foreignJumps.length === 0) continue;
+    chains += ourChains.length;
+    jumps += foreignJumps.length;
+    payload += `*${tableName}\n`;
+    for (const c of ourChains) payload += `:${c} - [0:0]\n`;
+    for (const r of foreignJumps) payload += `-D ${r.chain} ${r.spec}\n`;
+    for (const c of ourChains) payload += `-X ${c}\n`;
+    payload += 'COMMIT\n';
+  }
+  return { payload, chains, jumps };
+}

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeNetfilter, NetfilterError } from '../../../proxy/netfilter.js';
+import { cleanupNetfilter, ServiceProxy, type Sysctl } from '../../../proxy/proxier.js';
+import { silentLogger } from '../../../src/log.js';
+import { chainLines, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
+
+class FakeSysctl implements Sysctl {
+  constructor(readonly values: Record<string, string>) {}
+  async get(key: string) {
+    return this.values[key];
+  }
+  async set(key: string, value: string) {
+    this.values[key] = value;
+  }
+}
+
+const web = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'NodePort' });
+const webEp = endpoints('web', [{ ips: ['10.244.0.5'], ports: [{ name: 'http', port: 8080 }] }]);
+
+function setup(sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0', 'net.bridge.bridge-nf-call-iptables': '1' })) {
+  const netfilter = new FakeNetfilter(DOCKER_ONLY);
+  const proxy = new ServiceProxy({ netfilter, config, logger: silentLogger, sysctl });
+  return { netfilter, proxy, sysctl };
+}
+
+test('sync: one restore per change, none when idle', async () => {
+  const { netfilter, proxy } = setup();
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 1);
+  assert.match(netfilter.payloads[0], /^\*filter\n[\s\S]*COMMIT\n\*nat\n[\s\S]*COMMIT\n$/);
+  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 1, 'idle syncs must not write');
+  // An endpoint change rewrites our chains, without touching the jumps.
+  await proxy.sync([web], [endpoints('web', [{ ips: ['10.244.0.5', '10.244.0.6'], ports: [{ name: 'http', port: 8080 }] }])]);
+  assert.equal(netfilter.payloads.length, 2);
+  assert.doesNotMatch(netfilter.payloads[1], /^-[ID] /m);
+  assert.equal(proxy.restores, 2);
+});
+
+test('sync repairs a jump someone deleted, even when the services did not change', async () => {
+  const { netfilter, proxy } = setup();
+  await proxy.sync([web], [webEp]);
+  netfilter.saveText = netfilter.saveText.replace('-A OUTPUT -m comment --comment "k1s service guard" -j K1S-GUARD\n', '');
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 2);
+  assert.match(chainLines(await netfilter.save(), 'filter', 'OUTPUT')[0], /-j K1S-GUARD$/);
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 2);
+});
+
+test('concurrent syncs are serialized and the last one wins', async () => {
+  const { netfilter, proxy } = setup();
+  await Promise.all([proxy.sync([web], []), proxy.sync([web], [webEp])]);
+  const state = await netfilter.save();
+  assert.equal(chainLines(state, 'filter', 'K1S-SERVICES').length, 0);
+  assert.equal(chainLines(state, 'filter', 'OUTPUT').filter((l) => l.includes('K1S-GUARD')).length, 1);
+  assert.match(state, /--to-destination 10\.244\.0\.5:8080/);
+});
+
+test('a failed restore rejects with the error and the next sync writes again', async () => {
+  const { netfilter, proxy } = setup();
+  netfilter.failNext = new NetfilterError('iptables-restore failed', 'line 3 failed', 1);
+  await assert.rejects(proxy.sync([web], [webEp]), /iptables-restore failed/);
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 2);
+  assert.match(await netfilter.save(), /K1S-GUARD/);
+});
+
+test('sysctls: route_localnet set before the first sync and recorded; missing bridge key is tolerated', async () => {
+  const sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0' });
+  const { proxy } = setup(sysctl);
+  await proxy.sync([], []);
+  assert.equal(sysctl.values['net.ipv4.conf.all.route_localnet'], '1');
+  assert.deepEqual(proxy.sysctlChanges, [{ key: 'net.ipv4.conf.all.route_localnet', from: '0', to: '1' }]);
+  const noRouteLocalnet = setup(new FakeSysctl({}));
+  await assert.rejects(noRouteLocalnet.proxy.sync([], []), /route_localnet not found/);
+  assert.equal(noRouteLocalnet.netfilter.payloads.length, 0);
+});
+
+test('cleanupNetfilter leaves exactly what was there before k1s', async () => {
+  const { netfilter, proxy } = setup();
+  const before = await netfilter.save();
+  await proxy.sync([web], [webEp]);
+  assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 11 }); // 5 filter + 4 nat + SVC + SEP
+  assert.equal(await netfilter.save(), before);
+  assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 0 });
+  assert.equal(netfilter.payloads.length, 2, 'nothing to clean: no restore');
+});
