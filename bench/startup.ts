@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { ensureTestImages, TEST_IMAGE } from '../test/fixtures/images.js';
+import { ensureTestImages, BUSYBOX_IMAGE as TEST_IMAGE } from '../test/fixtures/images.js';
 import { ServerHarness, sleep, waitFor } from '../test/e2e/harness.js';
 import { startFakeUpstream } from '../test/e2e/upstream.js';
 

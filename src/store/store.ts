@@ -16,7 +16,7 @@ export interface StoreEvent {
   value: StoredValue;
 }
 
-export type StoredValue = { metadata: { resourceVersion?: string } } & Record<string, unknown>;
+export type StoredValue = { metadata: { resourceVersion?: string; [field: string]: unknown } } & Record<string, unknown>;
 
 export type StoreErrorCode = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone';
 
