@@ -134,6 +134,7 @@ function collectGarbage(pod: Pod, observed: ObservedPod, actions: PodActions): v
 /** Start `spec` after `current` (if any), unless its restart back-off still holds it. */
 function startOrBackoff(
   actions: PodActions,
+  pod: Pod,
   spec: Container,
   current: ObservedContainer | undefined,
   reason: StartReason,
@@ -141,7 +142,16 @@ function startOrBackoff(
   backoff: ReadonlyMap<string, BackoffEntry>,
 ): void {
   if (!current) {
-    actions.containersToStart.push({ name: spec.name, attempt: 0, reason: 'New' });
+    // Its container was removed behind our back (docker rm -f): the reported status still holds
+    // its history, so the restart count goes on (kubelet recovers it from its log directory).
+    const reported = pod.status?.containerStatuses?.find((s) => s.name === spec.name);
+    if (!reported?.containerID) {
+      actions.containersToStart.push({ name: spec.name, attempt: 0, reason: 'New' });
+      return;
+    }
+    const ended = reported.state.terminated;
+    if (ended && !shouldRestart(restartPolicyOf(pod), ended.exitCode)) return;
+    actions.containersToStart.push({ name: spec.name, attempt: reported.restartCount + 1, reason: 'Restart' });
     return;
   }
   if (current.state === 'exited') {
@@ -205,7 +215,7 @@ export function computePodActions(
         actions.sandboxId = undefined;
         actions.sandboxAttempt = newest ? newest.attempt + 1 : 0;
         for (const spec of wanted) {
-          startOrBackoff(actions, spec, currentContainer(observed, spec.name), 'SandboxChanged', now, backoff);
+          startOrBackoff(actions, pod, spec, currentContainer(observed, spec.name), 'SandboxChanged', now, backoff);
         }
       }
     }
@@ -217,7 +227,7 @@ export function computePodActions(
   for (const spec of pod.spec.containers) {
     const current = currentContainer(observed, spec.name);
     if (!current) {
-      startOrBackoff(actions, spec, undefined, 'New', now, backoff);
+      startOrBackoff(actions, pod, spec, undefined, 'New', now, backoff);
     } else if (current.state === 'running') {
       if (current.hash !== hashContainer(spec)) {
         // The spec changed under a running container: replace it whatever the restart policy.
@@ -236,7 +246,7 @@ export function computePodActions(
       actions.containersToRemove.push({ id: current.id, name: spec.name, reason: 'NotStarted' });
       actions.containersToStart.push({ name: spec.name, attempt: current.attempt, reason: 'New' });
     } else if (current.state === 'exited' && shouldRestart(policy, current.exitCode)) {
-      startOrBackoff(actions, spec, current, 'Restart', now, backoff);
+      startOrBackoff(actions, pod, spec, current, 'Restart', now, backoff);
     }
     // 'unknown' (Docker is removing it...): look again next sync.
   }

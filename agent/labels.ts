@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
 import type { Container } from '../src/api/types.js';
 
 export const LABEL_MANAGED = 'io.k1s.managed';
+/** The agent (node) that owns the container: two agents on one engine (a test next to a server)
+ * must never adopt or garbage-collect each other's pods. */
+export const LABEL_NODE = 'io.k1s.node';
 export const LABEL_POD_UID = 'io.k1s.pod.uid';
 export const LABEL_POD_NAME = 'io.k1s.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.k1s.pod.namespace';
@@ -26,9 +29,10 @@ export interface PodRef {
   namespace: string;
 }
 
-export function podLabels(pod: PodRef, graceSeconds: number): Record<string, string> {
+export function podLabels(node: string, pod: PodRef, graceSeconds: number): Record<string, string> {
   return {
     [LABEL_MANAGED]: 'true',
+    [LABEL_NODE]: node,
     [LABEL_POD_UID]: pod.uid,
     [LABEL_POD_NAME]: pod.name,
     [LABEL_POD_NAMESPACE]: pod.namespace,

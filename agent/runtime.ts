@@ -4,7 +4,7 @@
 // memory for the pure tests.
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import Docker from 'dockerode';
-import { LABEL_MANAGED, LABEL_POD_UID } from './labels.js';
+import { LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
 import { ensureDockerNetwork, type NetworkConfig } from './network.js';
 
 export type { NetworkConfig };
@@ -61,9 +61,18 @@ export interface RuntimeEvent {
   labels: Record<string, string>;
 }
 
+export interface ListFilter {
+  /** Only containers labelled io.k1s.node=<node>. */
+  node?: string;
+  /** Only containers labelled io.k1s.pod.uid=<podUid>. */
+  podUid?: string;
+}
+
 export interface ContainerRuntime {
-  /** Every container carrying io.k1s.managed=true (optionally only one pod's), with full state. */
-  listContainers(filter?: { podUid?: string }): Promise<RuntimeContainer[]>;
+  /** Every container carrying io.k1s.managed=true (optionally only one node's, one pod's), with full state. */
+  listContainers(filter?: ListFilter): Promise<RuntimeContainer[]>;
+  /** One container's state; undefined when it does not exist. */
+  inspectContainer(id: string): Promise<RuntimeContainer | undefined>;
   /** Create the pod network if absent; `created` tells the caller whether it owns it. */
   ensureNetwork(cfg: NetworkConfig): Promise<{ created: boolean }>;
   /** The image id when the image is present locally, undefined otherwise. */
@@ -167,8 +176,9 @@ export class DockerRuntime implements ContainerRuntime {
     this.docker = docker;
   }
 
-  async listContainers(filter: { podUid?: string } = {}): Promise<RuntimeContainer[]> {
+  async listContainers(filter: ListFilter = {}): Promise<RuntimeContainer[]> {
     const labels = [`${LABEL_MANAGED}=true`];
+    if (filter.node) labels.push(`${LABEL_NODE}=${filter.node}`);
     if (filter.podUid) labels.push(`${LABEL_POD_UID}=${filter.podUid}`);
     const summaries = await this.docker.listContainers({ all: true, filters: { label: labels } });
     const out: RuntimeContainer[] = [];
@@ -189,11 +199,23 @@ export class DockerRuntime implements ContainerRuntime {
       }),
     );
     if (!filter.podUid) {
+      // A node-wide list shows every container of that node: forget the ones gone.
       const seen = new Set(summaries.map((s) => s.Id));
-      for (const id of this.inspectCache.keys()) if (!seen.has(id)) this.inspectCache.delete(id);
+      for (const [id, { value }] of this.inspectCache) {
+        if (!seen.has(id) && (!filter.node || value.labels[LABEL_NODE] === filter.node)) this.inspectCache.delete(id);
+      }
     }
     // Docker lists in no useful order; callers sort, but a stable input keeps logs readable.
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async inspectContainer(id: string): Promise<RuntimeContainer | undefined> {
+    try {
+      return fromInspect(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
   }
 
   ensureNetwork(cfg: NetworkConfig): Promise<{ created: boolean }> {

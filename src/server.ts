@@ -23,6 +23,7 @@ import { EndpointsController } from './controllers/endpoints.js';
 import { StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
+import { Scheduler } from './controllers/scheduler.js';
 import { tokenFor, writeKubeconfig } from './kubeconfig.js';
 import type { Logger } from './log.js';
 import { Store } from './store/store.js';
@@ -106,7 +107,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     stops.push(() => Object.values(informers).forEach((inf) => inf.close()));
     const events = new StoreEventRecorder(client, logger, cfg.nodeName);
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx)]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new Scheduler(ctx, cfg.nodeName)]) {
       c.start();
       stops.push(() => c.stop());
     }
@@ -116,9 +117,9 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const agentAbort = new AbortController();
     const hostIP = cfg.podGateway;
     const agent = new Agent({
-      api: agentApi(informers, client, events),
+      api: agentApi(informers, client, events, cfg.nodeName),
       runtime: new DockerRuntime(docker),
-      logger: logger.child({ component: 'agent' }),
+      logger,
       nodeName: cfg.nodeName,
       hostIP,
       dataDir: cfg.dataDir,
@@ -216,10 +217,11 @@ function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
   }
 }
 
-/** The agent's view of the API: pods from the informer, status writes skipped when equal. */
-function agentApi(informers: Informers, client: LocalClient, events: StoreEventRecorder): AgentApi {
+/** The agent's view of the API: bound pods from the informer; the store skips equal status writes. */
+function agentApi(informers: Informers, client: LocalClient, events: StoreEventRecorder, nodeName: string): AgentApi {
   return {
-    listPods: () => informers.pods.list(),
+    // like the kubelet, the agent sees only pods bound to its node
+    listPods: () => informers.pods.list().filter((p) => p.spec.nodeName === nodeName),
     onChange: (cb) => informers.pods.on(() => cb()),
     updatePodStatus: async (pod: Pod, status: PodStatus) => {
       const current = informers.pods.get(pod.metadata.namespace, pod.metadata.name);
