@@ -275,6 +275,7 @@ export class DnsServer {
       };
       const timer = setTimeout(() => finish(null, 'timeout'), this.timeoutMs);
       sock.on('error', (err) => finish(null, err));
+      sock.on('close', () => finish(null, 'closed')); // stop() closed it: do not hold the timer
       sock.on('message', (answer) => {
         // Connected socket: only the upstream can reach us; still insist on the query's id.
         if (answer.length >= 12 && answer.readUInt16BE(0) === id) finish(answer);

@@ -2,11 +2,11 @@
 // write a response from RecordIndex records. Byte-level on a Buffer, no per-bit work.
 //
 // Why not dns2's Packet here: dns2 reads and writes through arrays of single bits (one JS array
-// element per bit, parseInt per byte). Measured on this machine, parsing one A query and encoding
-// its answer costs ~20x more with dns2 than with this file, and that per-query codec cost is what
-// separated a naive dns2 handler (~9k QPS) from a bare dgram loop (~44k QPS). dns2 stays in use for
-// the rare paths (reading an upstream answer when chasing an ExternalName CNAME) and in tests, as an
-// independent decoder of what we write.
+// element per bit, parseInt per byte). Measured here (2 cores, 1,000 services, A queries): parse +
+// lookup + encode costs ~2 us per query with this file and ~115 us with dns2's Packet; over loopback
+// UDP the server answered 21-36k QPS against 5-6k for a naive dns2 UDPServer handler in the same run.
+// dns2 stays in use for the rare path (reading an upstream answer when chasing an ExternalName
+// CNAME) and in tests, as an independent decoder of what we write.
 import type { RR, Rcode } from './records.js';
 
 export const QTYPE: Record<number, string> = {
@@ -50,6 +50,8 @@ export interface Query {
   ednsSize: number;
 }
 
+const nameScratch = Buffer.allocUnsafe(256);
+
 /** Why a message gets no normal answer: too short or not a query (drop it), or malformed (FORMERR). */
 export type ParseFailure = 'drop' | 'formerr';
 
@@ -59,28 +61,32 @@ export function parseQuery(msg: Buffer): Query | ParseFailure {
   const flags = msg.readUInt16BE(2);
   if (flags & 0x8000) return 'drop'; // a response, not a query: never answer those (loops)
   if (msg.readUInt16BE(4) !== 1) return 'formerr';
+  // One pass over the name: validate the labels and write them, lower-cased and dot-separated,
+  // into a scratch buffer, then make a single string of it (one allocation, not one per label).
   let off = 12;
-  let qname = '';
+  let n = 0;
   for (;;) {
     if (off >= msg.length) return 'formerr';
     const len = msg[off];
     if (len === 0) break;
     // Compression pointers are legal but no real client puts one in a question.
-    if (len > 63 || off + 1 + len > msg.length) return 'formerr';
-    let label = msg.toString('latin1', off + 1, off + 1 + len);
-    // A dot inside a label would read as a label boundary; make it a byte no record name has.
-    if (label.includes('.')) label = label.replace(/\./g, '\u0000');
-    qname = qname ? `${qname}.${label}` : label;
+    if (len > 63 || off + 1 + len > msg.length || n + len > 254) return 'formerr';
+    if (n > 0) nameScratch[n++] = 0x2e;
+    for (let i = off + 1; i <= off + len; i++) {
+      const c = msg[i];
+      // A dot inside a label would read as a label boundary: make it a byte no record name has.
+      nameScratch[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c === 0x2e ? 0 : c;
+    }
     off += 1 + len;
-    if (off - 12 > 255) return 'formerr';
   }
+  const qname = nameScratch.toString('latin1', 0, n);
   off += 1;
   if (off + 4 > msg.length) return 'formerr';
   const q: Query = {
     id: msg.readUInt16BE(0),
     opcode: (flags >> 11) & 0xf,
     rd: (flags & 0x0100) !== 0,
-    qname: qname.toLowerCase(),
+    qname,
     qtype: msg.readUInt16BE(off),
     qclass: msg.readUInt16BE(off + 2),
     questionEnd: off + 4,
@@ -187,12 +193,18 @@ function writeHeader(w: Writer, q: Query, msg: Buffer, rcode: Rcode | WireRcode,
 
 class Writer {
   off = 0;
-  /** Lower-cased name suffix -> offset of its first label, for compression pointers (RFC 1035 4.1.4). */
-  private readonly names: Map<string, number> | undefined;
+  /** The question name (at offset 12), when there is one to point back to. */
+  private qname = '';
+  /**
+   * Lower-cased name suffix -> offset of its first label, for compression pointers (RFC 1035
+   * 4.1.4). Made on first use: most answers only repeat the question name, which needs no map.
+   */
+  private names: Map<string, number> | undefined;
 
-  constructor(readonly buf: Buffer, compress = true) {
-    this.names = compress ? new Map() : undefined;
-  }
+  constructor(
+    readonly buf: Buffer,
+    private readonly compress = true,
+  ) {}
 
   u16(v: number): void {
     this.off = this.buf.writeUInt16BE(v, this.off);
@@ -202,28 +214,40 @@ class Writer {
     this.off = this.buf.writeUInt32BE(v >>> 0, this.off);
   }
 
-  /** Registers the question name, already copied at offset 12, as a compression target. */
+  /** Notes the question name, already copied at offset 12, as a compression target. */
   rememberQuestion(qname: string): void {
-    let off = 12;
-    let rest = qname;
-    for (;;) {
-      this.names?.set(rest, off);
+    this.qname = qname;
+  }
+
+  private compressionMap(): Map<string, number> {
+    if (this.names) return this.names;
+    const names = new Map<string, number>();
+    // Every suffix of the question name, at the offset of its first label.
+    for (let rest = this.qname, off = 12; rest; ) {
+      names.set(rest, off);
       const dot = rest.indexOf('.');
-      if (dot < 0) return;
+      if (dot < 0) break;
       off += 1 + dot;
       rest = rest.slice(dot + 1);
     }
+    this.names = names;
+    return names;
   }
 
   name(name: string): void {
+    if (this.compress && name === this.qname && name) {
+      this.u16(0xc00c); // the question name, the usual owner of every answer
+      return;
+    }
+    const names = this.compress ? this.compressionMap() : undefined;
     let rest = name;
     while (rest) {
-      const known = this.names?.get(rest);
+      const known = names?.get(rest);
       if (known !== undefined) {
         this.u16(0xc000 | known);
         return;
       }
-      if (this.names && this.off < 0x4000) this.names.set(rest, this.off);
+      if (names && this.off < 0x4000) names.set(rest, this.off);
       const dot = rest.indexOf('.');
       const label = dot < 0 ? rest : rest.slice(0, dot);
       if (label.length === 0 || label.length > 63) throw new RangeError(`bad label in ${name}`);
@@ -242,9 +266,20 @@ class Writer {
     const lenAt = this.off;
     this.off += 2;
     switch (rr.type) {
-      case 'A':
-        for (const part of rr.address.split('.')) this.buf[this.off++] = Number(part);
+      case 'A': {
+        // Four decimal numbers; read by hand, no split() arrays on the hot path.
+        const a = rr.address;
+        let v = 0;
+        for (let i = 0; i < a.length; i++) {
+          const c = a.charCodeAt(i);
+          if (c === 0x2e) {
+            this.buf[this.off++] = v;
+            v = 0;
+          } else v = v * 10 + (c - 0x30);
+        }
+        this.buf[this.off++] = v;
         break;
+      }
       case 'AAAA':
         this.off += ipv6Bytes(rr.address).copy(this.buf, this.off);
         break;

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ApiError, badRequest, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
-import { RESOURCES, apiVersionOf, type ResourceInfo } from '../api/resources.js';
+import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
 import { parsePath, type Route } from './routes.js';
 import type { Registry } from './registry.js';
@@ -101,6 +101,7 @@ function watch(registry: Registry, r: ResourceInfo, ns: string | undefined, q: U
   };
   const stop = registry.watch(r, ns, opts, write); // throws Gone before any byte is sent
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders(); // a quiet watch must still tell the client it is open
   headers = true;
   for (const line of buffered) res.write(line);
   const timeout = Number(q.get('timeoutSeconds') ?? 0);
@@ -125,6 +126,7 @@ async function streamLogs(deps: ApiServerDeps, ns: string, pod: string, q: URLSe
     tailLines: tail ? Number(tail) : undefined,
   });
   res.writeHead(200, { 'Content-Type': 'text/plain' });
+  res.flushHeaders(); // `logs -f` of a quiet container is still an open stream
   stream.pipe(res);
   res.on('close', () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.());
 }
@@ -206,4 +208,3 @@ export async function listen(handler: ReturnType<typeof createApiHandler>, host:
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-export { apiVersionOf };

@@ -2,6 +2,7 @@
 // name listing the matching pods' IPs: Ready pods in addresses, the others in
 // notReadyAddresses, with each service port's targetPort resolved against the pod's containers.
 import { resolvePort } from '../api/intstr.js';
+import { matches, selectorFromSet } from '../api/labels.js';
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
 import { isPodReady, objectKey, splitKey, type Controller, type ControllerContext } from './context.js';
@@ -41,7 +42,12 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
 }
 
 function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  return matches(selectorFromSet(selector), labels);
+}
+
+/** A Service without a selector, or with an empty one, has user-managed Endpoints. */
+function hasSelector(svc: Service): svc is Service & { spec: { selector: Record<string, string> } } {
+  return Object.keys(svc.spec.selector ?? {}).length > 0;
 }
 
 export class EndpointsController implements Controller {
@@ -58,8 +64,9 @@ export class EndpointsController implements Controller {
     this.unsubscribe.push(
       pods.on((_t, pod, old) => {
         for (const svc of services.list(pod.metadata.namespace)) {
+          if (!hasSelector(svc)) continue;
           const sel = svc.spec.selector;
-          if (sel && (selects(sel, pod.metadata.labels) || selects(sel, old?.metadata.labels))) this.queue.add(objectKey(svc));
+          if (selects(sel, pod.metadata.labels) || (old && selects(sel, old.metadata.labels))) this.queue.add(objectKey(svc));
         }
       }),
     );
@@ -82,8 +89,8 @@ export class EndpointsController implements Controller {
       if (existing?.metadata.labels?.['endpoints.k1s.io/managed'] === 'true') await this.ctx.client.delete('Endpoints', ns, name);
       return;
     }
-    if (!svc.spec.selector) return; // no selector: the user manages the Endpoints
-    const pods = this.ctx.informers.pods.list(ns).filter((p) => selects(svc.spec.selector!, p.metadata.labels));
+    if (!hasSelector(svc)) return; // the user manages these Endpoints
+    const pods = this.ctx.informers.pods.list(ns).filter((p) => selects(svc.spec.selector, p.metadata.labels));
     const subsets = computeSubsets(svc, pods);
     const labels = { ...(svc.metadata.labels ?? {}), 'endpoints.k1s.io/managed': 'true' };
     if (existing) {

@@ -1,0 +1,187 @@
+// The API server in-process: the real registry over a temporary SQLite store, the real HTTP
+// handler on a loopback port, and plain fetch as the client.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { Registry } from '../../../src/apiserver/registry.js';
+import { createApiHandler, listen } from '../../../src/apiserver/server.js';
+import { parsePath } from '../../../src/apiserver/routes.js';
+import { silentLogger } from '../../../src/log.js';
+import { Store } from '../../../src/store/store.js';
+
+const TOKEN = 'test-token';
+let base = '';
+let server: Server;
+let store: Store;
+let dir: string;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'k1s-api-'));
+  store = new Store(join(dir, 'state.db'));
+  const registry = new Registry(store, { serviceCIDR: '10.96.0.0/16', nodePortRange: { min: 30000, max: 32767 }, reservedIPs: ['10.96.0.10'] });
+  registry.bootstrap();
+  const l = await listen(createApiHandler({ registry, token: TOKEN, logger: silentLogger }), '127.0.0.1', 0);
+  server = l.server;
+  base = `http://127.0.0.1:${l.port}`;
+});
+
+after(() => {
+  server.closeAllConnections();
+  server.close();
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+const cm = (name: string, data: Record<string, string> = { a: '1' }, labels?: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, labels },
+  data,
+});
+
+test('routes: Kubernetes REST paths', () => {
+  const r = (p: string) => {
+    const x = parsePath(p);
+    return x.type === 'resource' ? [x.route.resource.resource, x.route.namespace, x.route.name, x.route.subresource] : x.type;
+  };
+  assert.deepEqual(r('/api/v1/namespaces/default/pods/web/log'), ['pods', 'default', 'web', 'log']);
+  assert.deepEqual(r('/apis/apps/v1/deployments'), ['deployments', undefined, undefined, undefined]);
+  assert.deepEqual(r('/api/v1/namespaces/kube-system'), ['namespaces', undefined, 'kube-system', undefined]);
+  assert.deepEqual(r('/api/v1/namespaces'), ['namespaces', undefined, undefined, undefined]);
+  assert.equal(r('/apis/apps/v2/deployments'), 'unknown');
+  assert.equal(r('/api/v1/widgets'), 'unknown');
+  assert.equal(r('/version'), 'discovery');
+});
+
+test('no token or a wrong token: 401 Status', async () => {
+  for (const headers of [{ Authorization: '' }, { Authorization: 'Bearer nope' }]) {
+    const r = await call('GET', '/api/v1/namespaces/default/configmaps', undefined, headers);
+    assert.equal(r.status, 401);
+    assert.deepEqual(r.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+  }
+});
+
+test('create, get, list with labelSelector, and the Status errors kubectl expects', async () => {
+  const created = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one', { a: '1' }, { tier: 'x' }));
+  assert.equal(created.status, 201);
+  assert.match(created.body.metadata.uid, /^[0-9a-f-]{36}$/);
+  assert.match(created.body.metadata.resourceVersion, /^\d+$/);
+  assert.equal(created.body.metadata.namespace, 'default');
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('two'));
+
+  const again = await call('POST', '/api/v1/namespaces/default/configmaps', cm('one'));
+  assert.equal(again.status, 409);
+  assert.equal(again.body.reason, 'AlreadyExists');
+  assert.equal(again.body.message, 'configmaps "one" already exists');
+
+  const missing = await call('GET', '/apis/apps/v1/namespaces/default/deployments/nope');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.message, 'deployments.apps "nope" not found');
+
+  const list = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dx');
+  assert.equal(list.body.kind, 'ConfigMapList');
+  assert.deepEqual(list.body.items.map((i: any) => i.metadata.name), ['one']);
+
+  const noNs = await call('POST', '/api/v1/namespaces/nowhere/configmaps', cm('x'));
+  assert.equal(noNs.status, 404);
+  assert.equal(noNs.body.message, 'namespaces "nowhere" not found');
+});
+
+test('invalid objects: 422 with field causes; unknown fields refused', async () => {
+  const r = await call('POST', '/api/v1/namespaces/default/services', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'Bad_Name' },
+    spec: { ports: [{ port: 80, bogus: 1 }] },
+  });
+  assert.equal(r.status, 422);
+  assert.equal(r.body.reason, 'Invalid');
+  assert.ok(r.body.details.causes.some((c: any) => c.field === 'spec.ports[0].bogus'), JSON.stringify(r.body));
+});
+
+test('update with a stale resourceVersion: 409 Conflict; an unchanged update keeps the resourceVersion', async () => {
+  const { body: v1 } = await call('POST', '/api/v1/namespaces/default/configmaps', cm('conflict'));
+  const { body: v2 } = await call('PUT', '/api/v1/namespaces/default/configmaps/conflict', { ...v1, data: { a: '2' } });
+  assert.notEqual(v2.metadata.resourceVersion, v1.metadata.resourceVersion);
+  const stale = await call('PUT', '/api/v1/namespaces/default/configmaps/conflict', { ...v1, data: { a: '3' } });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.body.reason, 'Conflict');
+  assert.match(stale.body.message, /the object has been modified; please apply your changes to the latest version and try again/);
+  const same = await call('PUT', '/api/v1/namespaces/default/configmaps/conflict', v2);
+  assert.equal(same.body.metadata.resourceVersion, v2.metadata.resourceVersion);
+});
+
+test('merge patch; the status subresource only writes status, the main resource never does', async () => {
+  const dep = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } },
+  };
+  const created = await call('POST', '/apis/apps/v1/namespaces/default/deployments', dep);
+  assert.equal(created.body.spec.replicas, 1, 'defaulted');
+  assert.equal(created.body.metadata.generation, 1);
+  const patched = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { spec: { replicas: 3 } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(patched.body.spec.replicas, 3);
+  assert.equal(patched.body.metadata.generation, 2);
+  const withStatus = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web/status', { ...patched.body, spec: { ...patched.body.spec, replicas: 9 }, status: { replicas: 3 } });
+  assert.equal(withStatus.body.status.replicas, 3);
+  assert.equal(withStatus.body.spec.replicas, 3, '/status ignores spec');
+  const mainWithStatus = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web', { ...withStatus.body, status: { replicas: 99 } });
+  assert.equal(mainWithStatus.body.status.replicas, 3, 'the main resource ignores status');
+  const badType = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', [], { 'Content-Type': 'application/json-patch+json' });
+  assert.equal(badType.status, 415);
+});
+
+test('Service create allocates a ClusterIP and refuses a taken nodePort with 422', async () => {
+  const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type: 'NodePort', selector: { app: 'x' }, ports: [{ port: 80, nodePort: 30080 }] } });
+  const first = await call('POST', '/api/v1/namespaces/default/services', svc('first'));
+  assert.equal(first.status, 201);
+  assert.match(first.body.spec.clusterIP, /^10\.96\.\d+\.\d+$/);
+  assert.equal(first.body.spec.ports[0].targetPort, 80, 'targetPort defaults to port');
+  const second = await call('POST', '/api/v1/namespaces/default/services', svc('second'));
+  assert.equal(second.status, 422);
+  assert.match(second.body.message, /spec\.ports\[0\]\.nodePort: Invalid value: 30080: provided port is already allocated/);
+});
+
+test('watch streams newline-delimited events from a resourceVersion', async () => {
+  const { body: start } = await call('POST', '/api/v1/namespaces/default/configmaps', cm('watched'));
+  const ctrl = new AbortController();
+  const res = await fetch(`${base}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${start.metadata.resourceVersion}`, {
+    headers: { Authorization: `Bearer ${TOKEN}` },
+    signal: ctrl.signal,
+  });
+  assert.equal(res.status, 200);
+  const reader = res.body!.getReader();
+  await call('PUT', '/api/v1/namespaces/default/configmaps/watched', { ...start, data: { b: '2' } });
+  await call('DELETE', '/api/v1/namespaces/default/configmaps/watched');
+  let text = '';
+  while (text.split('\n').filter(Boolean).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+  ctrl.abort();
+  const events = text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.deepEqual(events.map((e) => [e.type, e.object.metadata.name]), [
+    ['MODIFIED', 'watched'],
+    ['DELETED', 'watched'],
+  ]);
+});
+
+test('a namespace delete removes its contents; system namespaces cannot be deleted', async () => {
+  await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
+  await call('POST', '/api/v1/namespaces/tmp/configmaps', cm('inside'));
+  assert.equal((await call('DELETE', '/api/v1/namespaces/tmp')).status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/tmp/configmaps/inside')).status, 404);
+  const refused = await call('DELETE', '/api/v1/namespaces/default');
+  assert.equal(refused.status, 403);
+});

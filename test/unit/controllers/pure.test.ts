@@ -1,0 +1,141 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Deployment, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import { replicaDiff } from '../../../src/controllers/replicaset.js';
+import { computeSubsets } from '../../../src/controllers/endpoints.js';
+import { deploymentStatus, newReplicaSet, podTemplateHash } from '../../../src/controllers/deployment.js';
+
+function pod(name: string, opts: { ip?: string; ready?: boolean; created?: string; labels?: Record<string, string>; ports?: { name?: string; containerPort: number }[] } = {}): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', uid: `uid-${name}`, creationTimestamp: opts.created ?? '2026-01-01T00:00:00Z', labels: opts.labels ?? { app: 'web' } },
+    spec: { containers: [{ name: 'c', image: 'x:1', ports: opts.ports ?? [{ name: 'http', containerPort: 8080 }] }] },
+    status: {
+      phase: 'Running',
+      podIP: opts.ip,
+      conditions: [{ type: 'Ready', status: opts.ready ? 'True' : 'False' }],
+    },
+  };
+}
+
+test('replicaDiff: creates what is missing, deletes the least useful first', () => {
+  const cases: Record<string, { desired: number; pods: Pod[]; create: number; remove: string[] }> = {
+    'everything is good; do nothing': { desired: 2, pods: [pod('a', { ip: '1', ready: true }), pod('b', { ip: '2', ready: true })], create: 0, remove: [] },
+    'scale up from zero': { desired: 3, pods: [], create: 3, remove: [] },
+    'scale down prefers not-ready pods': { desired: 1, pods: [pod('a', { ip: '1', ready: true }), pod('b', { ip: '2' })], create: 0, remove: ['b'] },
+    'then pods without an IP': { desired: 1, pods: [pod('a', { ip: '1' }), pod('b')], create: 0, remove: ['b'] },
+    'then the youngest': {
+      desired: 1,
+      pods: [pod('old', { ip: '1', ready: true, created: '2026-01-01T00:00:00Z' }), pod('new', { ip: '2', ready: true, created: '2026-01-02T00:00:00Z' })],
+      create: 0,
+      remove: ['new'],
+    },
+    'scale to zero': { desired: 0, pods: [pod('a'), pod('b')], create: 0, remove: ['a', 'b'] },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    const got = replicaDiff(c.desired, c.pods);
+    assert.equal(got.create, c.create, name);
+    assert.deepEqual(got.remove.map((p) => p.metadata.name).sort(), [...c.remove].sort(), name);
+  }
+});
+
+const svc = (ports: Service['spec']['ports']): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: { selector: { app: 'web' }, ports },
+});
+
+test('computeSubsets: ready pods in addresses, others in notReadyAddresses, named targetPorts resolved', () => {
+  const subsets = computeSubsets(svc([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]), [
+    pod('b', { ip: '10.244.0.3', ready: true }),
+    pod('a', { ip: '10.244.0.2', ready: true }),
+    pod('c', { ip: '10.244.0.4' }),
+    pod('pending'), // no IP yet: not listed at all
+  ]);
+  assert.deepEqual(subsets, [
+    {
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      addresses: [
+        { ip: '10.244.0.2', nodeName: undefined, targetRef: { kind: 'Pod', namespace: 'default', name: 'a', uid: 'uid-a' } },
+        { ip: '10.244.0.3', nodeName: undefined, targetRef: { kind: 'Pod', namespace: 'default', name: 'b', uid: 'uid-b' } },
+      ],
+      notReadyAddresses: [{ ip: '10.244.0.4', nodeName: undefined, targetRef: { kind: 'Pod', namespace: 'default', name: 'c', uid: 'uid-c' } }],
+    },
+  ]);
+});
+
+test('computeSubsets: pods whose named port differs land in different subsets; a pod without it is skipped', () => {
+  const subsets = computeSubsets(svc([{ port: 80, targetPort: 'http' }]), [
+    pod('a', { ip: '10.244.0.2', ready: true, ports: [{ name: 'http', containerPort: 8080 }] }),
+    pod('b', { ip: '10.244.0.3', ready: true, ports: [{ name: 'http', containerPort: 9090 }] }),
+    pod('c', { ip: '10.244.0.4', ready: true, ports: [{ name: 'other', containerPort: 1 }] }),
+  ]);
+  assert.deepEqual(
+    subsets.map((s) => [s.ports![0].port, s.addresses!.map((a) => a.ip)]),
+    [
+      [8080, ['10.244.0.2']],
+      [9090, ['10.244.0.3']],
+    ],
+  );
+});
+
+const deployment: Deployment = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', uid: 'd-uid', generation: 3 },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } },
+  },
+};
+
+test('podTemplateHash is stable, short and changes with the template', () => {
+  const h = podTemplateHash(deployment.spec.template);
+  assert.match(h, /^[bcdfghjklmnpqrstvwxz2456789]{10}$/);
+  assert.equal(podTemplateHash(structuredClone(deployment.spec.template)), h);
+  const changed = structuredClone(deployment.spec.template);
+  changed.spec.containers[0].image = 'x:2';
+  assert.notEqual(podTemplateHash(changed), h);
+});
+
+test('newReplicaSet: named by hash, selector and labels carry pod-template-hash, owned by the deployment', () => {
+  const rs = newReplicaSet(deployment, 'abc');
+  assert.equal(rs.metadata.name, 'web-abc');
+  assert.deepEqual(rs.spec.selector.matchLabels, { app: 'web', 'pod-template-hash': 'abc' });
+  assert.deepEqual(rs.spec.template.metadata?.labels, { app: 'web', 'pod-template-hash': 'abc' });
+  assert.equal(rs.metadata.ownerReferences?.[0].uid, 'd-uid');
+  assert.equal(rs.metadata.ownerReferences?.[0].controller, true);
+  assert.equal(deployment.spec.template.metadata?.labels?.['pod-template-hash'], undefined, 'the deployment is not mutated');
+});
+
+test('deploymentStatus: sums its ReplicaSets and keeps condition times while nothing changes', () => {
+  const rs = (name: string, replicas: number, ready: number): ReplicaSet => ({
+    ...newReplicaSet(deployment, name),
+    metadata: { name, uid: name },
+    status: { replicas, readyReplicas: ready, availableReplicas: ready },
+  });
+  const current = rs('new', 2, 1);
+  const t1 = new Date('2026-01-01T00:00:00Z');
+  const s1 = deploymentStatus(deployment, current, [current, rs('old', 0, 0)], undefined, t1)!;
+  assert.equal(s1.replicas, 2);
+  assert.equal(s1.updatedReplicas, 2);
+  assert.equal(s1.availableReplicas, 1);
+  assert.equal(s1.unavailableReplicas, 1);
+  assert.equal(s1.observedGeneration, 3);
+  assert.deepEqual(s1.conditions!.map((c) => [c.type, c.status, c.reason]), [
+    ['Available', 'False', 'MinimumReplicasUnavailable'],
+    ['Progressing', 'True', 'ReplicaSetUpdated'],
+  ]);
+  const s2 = deploymentStatus(deployment, current, [current], s1, new Date('2026-01-01T00:05:00Z'))!;
+  assert.deepEqual(s2.conditions, s1.conditions, 'unchanged conditions keep their timestamps (no writes while idle)');
+  const done = rs('new', 2, 2);
+  const s3 = deploymentStatus(deployment, done, [done], s2, new Date('2026-01-01T00:06:00Z'))!;
+  assert.deepEqual(s3.conditions!.map((c) => [c.type, c.status, c.reason]), [
+    ['Available', 'True', 'MinimumReplicasAvailable'],
+    ['Progressing', 'True', 'NewReplicaSetAvailable'],
+  ]);
+  assert.equal(s3.unavailableReplicas, undefined);
+});
