@@ -3,6 +3,7 @@
 // server's shape, `<path>: <Type>: <value>: <detail>`, with values shown as JSON rather than Go
 // syntax. Works on objects with or without defaults applied: the manifest loader validates
 // before the server defaults, the API server after.
+import { unimplementedPodFields } from './unimplemented.js';
 import { parsePercent } from './intstr.js';
 import { fromLabelSelector, matches } from './labels.js';
 import {
@@ -382,7 +383,7 @@ function validateVolume(v: Volume, path: string): Errors {
 
 /** `template` names the workload kind whose pod template this is: its pods must always restart. */
 export function validatePodSpec(spec: PodSpec, path: string, template?: 'Deployment' | 'ReplicaSet'): Errors {
-  const errs: Errors = [];
+  const errs: Errors = unimplementedPodFields(spec, path);
 
   const volumeNames = new Set<string>();
   (spec.volumes ?? []).forEach((v, i) => {

@@ -8,6 +8,7 @@ import { matches, parseSelector } from '../api/labels.js';
 import { validateAndDefault } from '../api/manifest.js';
 import { apiVersionOf, byKind, type ResourceInfo } from '../api/resources.js';
 import type { FieldError } from '../api/schema.js';
+import { validateUpdate } from '../api/validate.js';
 import type { AnyObject, KubeObject, Namespace, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
 import { Store, StoreError, type StoreEvent, type StoredValue } from '../store/store.js';
@@ -110,6 +111,8 @@ export class Registry {
       obj = this.admit(r, ns, { ...obj, metadata: { ...current.metadata, resourceVersion: rv } });
     } else {
       obj = this.admit(r, ns, body);
+      const immutable = validateUpdate(obj, current);
+      if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
       if (r.hasStatus && r.kind !== 'Namespace') (obj as { status?: unknown }).status = (current as { status?: unknown }).status;
     }
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);

@@ -17,7 +17,7 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     const containerPorts = pod.spec.containers.flatMap((c) => c.ports ?? []);
     const ports: EndpointPort[] = [];
     for (const sp of svc.spec.ports ?? []) {
-      const port = resolvePort(sp.targetPort, sp.port, containerPorts);
+      const port = resolvePort(sp.targetPort, sp.port, containerPorts, sp.protocol ?? 'TCP');
       if (port === undefined) continue; // a named port this pod does not have
       ports.push({ name: sp.name, port, protocol: sp.protocol ?? 'TCP' });
     }

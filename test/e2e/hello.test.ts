@@ -139,10 +139,10 @@ describe('hello: a Deployment and a NodePort Service', () => {
     const dir = mkdtempSync(join(tmpdir(), 'k1s-bad-'));
     const ok = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  a: "1"\n';
     const cases: [string, string, RegExp][] = [
-      ['syntax.yaml', `${ok}---\nkind: [unclosed\n`, /syntax\.yaml.*document 1/],
-      ['kind.yaml', `${ok}---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: x\n`, /kind\.yaml.*document 1.*Foo/],
-      ['field.yaml', `${ok}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1\n    imagePullPolcy: Always\n`, /field\.yaml.*document 1.*spec\.containers\[0\]\.imagePullPolcy/],
-      ['type.yaml', `${ok}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: eighty\n`, /type\.yaml.*document 1.*spec\.ports\[0\]\.port/],
+      ['syntax.yaml', `${ok}---\nkind: [unclosed\n`, /syntax\.yaml: document 2\b/],
+      ['kind.yaml', `${ok}---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: x\n`, /kind\.yaml: document 2\b.*Foo/],
+      ['field.yaml', `${ok}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1\n    imagePullPolcy: Always\n`, /field\.yaml: document 2\b.*spec\.containers\[0\]\.imagePullPolcy/],
+      ['type.yaml', `${ok}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: eighty\n`, /type\.yaml: document 2\b.*spec\.ports\[0\]\.port/],
     ];
     for (const [file, text, pattern] of cases) {
       const path = join(dir, file);
