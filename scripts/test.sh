@@ -8,10 +8,11 @@ bash scripts/setup.sh
 
 ./bin/k1s cleanup >/dev/null
 
+shopt -s globstar nullglob
+tests=(dist/test/unit/**/*.test.js dist/test/integration/**/*.test.js dist/test/e2e/**/*.test.js)
 status=0
 # One file at a time: integration and e2e tests share the machine's Docker network and iptables.
-node --enable-source-maps --test --test-concurrency=1 --test-reporter=spec \
-  "dist/test/unit/**/*.test.js" "dist/test/integration/**/*.test.js" "dist/test/e2e/**/*.test.js" || status=$?
+node --enable-source-maps --test --test-concurrency=1 --test-reporter=spec "${tests[@]}" || status=$?
 
 left_containers=$(docker ps -aq --filter label=io.k1s.managed=true | wc -l)
 left_chains=$(iptables-save | grep -c '^:K1S-' || true)
