@@ -2,10 +2,11 @@
 // 10 pods (pause + app container on the same bridge network) created directly through the Docker
 // API in the same run; and the server's idle RSS with 0 and with 10 pods.
 //   node dist/bench/startup.js [--replicas 10] [--rounds 3]
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
+import type { Deployment, Pod } from '../src/api/types.js';
+import { HttpClient } from '../src/client/http.js';
+import { readKubeconfig } from '../src/kubeconfig.js';
 import { ensureTestImages, BUSYBOX_IMAGE as TEST_IMAGE } from '../test/fixtures/images.js';
 import { ServerHarness, sleep, waitFor } from '../test/e2e/harness.js';
 import { startFakeUpstream } from '../test/e2e/upstream.js';
@@ -20,21 +21,20 @@ const ROUNDS = arg('rounds', 3);
 const PAUSE_IMAGE = 'k1s.local/pause:3.10';
 const docker = new Docker();
 
-function manifest(replicas: number): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: bench}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: bench}}
-  template:
-    metadata: {labels: {app: bench}}
-    spec:
-      containers:
-      - name: web
-        image: ${TEST_IMAGE}
-        command: [httpd, -f, -p, "8080", -h, /]
-`;
+function manifest(replicas: number): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'bench', namespace: 'default' },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'bench' } },
+      template: {
+        metadata: { labels: { app: 'bench' } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: TEST_IMAGE, command: ['httpd', '-f', '-p', '8080', '-h', '/'] }] },
+      },
+    },
+  };
 }
 
 function rssMB(pid: number): number {
@@ -42,16 +42,25 @@ function rssMB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function k1sRound(h: ServerHarness, file: string): Promise<number> {
+/** Creates the Deployment through the API and waits on a watch (not CLI polling, which would
+ *  spend the very CPU being measured) until every pod is Ready. */
+async function k1sRound(client: HttpClient, deployment: Deployment): Promise<number> {
+  const ready = new Set<string>();
+  let resolveAll!: () => void;
+  const allReady = new Promise<void>((r) => (resolveAll = r));
+  const stop = client.watch('Pod', 'default', { labelSelector: 'app=bench' }, (ev) => {
+    const pod = ev.object as Pod;
+    const isReady = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (ev.type !== 'DELETED' && isReady) ready.add(pod.metadata.name);
+    else ready.delete(pod.metadata.name);
+    if (ready.size === REPLICAS) resolveAll();
+  });
   const t0 = performance.now();
-  const r = h.k1s(['apply', '-f', file]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  await waitFor(`${REPLICAS} ready pods`, () => {
-    const pods = h.getJSON<{ items: { status?: { conditions?: { type: string; status: string }[] } }[] }>(['pods', '-l', 'app=bench']).items;
-    return pods.length === REPLICAS && pods.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  }, 120_000, 50);
+  await client.create(deployment);
+  await allReady;
   const ms = performance.now() - t0;
-  h.k1s(['delete', '-f', file]);
+  stop();
+  await client.delete('Deployment', 'default', 'bench');
   await waitFor('bench containers gone', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 120_000);
   return ms;
 }
@@ -85,8 +94,8 @@ async function main() {
   const upstream = await startFakeUpstream({});
   const h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
   await h.start();
-  const file = join(mkdtempSync(join(tmpdir(), 'k1s-bench-')), 'bench.yaml');
-  writeFileSync(file, manifest(REPLICAS));
+  const client = new HttpClient(readKubeconfig(h.kubeconfig));
+  const deployment = manifest(REPLICAS);
   try {
     const pid = h.pid!;
     await sleep(3000);
@@ -95,17 +104,17 @@ async function main() {
     const peer: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       peer.push(await dockerRound('k1s'));
-      k1s.push(await k1sRound(h, file));
+      k1s.push(await k1sRound(client, deployment));
     }
-    h.k1s(['apply', '-f', file]);
+    await client.create(deployment);
     await waitFor('pods for the idle measurement', () => h.getJSON<{ items: unknown[] }>(['pods', '-l', 'app=bench']).items.length === REPLICAS, 120_000);
     await sleep(5000);
     const idle10 = rssMB(pid);
-    h.k1s(['delete', '-f', file]);
+    await client.delete('Deployment', 'default', 'bench');
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(`startup of ${REPLICAS} pods (pause + app), median of ${ROUNDS} rounds:`);
-    console.log(`  k1s apply -> all Ready:      ${(med(k1s) / 1000).toFixed(2)} s   (rounds: ${k1s.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
-    console.log(`  raw Docker API, in parallel: ${(med(peer) / 1000).toFixed(2)} s   (rounds: ${peer.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(`  k1s (create via API) -> all Ready:      ${(med(k1s) / 1000).toFixed(2)} s   (rounds: ${k1s.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(`  raw Docker API, in parallel:      ${(med(peer) / 1000).toFixed(2)} s   (rounds: ${peer.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
     console.log(`  ratio: ${(med(k1s) / med(peer)).toFixed(2)}x (target <= 1.2x)`);
     console.log(`idle RSS of k1s server: ${idle0.toFixed(1)} MB with 0 pods, ${idle10.toFixed(1)} MB with ${REPLICAS} pods (target <= 80 MB)`);
   } finally {

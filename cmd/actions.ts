@@ -1,8 +1,8 @@
-// What each k1s command does. Output follows kubectl's wording so muscle memory carries over.
+// What the client commands do. Output follows kubectl's wording so muscle memory carries over.
+// (`server` and `cleanup` live in their own modules so neither drags the other's imports along.)
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import Docker from 'dockerode';
 import { ApiError } from '../src/api/errors.js';
 import { ManifestError, loadManifests } from '../src/api/manifest.js';
 import { byKind, byName, pathFor, qualifiedName, type ResourceInfo } from '../src/api/resources.js';
@@ -12,10 +12,6 @@ import { describe as describeObject } from '../src/cli/describe.js';
 import { noResourcesMessage, printTable } from '../src/cli/table.js';
 import { printApplyResult, toJSON, toYAML } from '../src/cli/output.js';
 import { findKubeconfig, readKubeconfig } from '../src/kubeconfig.js';
-import { createLogger } from '../src/log.js';
-import { defaultConfig, startServer } from '../src/server.js';
-import { cleanupNetfilter } from '../proxy/proxier.js';
-import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { VERSION } from '../src/apiserver/server.js';
 
 type Opts = Record<string, unknown>;
@@ -32,47 +28,6 @@ function namespaceOf(client: HttpClient, opts: Opts): string {
 const out = (text: string) => {
   if (text) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 };
-
-export async function server(opts: Opts): Promise<void> {
-  const logger = createLogger({ level: opts.logLevel as string });
-  const [min, max] = String(opts.nodePortRange).split('-').map(Number);
-  const cfg = defaultConfig({
-    dataDir: opts.dataDir as string,
-    listenAddress: opts.listenAddress as string,
-    port: Number(opts.port),
-    serviceCIDR: opts.serviceCidr as string,
-    podCIDR: opts.podCidr as string,
-    podGateway: gatewayOf(opts.podCidr as string),
-    dnsServiceIP: opts.dnsServiceIp as string,
-    dnsPort: Number(opts.dnsPort),
-    clusterDomain: opts.clusterDomain as string,
-    nodePortRange: { min, max },
-    upstreams: opts.upstream as string[] | undefined,
-    pauseImage: opts.pauseImage as string,
-  });
-  const running = await startServer(cfg, logger);
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down; pods keep running and are adopted at the next start');
-    void running.stop().then(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  try {
-    await running.done;
-  } catch (e) {
-    logger.fatal({ err: (e as Error).message }, 'a component failed; stopping');
-    await running.stop();
-    process.exit(1);
-  }
-}
-
-/** The first host address of a CIDR: 10.244.0.0/16 -> 10.244.0.1 */
-function gatewayOf(cidr: string): string {
-  const [ip] = cidr.split('/');
-  const parts = ip.split('.').map(Number);
-  parts[3] += 1;
-  return parts.join('.');
-}
 
 /** Reads every file named by -f (a directory: its .yaml/.yml/.json files, sorted). */
 function readInputs(paths: string[]): { source: string; text: string }[] {
@@ -242,16 +197,6 @@ export const logs = (program: Command) => async (pod: string, opts: Opts) => {
   stream.pipe(process.stdout);
   await new Promise((resolve) => stream.on('end', resolve));
 };
-
-export async function cleanup(): Promise<void> {
-  const { chains } = await cleanupNetfilter(new IptablesNetfilter());
-  const docker = new Docker();
-  const containers = await docker.listContainers({ all: true, filters: { label: ['io.k1s.managed=true'] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-  const networks = await docker.listNetworks({ filters: { label: ['io.k1s.managed=true'] } });
-  for (const n of networks) await docker.getNetwork(n.Id).remove();
-  out(`removed ${containers.length} containers, ${networks.length} networks, ${chains} iptables chains`);
-}
 
 export const version = (program: Command) => async () => {
   out(`Client Version: ${VERSION.gitVersion}`);

@@ -1,6 +1,17 @@
 // The k1s command line: definitions only. What each command does lives in cmd/actions.ts.
 import { Command, Option } from 'commander';
-import * as actions from './actions.js';
+
+// Each command loads its modules only when it runs: `k1s server` carries no CLI printers and
+// `k1s get` no Docker client.
+const server = async (opts: Record<string, unknown>) => (await import('./server.js')).server(opts);
+const cleanup = async () => (await import('./cleanup.js')).cleanup();
+type ClientCommand = 'apply' | 'get' | 'describe' | 'del' | 'logs' | 'version';
+const client =
+  (program: Command, name: ClientCommand) =>
+  async (...args: unknown[]) => {
+    const actions = await import('./actions.js');
+    return (actions[name](program) as (...a: unknown[]) => Promise<void>)(...args);
+  };
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -26,14 +37,14 @@ export function buildProgram(): Command {
     .option('--upstream <ip[:port]>', 'DNS server for names outside the cluster (repeatable; default: /etc/resolv.conf)', collect)
     .option('--pause-image <image>', 'pod infra image (built locally from catatonit when absent)', 'k1s.local/pause:3.10')
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
-    .action(actions.server);
+    .action(server);
 
   program
     .command('apply')
     .description('create or update objects from YAML files')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (repeatable)', collect)
     .option('-n, --namespace <ns>', 'namespace for objects that name none')
-    .action(actions.apply(program));
+    .action(client(program, 'apply'));
 
   program
     .command('get')
@@ -45,7 +56,7 @@ export function buildProgram(): Command {
     .option('-l, --selector <selector>', 'label selector (a=b,c!=d,e in (x,y))')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json', 'name']))
     .option('--no-headers', 'omit the header line')
-    .action(actions.get(program));
+    .action(client(program, 'get'));
 
   program
     .command('describe')
@@ -55,7 +66,7 @@ export function buildProgram(): Command {
     .option('-n, --namespace <ns>', 'namespace')
     .option('-A, --all-namespaces', 'every namespace')
     .option('-l, --selector <selector>', 'label selector')
-    .action(actions.describe(program));
+    .action(client(program, 'describe'));
 
   program
     .command('delete')
@@ -66,7 +77,7 @@ export function buildProgram(): Command {
     .option('-n, --namespace <ns>', 'namespace')
     .option('-l, --selector <selector>', 'label selector')
     .option('--ignore-not-found', 'treat "not found" as success')
-    .action(actions.del(program));
+    .action(client(program, 'del'));
 
   program
     .command('logs')
@@ -77,18 +88,18 @@ export function buildProgram(): Command {
     .option('-f, --follow', 'stream new output')
     .option('-p, --previous', 'the previous, terminated container')
     .option('--tail <lines>', 'lines from the end to show')
-    .action(actions.logs(program));
+    .action(client(program, 'logs'));
 
-  program.command('cleanup').description('remove every k1s container, network and iptables chain from this machine').action(actions.cleanup);
+  program.command('cleanup').description('remove every k1s container, network and iptables chain from this machine').action(cleanup);
 
-  program.command('version').description('print the client and server versions').action(actions.version(program));
+  program.command('version').description('print the client and server versions').action(client(program, 'version'));
 
   return program;
 }
 
 buildProgram()
   .parseAsync(process.argv)
-  .catch((e) => {
-    process.stderr.write(`${actions.errorText(e)}\n`);
+  .catch(async (e) => {
+    process.stderr.write(`${(await import('./actions.js')).errorText(e)}\n`);
     process.exit(1);
   });

@@ -40,7 +40,7 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm dependencies"
-  npm ci --no-audit --no-fund --allow-scripts=better-sqlite3,esbuild >&2
+  npm ci --no-audit --no-fund >&2
 fi
 log "building"
 npm run -s build >&2
