@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready to run k1s, idempotently: a Docker engine that answers, iptables,
-# catatonit (the pause image is built from it offline) and busybox-static (test images), the npm
-# dependencies, and the build. Debian/Ubuntu, as root. Safe to run again: it only does what is missing.
+# catatonit (the pause image is built from it offline), busybox-static (test images), openssl
+# (the API server's certificate), the npm dependencies, and the build. Debian/Ubuntu, as root.
+# Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,8 @@ command -v iptables-restore >/dev/null || missing+=(iptables)
 [ -x /usr/bin/catatonit ] || missing+=(catatonit)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || missing+=(busybox-static)
 command -v ip >/dev/null || missing+=(iproute2)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing from Debian: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

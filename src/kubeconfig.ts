@@ -8,6 +8,8 @@ export interface KubeConfigInfo {
   server: string;
   token: string;
   namespace: string;
+  /** PEM of the CA that signed the server's certificate (certificate-authority-data) */
+  ca?: string;
 }
 
 export const DEFAULT_DATA_DIR = '/var/lib/k1s';
@@ -16,7 +18,7 @@ export function readKubeconfig(path: string): KubeConfigInfo {
   let doc: {
     'current-context'?: string;
     contexts?: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
-    clusters?: { name: string; cluster: { server: string } }[];
+    clusters?: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
     users?: { name: string; user: { token?: string } }[];
   };
   try {
@@ -28,7 +30,10 @@ export function readKubeconfig(path: string): KubeConfigInfo {
   const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster);
   const user = doc.users?.find((u) => u.name === ctx?.context.user);
   if (!cluster?.cluster.server) throw new Error(`kubeconfig ${path} has no server for its current context`);
-  return { server: cluster.cluster.server, token: user?.user.token ?? '', namespace: ctx?.context.namespace ?? 'default' };
+  const caData = cluster.cluster['certificate-authority-data'];
+  const caFile = cluster.cluster['certificate-authority'];
+  const ca = caData ? Buffer.from(caData, 'base64').toString('utf8') : caFile ? readFileSync(caFile, 'utf8') : undefined;
+  return { server: cluster.cluster.server, token: user?.user.token ?? '', namespace: ctx?.context.namespace ?? 'default', ca };
 }
 
 /** The token of the kubeconfig already at path, or a new random one. */
@@ -44,12 +49,12 @@ export function tokenFor(path: string): string {
   return randomBytes(32).toString('hex');
 }
 
-/** Writes the kubeconfig (mode 0600) for server and token. */
-export function writeKubeconfig(path: string, server: string, token: string): KubeConfigInfo {
+/** Writes the kubeconfig (mode 0600) for server, token and the server certificate's CA. */
+export function writeKubeconfig(path: string, server: string, token: string, ca: string): KubeConfigInfo {
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'k1s', cluster: { server } }],
+    clusters: [{ name: 'k1s', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
     users: [{ name: 'k1s-admin', user: { token } }],
     contexts: [{ name: 'k1s', context: { cluster: 'k1s', user: 'k1s-admin', namespace: 'default' } }],
     'current-context': 'k1s',
@@ -57,7 +62,7 @@ export function writeKubeconfig(path: string, server: string, token: string): Ku
   };
   writeFileSync(path, stringify(doc), { mode: 0o600 });
   chmodSync(path, 0o600); // an existing file keeps its old mode through writeFileSync
-  return { server, token, namespace: 'default' };
+  return { server, token, namespace: 'default', ca };
 }
 
 /** --kubeconfig, then $KUBECONFIG (first entry), then the default data dir's. */

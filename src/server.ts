@@ -16,6 +16,7 @@ import { byKind } from './api/resources.js';
 import type { Endpoints, Pod, PodStatus, Service } from './api/types.js';
 import { Registry } from './apiserver/registry.js';
 import { createApiHandler, listen } from './apiserver/server.js';
+import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
 import { DeploymentController } from './controllers/deployment.js';
@@ -175,9 +176,11 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       logger: logger.child({ component: 'apiserver' }),
       podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts),
     });
-    const { server, port } = await listen(handler, cfg.listenAddress, cfg.port);
+    const tls = ensureServingCert(cfg.dataDir, [cfg.listenAddress]);
+    const { server, port } = await listen(handler, cfg.listenAddress, cfg.port, tls);
     stops.push(() => closeServer(server));
-    writeKubeconfig(kubeconfigPath, `http://${cfg.listenAddress}:${port}`, token);
+    const clientHost = cfg.listenAddress === '0.0.0.0' ? '127.0.0.1' : cfg.listenAddress;
+    writeKubeconfig(kubeconfigPath, `https://${clientHost}:${port}`, token, tls.cert);
     logger.info({ port, kubeconfig: kubeconfigPath }, 'k1s server ready');
     return { port, kubeconfig: kubeconfigPath, stop, done };
   } catch (e) {

@@ -3,6 +3,7 @@
 // drive it in-process; listen() binds it to a socket.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApiError, badRequest, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
 import { RESOURCES, type ResourceInfo } from '../api/resources.js';
@@ -198,9 +199,15 @@ function internal(e: unknown, logger: Logger): ApiError {
   return new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
 }
 
-/** Binds the handler to host:port (port 0 picks a free one); resolves once listening. */
-export async function listen(handler: ReturnType<typeof createApiHandler>, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => void handler(req, res));
+/** Binds the handler to host:port (port 0 picks a free one), over TLS when given a certificate. */
+export async function listen(
+  handler: ReturnType<typeof createApiHandler>,
+  host: string,
+  port: number,
+  tls?: { cert: string; key: string },
+): Promise<{ server: Server; port: number }> {
+  const serve = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
+  const server = tls ? createHttpsServer(tls, serve) : createServer(serve);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -1,6 +1,7 @@
 // The REST client the CLI uses: the same Client interface as LocalClient, over HTTP with the
 // kubeconfig's bearer token. Errors come back as ApiError built from the server's Status.
 import { request, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ApiError } from '../api/errors.js';
 import { pathFor } from '../api/resources.js';
 import type { AnyObject, Kind } from '../api/types.js';
@@ -87,7 +88,9 @@ export class HttpClient implements Client {
 
   private open(method: string, path: string, onResponse: (res: IncomingMessage) => void, contentType = 'application/json') {
     const url = new URL(path, this.config.server);
-    return request(url, { method, headers: { Authorization: `Bearer ${this.config.token}`, 'Content-Type': contentType, Accept: 'application/json' } }, onResponse);
+    const headers = { Authorization: `Bearer ${this.config.token}`, 'Content-Type': contentType, Accept: 'application/json' };
+    if (url.protocol === 'https:') return httpsRequest(url, { method, headers, ca: this.config.ca }, onResponse);
+    return request(url, { method, headers }, onResponse);
   }
 }
 

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { get as httpsGet } from 'node:https';
 import { readKubeconfig } from '../../src/kubeconfig.js';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -89,12 +90,20 @@ export class ServerHarness {
     return JSON.parse(r.stdout);
   }
 
-  token(): string {
-    return readKubeconfig(this.kubeconfig).token;
+  /** GET on the API over TLS (trusting the kubeconfig's CA) with the given Authorization header. */
+  apiStatus(path: string, authorization?: string): Promise<number> {
+    const { server, ca } = readKubeconfig(this.kubeconfig);
+    return new Promise((resolve, reject) => {
+      const headers = authorization ? { Authorization: authorization } : {};
+      httpsGet(new URL(path, server), { ca, headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
   }
 
-  server(): string {
-    return readKubeconfig(this.kubeconfig).server;
+  token(): string {
+    return readKubeconfig(this.kubeconfig).token;
   }
 }
 

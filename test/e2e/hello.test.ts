@@ -3,8 +3,8 @@
 // resolves, then self-healing, deletion, restart with adoption, and cleanup.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -155,11 +155,19 @@ describe('hello: a Deployment and a NodePort Service', () => {
     assert.deepEqual(cms.items.filter((c) => c.metadata.name === 'first'), [], 'no document of a bad file is stored');
   });
 
-  test('requests without the right token get 401', async () => {
-    const url = `${h.server()}/api/v1/namespaces/default/pods`;
-    assert.equal((await httpGet(url)).status, 401);
-    assert.equal((await httpGet(url, 3000, { Authorization: 'Bearer wrong' })).status, 401);
-    assert.equal((await httpGet(url, 3000, { Authorization: `Bearer ${h.token()}` })).status, 200);
+  test('the API is served over TLS; requests without the right token get 401', async () => {
+    const path = '/api/v1/namespaces/default/pods';
+    assert.equal(await h.apiStatus(path), 401);
+    assert.equal(await h.apiStatus(path, 'Bearer wrong'), 401);
+    assert.equal(await h.apiStatus(path, `Bearer ${h.token()}`), 200);
+    assert.match(readFileSync(h.kubeconfig, 'utf8'), /server: https:\/\/127\.0\.0\.1:\d+/);
+    assert.equal(statSync(h.kubeconfig).mode & 0o777, 0o600);
+  });
+
+  const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+  test('real kubectl reads the kubeconfig and lists the same objects', { skip: !hasKubectl && 'kubectl is not installed' }, () => {
+    const out = execFileSync('kubectl', ['--kubeconfig', h.kubeconfig, 'get', 'namespaces', '-o', 'name'], { encoding: 'utf8' });
+    assert.match(out, /namespace\/kube-system/);
   });
 
   test('cleanup leaves no K1S- chain and no io.k1s container', async () => {
