@@ -1,7 +1,6 @@
 // Records Kubernetes Events. A repeat of the same (object, type, reason, message) bumps count and
 // lastTimestamp on the existing Event instead of creating a new one, as client-go's recorder
 // aggregates, so a crash-looping pod does not fill the store.
-import { randomBytes } from 'node:crypto';
 import type { AnyObject, Event } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import type { Logger } from '../log.js';
@@ -28,6 +27,14 @@ export class StoreEventRecorder implements EventRecorder {
     });
   }
 
+  private lastStamp = 0n;
+
+  private nextStamp(): bigint {
+    const ns = BigInt(this.now().getTime()) * 1_000_000n;
+    this.lastStamp = ns > this.lastStamp ? ns : this.lastStamp + 1n;
+    return this.lastStamp;
+  }
+
   private async write(obj: AnyObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string) {
     const ns = obj.metadata.namespace ?? 'default';
     const aggKey = [ns, obj.kind, obj.metadata.name, obj.metadata.uid, type, reason, message].join('\u0000');
@@ -42,7 +49,9 @@ export class StoreEventRecorder implements EventRecorder {
         this.recent.delete(aggKey); // gone or conflicting: start a new one
       }
     }
-    const name = `${obj.metadata.name}.${randomBytes(8).toString('hex')}`;
+    // As client-go names them: the hex of a nanosecond clock, so a list (in name order) is in
+    // the order things happened.
+    const name = `${obj.metadata.name}.${this.nextStamp().toString(16)}`;
     const ev: Event = {
       apiVersion: 'v1',
       kind: 'Event',
