@@ -232,22 +232,18 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async pullImage(ref: string): Promise<void> {
-    const stream = await this.docker.pull(ref);
-    // A pull reports failures inside the progress stream, not only as an HTTP status.
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
-        if (err) return reject(err);
-        const failed = output?.find((o) => o.error);
-        if (failed) return reject(new Error(failed.error));
-        resolve();
-      });
-    });
+    await this.finish(await this.docker.pull(ref));
   }
 
   async importImage(tar: Buffer, ref: string, changes: string[]): Promise<void> {
     const { repo, tag } = splitRef(ref);
-    const stream = await this.docker.importImage(Readable.from([tar]), { repo, tag, changes } as object);
-    await new Promise<void>((resolve, reject) => {
+    await this.finish(await this.docker.importImage(Readable.from([tar]), { repo, tag, changes } as object));
+  }
+
+  /** Waits for a pull or import to end. Docker reports failures inside the progress stream, not
+   *  only as an HTTP status. */
+  private finish(stream: NodeJS.ReadableStream): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(stream, (err: Error | null, output: Array<{ error?: string }>) => {
         if (err) return reject(err);
         const failed = output?.find((o) => o.error);

@@ -34,11 +34,6 @@ export function createInformers(client: Client): Informers {
   };
 }
 
-export interface Controller {
-  start(): void;
-  stop(): void;
-}
-
 export function objectKey(o: { metadata: { namespace?: string; name: string } }): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }

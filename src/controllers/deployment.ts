@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Deployment, DeploymentCondition, ReplicaSet } from '../api/types.js';
 import { canonicalJSON, deepEqual } from '../store/canonical.js';
-import { controllerOf, controllerRef, objectKey, splitKey, type Controller, type ControllerContext } from './context.js';
-import { WorkQueue } from './queue.js';
+import { controllerOf, controllerRef, objectKey, splitKey, type ControllerContext } from './context.js';
+import { QueueController } from './queue.js';
 
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -74,32 +74,22 @@ export function deploymentStatus(d: Deployment, current: ReplicaSet | undefined,
   };
 }
 
-export class DeploymentController implements Controller {
-  private readonly queue: WorkQueue;
-  private readonly unsubscribe: (() => void)[] = [];
-
+export class DeploymentController extends QueueController {
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue('deployment', (key) => this.sync(key), ctx.logger);
+    super('deployment', ctx.logger);
   }
 
   start(): void {
     const { deployments, replicaSets } = this.ctx.informers;
-    this.unsubscribe.push(deployments.on((_t, d) => this.queue.add(objectKey(d))));
-    this.unsubscribe.push(
-      replicaSets.on((_t, rs) => {
-        const ref = controllerOf(rs);
-        if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
-      }),
-    );
+    this.on(deployments, (_t, d) => this.queue.add(objectKey(d)));
+    this.on(replicaSets, (_t, rs) => {
+      const ref = controllerOf(rs);
+      if (ref?.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
+    });
     for (const d of deployments.list()) this.queue.add(objectKey(d));
   }
 
-  stop(): void {
-    this.unsubscribe.forEach((u) => u());
-    this.queue.close();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const d = this.ctx.informers.deployments.get(ns, name);
     if (!d) return;

@@ -5,8 +5,8 @@ import { resolvePort } from '../api/intstr.js';
 import { matches, selectorFromSet } from '../api/labels.js';
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
-import { isPodReady, objectKey, splitKey, type Controller, type ControllerContext } from './context.js';
-import { WorkQueue } from './queue.js';
+import { isPodReady, objectKey, splitKey, type ControllerContext } from './context.js';
+import { QueueController } from './queue.js';
 
 /** Pure: the subsets of a service's Endpoints. Pods whose ports resolve alike share a subset. */
 export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
@@ -50,37 +50,27 @@ function hasSelector(svc: Service): svc is Service & { spec: { selector: Record<
   return Object.keys(svc.spec.selector ?? {}).length > 0;
 }
 
-export class EndpointsController implements Controller {
-  private readonly queue: WorkQueue;
-  private readonly unsubscribe: (() => void)[] = [];
-
+export class EndpointsController extends QueueController {
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue('endpoints', (key) => this.sync(key), ctx.logger);
+    super('endpoints', ctx.logger);
   }
 
   start(): void {
     const { services, pods, endpoints } = this.ctx.informers;
-    this.unsubscribe.push(services.on((_t, svc) => this.queue.add(objectKey(svc))));
-    this.unsubscribe.push(
-      pods.on((_t, pod, old) => {
-        for (const svc of services.list(pod.metadata.namespace)) {
-          if (!hasSelector(svc)) continue;
-          const sel = svc.spec.selector;
-          if (selects(sel, pod.metadata.labels) || (old && selects(sel, old.metadata.labels))) this.queue.add(objectKey(svc));
-        }
-      }),
-    );
+    this.on(services, (_t, svc) => this.queue.add(objectKey(svc)));
+    this.on(pods, (_t, pod, old) => {
+      for (const svc of services.list(pod.metadata.namespace)) {
+        if (!hasSelector(svc)) continue;
+        const sel = svc.spec.selector;
+        if (selects(sel, pod.metadata.labels) || (old && selects(sel, old.metadata.labels))) this.queue.add(objectKey(svc));
+      }
+    });
     // someone edited or deleted an Endpoints object we own: put it back
-    this.unsubscribe.push(endpoints.on((_t, ep) => this.queue.add(objectKey(ep))));
+    this.on(endpoints, (_t, ep) => this.queue.add(objectKey(ep)));
     for (const svc of services.list()) this.queue.add(objectKey(svc));
   }
 
-  stop(): void {
-    this.unsubscribe.forEach((u) => u());
-    this.queue.close();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const svc = this.ctx.informers.services.get(ns, name);
     const existing = this.ctx.informers.endpoints.get(ns, name);

@@ -3,27 +3,24 @@
 // ReplicaSets, and their removal removes the pods.
 import type { AnyObject } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
-import type { Controller, ControllerContext } from './context.js';
-import { WorkQueue } from './queue.js';
+import type { ControllerContext } from './context.js';
+import { QueueController } from './queue.js';
 
-export class GarbageCollector implements Controller {
-  private readonly queue: WorkQueue;
-  private readonly unsubscribe: (() => void)[] = [];
+export class GarbageCollector extends QueueController {
   private readonly watched: Informer[];
 
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue('garbage-collector', (uid) => this.collect(uid), ctx.logger);
+    super('garbage-collector', ctx.logger);
     const { pods, replicaSets, deployments } = ctx.informers;
     this.watched = [deployments, replicaSets, pods] as Informer[];
   }
 
+  /** Keys are the uids of deleted owners. */
   start(): void {
     for (const inf of this.watched) {
-      this.unsubscribe.push(
-        inf.on((type, obj) => {
-          if (type === 'DELETED') this.queue.add(obj.metadata.uid!);
-        }),
-      );
+      this.on(inf, (type, obj) => {
+        if (type === 'DELETED') this.queue.add(obj.metadata.uid!);
+      });
     }
     // Owners deleted while the server was down: their dependents are orphans now.
     const uids = new Set(this.watched.flatMap((inf) => inf.list().map((o) => o.metadata.uid)));
@@ -32,16 +29,11 @@ export class GarbageCollector implements Controller {
     }
   }
 
-  stop(): void {
-    this.unsubscribe.forEach((u) => u());
-    this.queue.close();
-  }
-
   private dependents(): AnyObject[] {
     return this.watched.flatMap((inf) => inf.list()).filter((o) => o.metadata.ownerReferences?.length);
   }
 
-  private async collect(ownerUid: string): Promise<void> {
+  protected async sync(ownerUid: string): Promise<void> {
     for (const obj of this.dependents()) {
       if (!obj.metadata.ownerReferences!.some((r) => r.uid === ownerUid)) continue;
       try {

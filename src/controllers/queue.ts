@@ -1,6 +1,8 @@
 // A work queue like client-go's: a key is queued at most once, is never processed by two
 // workers at once, and a failed sync is retried with exponential backoff. Handlers only enqueue;
 // all writes happen in sync(), off the store's event delivery.
+import type { AnyObject } from '../api/types.js';
+import type { Handler, Informer } from '../client/informer.js';
 import type { Logger } from '../log.js';
 
 export class WorkQueue {
@@ -56,5 +58,32 @@ export class WorkQueue {
       this.running.delete(key);
       if (this.dirty.delete(key)) this.add(key);
     }
+  }
+}
+
+/**
+ * What every controller here shares: informer handlers that only enqueue keys, a queue that
+ * calls sync(key), and a stop() that undoes both.
+ */
+export abstract class QueueController {
+  protected readonly queue: WorkQueue;
+  private readonly subscriptions: (() => void)[] = [];
+
+  constructor(name: string, logger: Logger) {
+    this.queue = new WorkQueue(name, (key) => this.sync(key), logger);
+  }
+
+  /** Subscribes the handlers and enqueues what already exists. */
+  abstract start(): void;
+
+  protected abstract sync(key: string): Promise<void>;
+
+  protected on<T extends AnyObject>(informer: Informer<T>, handler: Handler<T>): void {
+    this.subscriptions.push(informer.on(handler));
+  }
+
+  stop(): void {
+    this.subscriptions.splice(0).forEach((unsubscribe) => unsubscribe());
+    this.queue.close();
   }
 }

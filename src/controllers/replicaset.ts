@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { fromLabelSelector, matches } from '../api/labels.js';
 import type { Pod, ReplicaSet } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
-import { controllerOf, controllerRef, isPodActive, isPodReady, objectKey, splitKey, type Controller, type ControllerContext } from './context.js';
-import { WorkQueue } from './queue.js';
+import { controllerOf, controllerRef, isPodActive, isPodReady, objectKey, splitKey, type ControllerContext } from './context.js';
+import { QueueController } from './queue.js';
 
 /** Pure: which pods to create and which to delete to reach the desired count. */
 export function replicaDiff(desired: number, pods: Pod[]): { create: number; remove: Pod[] } {
@@ -41,34 +41,24 @@ function randomSuffix(): string {
   return [...randomBytes(5)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
 }
 
-export class ReplicaSetController implements Controller {
-  private readonly queue: WorkQueue;
-  private readonly unsubscribe: (() => void)[] = [];
-
+export class ReplicaSetController extends QueueController {
   constructor(private readonly ctx: ControllerContext) {
-    this.queue = new WorkQueue('replicaset', (key) => this.sync(key), ctx.logger);
+    super('replicaset', ctx.logger);
   }
 
   start(): void {
     const { replicaSets, pods } = this.ctx.informers;
-    this.unsubscribe.push(replicaSets.on((_t, rs) => this.queue.add(objectKey(rs))));
-    this.unsubscribe.push(
-      pods.on((_t, pod, old) => {
-        for (const p of [pod, old]) {
-          const ref = p && controllerOf(p);
-          if (ref?.kind === 'ReplicaSet') this.queue.add(`${p!.metadata.namespace}/${ref.name}`);
-        }
-      }),
-    );
+    this.on(replicaSets, (_t, rs) => this.queue.add(objectKey(rs)));
+    this.on(pods, (_t, pod, old) => {
+      for (const p of [pod, old]) {
+        const ref = p && controllerOf(p);
+        if (ref?.kind === 'ReplicaSet') this.queue.add(`${p!.metadata.namespace}/${ref.name}`);
+      }
+    });
     for (const rs of replicaSets.list()) this.queue.add(objectKey(rs));
   }
 
-  stop(): void {
-    this.unsubscribe.forEach((u) => u());
-    this.queue.close();
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const rs = this.ctx.informers.replicaSets.get(ns, name);
     if (!rs) return; // deleted: the garbage collector removes its pods
