@@ -20,21 +20,13 @@ export interface ObservedSandbox {
   createdAt: string;
 }
 
-export interface ObservedContainer {
-  id: string;
+/** A runtime container read back as one of the pod's containers. */
+export interface ObservedContainer
+  extends Pick<RuntimeContainer, 'id' | 'state' | 'image' | 'imageID' | 'createdAt' | 'startedAt' | 'finishedAt' | 'exitCode' | 'oomKilled' | 'error'> {
   /** The pod's container name (from the label), not Docker's. */
   name: string;
   attempt: number;
   hash: string;
-  state: RuntimeState;
-  image: string;
-  imageID: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  exitCode?: number;
-  oomKilled?: boolean;
-  error?: string;
 }
 
 export interface ObservedPod {
