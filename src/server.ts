@@ -1,17 +1,18 @@
-// `k1s server`: every component in one process, started in dependency order (store -> API ->
-// controllers -> node agent -> DNS -> service proxy), each awaited before the next. An async
-// failure anywhere becomes a logged shutdown, never a silent hang.
+// `k1s server`: every component in one process, started in dependency order (store ->
+// controllers -> node agent -> DNS -> service proxy -> API), each awaited before the next. An
+// async failure anywhere becomes a logged shutdown, never a silent hang.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import Docker from 'dockerode';
-import { Agent, type AgentApi } from '../agent/agent.js';
+import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
 import { RecordIndex } from '../dns/records.js';
 import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
+import { ApiError, badRequest } from './api/errors.js';
 import { byKind } from './api/resources.js';
 import type { Endpoints, Pod, PodStatus, Service } from './api/types.js';
 import { Registry } from './apiserver/registry.js';
@@ -114,15 +115,13 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     }
 
     // 3. node agent
-    const docker = new Docker();
     const agentAbort = new AbortController();
-    const hostIP = cfg.podGateway;
     const agent = new Agent({
       api: agentApi(informers, client, events, cfg.nodeName),
-      runtime: new DockerRuntime(docker),
+      runtime: new DockerRuntime(new Docker()),
       logger,
       nodeName: cfg.nodeName,
-      hostIP,
+      hostIP: cfg.podGateway, // the node's address as pods see it
       dataDir: cfg.dataDir,
       network: { name: cfg.networkName, subnet: cfg.podCIDR, gateway: cfg.podGateway, bridgeName: cfg.bridgeName },
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
@@ -174,7 +173,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       registry,
       token,
       logger: logger.child({ component: 'apiserver' }),
-      podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts),
+      podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts).catch((e) => Promise.reject(asApiError(e))),
     });
     const tls = ensureServingCert(cfg.dataDir, [cfg.listenAddress]);
     const { server, port } = await listen(handler, cfg.listenAddress, cfg.port, tls);
@@ -233,6 +232,12 @@ function agentApi(informers: Informers, client: LocalClient, events: StoreEventR
     },
     recordEvent: (pod, type, reason, message) => events.record(pod, type, reason, message, 'kubelet'),
   };
+}
+
+/** The agent's "no such container" and "name a container" as the API's 404 and 400. */
+function asApiError(e: unknown): unknown {
+  if (!(e instanceof AgentError)) return e;
+  return e.code === 'NotFound' ? new ApiError(404, 'NotFound', e.message) : badRequest(e.message);
 }
 
 /** Runs fn once for any number of calls made while it is running (plus once after). */

@@ -3,6 +3,7 @@
 // live key for fast reads; watch = "log rows after revision N" followed by live fan-out.
 // An update that changes nothing writes nothing: a home server's flash card must not wear out
 // while the cluster idles.
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { canonicalJSON } from './canonical.js';
 
@@ -53,6 +54,8 @@ export class Store {
   constructor(path: string, opts: StoreOptions = {}) {
     this.keepRevisions = opts.keepRevisions ?? 1000;
     this.onListenerError = opts.onListenerError ?? ((e) => console.error('k1s store: a watcher failed:', e));
+    // Secrets live here: the file (and the -wal/-shm files SQLite gives the same mode) is 0600.
+    closeSync(openSync(path, 'a', 0o600));
     this.db = new Database(path);
     // WAL: readers never block the writer, and a crash loses at most the last transaction.
     this.db.pragma('journal_mode = WAL');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ensureTestImages } from '../fixtures/images.js';
 import { startFakeUpstream } from './upstream.js';
-import { ROOT, ServerHarness, httpGet, waitFor } from './harness.js';
+import { ROOT, ServerHarness, httpGet, sleep, waitFor } from './harness.js';
 
 interface PodJSON {
   metadata: { name: string; uid: string; labels?: Record<string, string> };
@@ -101,6 +101,15 @@ describe('hello: a Deployment and a NodePort Service', () => {
       return out.code === 0 && out.stdout.length > 0 ? out : undefined;
     });
     assert.ok(r.stdout.length > 0);
+  });
+
+  test('an idle cluster writes nothing to the store', async () => {
+    const wal = join(h.dataDir, 'state.db-wal');
+    const before = statSync(wal);
+    await sleep(6000); // three agent resyncs
+    const after = statSync(wal);
+    assert.deepEqual([after.size, after.mtimeMs], [before.size, before.mtimeMs]);
+    assert.equal(statSync(join(h.dataDir, 'state.db')).mode & 0o777, 0o600, 'the store holds Secrets');
   });
 
   test('docker rm -f of an app container brings the pod back to Ready', async () => {
