@@ -3,11 +3,14 @@
 // `DockerRuntime` talks to dockerode; `FakeRuntime` (fake-runtime.ts) keeps the same contract in
 // memory for the pure tests.
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import './lean-dockerode.js'; // first: see there
 import Docker from 'dockerode';
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
 import { ensureDockerNetwork, type NetworkConfig } from './network.js';
 
 export type { NetworkConfig };
+/** dockerode, loaded without its unused modules, for the few callers outside the agent */
+export { Docker };
 
 /** Docker's seven states folded to the four the kubelet reasons about. */
 export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';

@@ -97,26 +97,30 @@ async function main() {
   const client = new HttpClient(readKubeconfig(h.kubeconfig));
   const deployment = manifest(REPLICAS);
   try {
+    // RSS first, on a fresh server: idle with nothing, then idle holding 10 running pods.
     const pid = h.pid!;
     await sleep(3000);
     const idle0 = rssMB(pid);
+    await client.create(deployment);
+    await waitFor('pods for the idle measurement', () => h.getJSON<{ items: unknown[] }>(['pods', '-l', 'app=bench']).items.length === REPLICAS, 120_000);
+    await sleep(5000);
+    const idle10 = rssMB(pid);
+    await client.delete('Deployment', 'default', 'bench');
+    await waitFor('bench containers gone', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 120_000);
+
     const k1s: number[] = [];
     const peer: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       peer.push(await dockerRound('k1s'));
       k1s.push(await k1sRound(client, deployment));
     }
-    await client.create(deployment);
-    await waitFor('pods for the idle measurement', () => h.getJSON<{ items: unknown[] }>(['pods', '-l', 'app=bench']).items.length === REPLICAS, 120_000);
-    await sleep(5000);
-    const idle10 = rssMB(pid);
-    await client.delete('Deployment', 'default', 'bench');
+    const afterRounds = rssMB(pid);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(`startup of ${REPLICAS} pods (pause + app), median of ${ROUNDS} rounds:`);
     console.log(`  k1s (create via API) -> all Ready:      ${(med(k1s) / 1000).toFixed(2)} s   (rounds: ${k1s.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
     console.log(`  raw Docker API, in parallel:      ${(med(peer) / 1000).toFixed(2)} s   (rounds: ${peer.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
     console.log(`  ratio: ${(med(k1s) / med(peer)).toFixed(2)}x (target <= 1.2x)`);
-    console.log(`idle RSS of k1s server: ${idle0.toFixed(1)} MB with 0 pods, ${idle10.toFixed(1)} MB with ${REPLICAS} pods (target <= 80 MB)`);
+    console.log(`idle RSS of k1s server: ${idle0.toFixed(1)} MB with 0 pods, ${idle10.toFixed(1)} MB with ${REPLICAS} pods (target <= 80 MB); ${afterRounds.toFixed(1)} MB after the ${ROUNDS} rounds`);
   } finally {
     await waitFor('bench containers gone', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 120_000).catch(() => {});
     await h.stop();

@@ -1,6 +1,6 @@
 // `k1s cleanup`: removes what k1s made on this machine (io.k1s containers and networks, K1S-
 // chains and the jumps into them), and nothing else. State in the data dir is kept.
-import Docker from 'dockerode';
+import { Docker } from '../agent/runtime.js';
 import { cleanupNetfilter } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 

@@ -5,7 +5,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import Docker from 'dockerode';
 import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
@@ -118,7 +117,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const agentAbort = new AbortController();
     const agent = new Agent({
       api: agentApi(informers, client, events, cfg.nodeName),
-      runtime: new DockerRuntime(new Docker()),
+      runtime: new DockerRuntime(),
       logger,
       nodeName: cfg.nodeName,
       hostIP: cfg.podGateway, // the node's address as pods see it
