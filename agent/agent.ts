@@ -505,6 +505,7 @@ export class Agent {
       await this.runtime.startContainer(id);
       const info = await this.runtime.inspectContainer(id);
       if (!info?.ip) throw new Error(`sandbox ${id.slice(0, 12)} has no address on network ${this.opts.network.name}`);
+      await this.runtime.enableHairpin(this.opts.network);
       return { id, ip: info.ip };
     } catch (err) {
       const msg = errorMessage(err);

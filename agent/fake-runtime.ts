@@ -63,6 +63,13 @@ export class FakeRuntime implements ContainerRuntime {
     return { created: true };
   }
 
+  /** Bridges whose ports were put in hairpin mode. */
+  readonly hairpin = new Set<string>();
+
+  async enableHairpin(cfg: NetworkConfig): Promise<void> {
+    this.hairpin.add(cfg.bridgeName);
+  }
+
   async imageID(ref: string): Promise<string | undefined> {
     return this.images.get(ref);
   }

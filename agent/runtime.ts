@@ -2,6 +2,8 @@
 // is computed from `RuntimeContainer` values; everything it does goes through `ContainerRuntime`.
 // `DockerRuntime` talks to dockerode; `FakeRuntime` (fake-runtime.ts) keeps the same contract in
 // memory for the pure tests.
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import './lean-dockerode.js'; // first: see there
 import Docker from 'dockerode';
@@ -78,6 +80,8 @@ export interface ContainerRuntime {
   inspectContainer(id: string): Promise<RuntimeContainer | undefined>;
   /** Create the pod network if absent; `created` tells the caller whether it owns it. */
   ensureNetwork(cfg: NetworkConfig): Promise<{ created: boolean }>;
+  /** Lets every port of the pod network's bridge send a frame back out the port it came in on. */
+  enableHairpin(cfg: NetworkConfig): Promise<void>;
   /** The image id when the image is present locally, undefined otherwise. */
   imageID(ref: string): Promise<string | undefined>;
   pullImage(ref: string): Promise<void>;
@@ -218,6 +222,20 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw err;
+    }
+  }
+
+  /**
+   * A pod reaching itself through its own Service: with bridge netfilter the DNAT happens as the
+   * frame enters the bridge, and the bridge then has to send it back out the pod's own port,
+   * which it refuses unless that port is in hairpin mode (the kubelet's "hairpin-veth"). Docker
+   * sets it only when its userland proxy is off, so k1s sets it on every port of its bridge.
+   */
+  async enableHairpin(cfg: NetworkConfig): Promise<void> {
+    const ports = join('/sys/class/net', cfg.bridgeName, 'brif');
+    for (const port of await readdir(ports)) {
+      const file = join(ports, port, 'hairpin_mode');
+      if ((await readFile(file, 'utf8')).trim() !== '1') await writeFile(file, '1');
     }
   }
 

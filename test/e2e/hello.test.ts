@@ -93,6 +93,39 @@ describe('hello: a Deployment and a NodePort Service', () => {
     assert.match(resolv, /options ndots:5/);
   });
 
+  test('a pod reaches itself through its own Service (hairpin)', async () => {
+    const solo = `apiVersion: v1
+kind: Pod
+metadata: {name: solo, labels: {app: solo}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: k1s.local/busybox:1.36
+    command: [sh, -c, 'mkdir -p /tmp/w && echo solo > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w']
+---
+apiVersion: v1
+kind: Service
+metadata: {name: solo}
+spec:
+  selector: {app: solo}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+    assert.equal(h.k1s(['apply', '-f', '-'], solo).code, 0);
+    await waitFor('solo ready', () => ready(h.getJSON<PodJSON>(['pod', 'solo'])));
+    const [c] = await appContainers('solo');
+    try {
+      // The only endpoint is the pod itself; without hairpin the connect never completes. (The
+      // bare name "solo" would be the pod's own /etc/hosts entry, as in Kubernetes.)
+      for (let i = 0; i < 5; i++) {
+        const out = execFileSync('docker', ['exec', c.Id, 'timeout', '5', 'wget', '-q', '-O-', 'http://solo.default.svc.cluster.local/'], { encoding: 'utf8' });
+        assert.equal(out.trim(), 'solo');
+      }
+    } finally {
+      assert.equal(h.k1s(['delete', '-f', '-'], solo).code, 0);
+    }
+  });
+
   test('logs print the server output', async () => {
     const [pod] = helloPods();
     await httpGet(`http://${pod.status!.podIP}:8080/`).catch(() => undefined);
@@ -134,6 +167,23 @@ describe('hello: a Deployment and a NodePort Service', () => {
     const containersAfter = (await appContainers()).filter((c) => c.State === 'running').map((c) => c.Id).sort();
     assert.deepEqual(containersAfter, containersBefore);
     assert.equal((await httpGet('http://127.0.0.1:30080/')).status, 200);
+  });
+
+  test('a template change makes a new ReplicaSet and scales the old one to 0', async () => {
+    const changed = join(mkdtempSync(join(tmpdir(), 'k1s-hello-')), 'hello.yaml');
+    writeFileSync(changed, readFileSync(join(ROOT, 'test/fixtures/hello.yaml'), 'utf8').replace('hello from', 'hi from'));
+    assert.equal(h.k1s(['apply', '-f', changed]).stdout, 'deployment.apps/hello configured\nservice/hello unchanged\n');
+    type RS = { metadata: { name: string }; spec: { replicas: number }; status?: { readyReplicas?: number } };
+    const sets = await waitFor('the new ReplicaSet ready and the old one at 0', () => {
+      const items = h.getJSON<{ items: RS[] }>(['rs']).items;
+      const ok = items.length === 2 && items.some((r) => r.spec.replicas === 0) && items.some((r) => r.status?.readyReplicas === 2);
+      return ok ? items : undefined;
+    });
+    assert.equal(sets.length, 2);
+    await waitFor('only new pods answering', async () => {
+      const pods = helloPods();
+      return pods.length === 2 && pods.every(ready) && (await httpGet('http://127.0.0.1:30080/')).body.startsWith('hi from');
+    });
   });
 
   test('deleting the Service removes its chains; deleting the Deployment removes its containers', async () => {

@@ -84,6 +84,7 @@ test('agent: a new pod gets a sandbox, its containers, a resolv.conf and a Runni
   const [sandbox] = runtime.byName('POD');
   assert.equal(sandbox.spec.hostname, 'web');
   assert.equal(sandbox.spec.networkMode, 'k1s');
+  assert.ok(runtime.hairpin.has('k1s0'), 'bridge ports in hairpin mode, so the pod can reach itself through a Service');
   const [side] = runtime.byName('sidecar');
   assert.equal(side.name, `k1s_sidecar_web_shop_${pod.metadata.uid!.slice(0, 8)}_0`);
   assert.equal(side.spec.networkMode, `container:${sandbox.id}`);
