@@ -8,7 +8,9 @@
 // running containers from their labels.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultPullPolicy } from '../src/api/defaults.js';
 import type { Container, Pod, PodStatus } from '../src/api/types.js';
+import { canonicalJSON } from '../src/store/canonical.js';
 import type { Logger } from '../src/log.js';
 import { computePodActions, type ContainerToStart, type PodActions } from './actions.js';
 import { isInBackoffSinceUpdate, nextBackoff, type BackoffEntry } from './backoff.js';
@@ -24,7 +26,6 @@ import {
   containerName,
   hashContainer,
   podLabels,
-  stableStringify,
   type PodRef,
 } from './labels.js';
 import { AgentError, pickLogContainer, resolveContainerName } from './logs.js';
@@ -115,15 +116,6 @@ function podRef(pod: Pod): PodRef {
 
 function graceOf(pod: Pod | undefined, observed: ObservedPod): number {
   return pod?.spec.terminationGracePeriodSeconds ?? observed.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-}
-
-/** Kubernetes' default pull policy: Always for :latest or no tag, IfNotPresent otherwise. */
-export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
-  if (image.includes('@')) return 'IfNotPresent';
-  const last = image.slice(image.lastIndexOf('/') + 1);
-  const colon = last.lastIndexOf(':');
-  const tag = colon >= 0 ? last.slice(colon + 1) : 'latest';
-  return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
 /** Kubernetes' $(VAR) expansion in env values, command and args; $$ escapes a dollar. */
@@ -225,7 +217,7 @@ export class Agent {
 
   /** What, in a pod object, calls for a sync: not its status (we write that ourselves). */
   private fingerprint(pod: Pod): string {
-    return stableStringify({ spec: pod.spec, deletion: pod.metadata.deletionTimestamp });
+    return canonicalJSON({ spec: pod.spec, deletion: pod.metadata.deletionTimestamp });
   }
 
   /** Coalesced to one pass per tick however many changes the store announces. */
@@ -374,7 +366,7 @@ export class Agent {
     const pod = this.findPod(uid);
     if (!pod) return;
     const status = computePodStatus(pod, observed, { hostIP: this.opts.hostIP, now: this.clock(), waiting: mem.waiting });
-    if (stableStringify(status) === stableStringify(pod.status ?? null)) return;
+    if (canonicalJSON(status) === canonicalJSON(pod.status ?? null)) return;
     await this.api.updatePodStatus(pod, status);
   }
 

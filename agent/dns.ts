@@ -1,6 +1,7 @@
-// The pod's /etc/resolv.conf, per dnsPolicy (kubelet's dns configurer). Written once per pod under
-// <dataDir>/pods/<uid>/resolv.conf and bind-mounted into every app container: it replaces Docker's
-// embedded 127.0.0.11 resolver, which knows nothing of services.
+// The pod's /etc/resolv.conf, per dnsPolicy (kubelet's dns configurer). Written under
+// <dataDir>/pods/<uid>/resolv.conf (again before each container starts) and bind-mounted into
+// every app container: it replaces Docker's embedded 127.0.0.11 resolver, which knows nothing of
+// services.
 import type { Pod } from '../src/api/types.js';
 
 export interface DnsOptions {

@@ -3,6 +3,7 @@
 // and `k1s cleanup` finds everything of ours by `io.k1s.managed=true`.
 import { createHash } from 'node:crypto';
 import type { Container } from '../src/api/types.js';
+import { canonicalJSON } from '../src/store/canonical.js';
 
 export const LABEL_MANAGED = 'io.k1s.managed';
 /** The agent (node) that owns the container: two agents on one engine (a test next to a server)
@@ -46,17 +47,6 @@ export function containerName(pod: PodRef, container: string, attempt: number): 
   return `k1s_${container}_${pod.name}_${pod.namespace}_${pod.uid.slice(0, 8)}_${attempt}`;
 }
 
-/** Stable JSON: object keys sorted, undefined dropped. Used for hashes and for "did the status change". */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
-}
-
 /** Hash of the fields that, when changed, require a new container (as kubelet's HashContainer).
  * Resources are left out: we do not enforce them yet, so a change must not restart anything. */
 export function hashContainer(c: Container): string {
@@ -69,5 +59,5 @@ export function hashContainer(c: Container): string {
     env: c.env,
     ports: c.ports,
   };
-  return createHash('sha256').update(stableStringify(relevant)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonicalJSON(relevant)).digest('hex').slice(0, 16);
 }

@@ -1,6 +1,7 @@
 // The kube-proxy of k1s: on every sync, read iptables (save), compute the desired state (pure
 // buildRules), write it in ONE iptables-restore --noflush. Idle syncs write nothing.
-import { readFile, writeFile, access } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Endpoints, Service } from '../src/api/types.js';
 import type { Logger } from '../src/log.js';
 import type { Netfilter } from './netfilter.js';
@@ -15,10 +16,16 @@ export interface Sysctl {
   set(key: string, value: string): Promise<void>;
 }
 
+/** Where the values k1s overwrote are kept until `k1s cleanup` puts them back (tmpfs: a reboot
+ *  resets both the sysctls and this file). */
+export const SYSCTL_ORIGINALS = '/run/k1s/sysctl-originals.json';
+
+const procPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
+
 /** /proc/sys, keys written with dots: "net.ipv4.conf.all.route_localnet". */
 export const procSysctl: Sysctl = {
   async get(key) {
-    const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+    const path = procPath(key);
     try {
       await access(path);
       return (await readFile(path, 'utf8')).trim();
@@ -27,9 +34,34 @@ export const procSysctl: Sysctl = {
     }
   },
   async set(key, value) {
-    await writeFile(`/proc/sys/${key.replace(/\./g, '/')}`, `${value}\n`);
+    const originals = await readOriginals();
+    if (!(key in originals)) {
+      originals[key] = (await readFile(procPath(key), 'utf8')).trim();
+      await mkdir(dirname(SYSCTL_ORIGINALS), { recursive: true });
+      await writeFile(SYSCTL_ORIGINALS, JSON.stringify(originals));
+    }
+    await writeFile(procPath(key), `${value}\n`);
   },
 };
+
+async function readOriginals(): Promise<Record<string, string>> {
+  try {
+    return JSON.parse(await readFile(SYSCTL_ORIGINALS, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Puts back the sysctls k1s changed (route_localnet above all: without K1S-FIREWALL's DROP rule
+ * a host left at 1 is open to CVE-2020-8558). Backs `k1s cleanup`; returns the keys restored.
+ */
+export async function restoreSysctls(): Promise<string[]> {
+  const originals = await readOriginals();
+  for (const [key, value] of Object.entries(originals)) await writeFile(procPath(key), `${value}\n`);
+  await rm(SYSCTL_ORIGINALS, { force: true });
+  return Object.keys(originals);
+}
 
 export interface SysctlChange {
   key: string;
@@ -45,7 +77,7 @@ export interface ServiceProxyOptions {
 }
 
 export class ServiceProxy {
-  /** The sysctls this proxy changed (so a test, or `k1s cleanup`, can put them back). */
+  /** The sysctls this proxy changed (procSysctl also keeps their old values for `k1s cleanup`). */
   readonly sysctlChanges: SysctlChange[] = [];
   /** Number of iptables-restore calls made (observability, and idle-churn tests). */
   restores = 0;
@@ -87,7 +119,10 @@ export class ServiceProxy {
     const result = buildRules({ services, endpoints, existing, config: this.config });
     for (const s of result.skipped) this.logger.warn({ skipped: s }, 'service port not programmed');
     // Idle: same rules as last applied and nobody disturbed our jumps or chains -> write nothing.
-    if (result.desired === this.lastDesired && result.repairs.length === 0) {
+    // The rule count per chain of ours catches a flushed or edited chain (K1S-GUARD above all),
+    // which must never stay open until the next Service change.
+    const untouched = sameCounts(ownRuleCounts(existing), ownRuleCounts(result.desired));
+    if (result.desired === this.lastDesired && result.repairs.length === 0 && untouched) {
       this.logger.debug({ ...result.stats }, 'iptables up to date');
       return;
     }
@@ -131,6 +166,22 @@ export class ServiceProxy {
       this.logger.info({ key, from, to: '1' }, 'sysctl changed');
     }
   }
+}
+
+/** How many rules each of our chains holds, per table, in iptables-save (or desired) text. */
+export function ownRuleCounts(text: string, prefix = 'K1S'): Map<string, number> {
+  const counts = new Map<string, number>();
+  let table = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) table = line.slice(1);
+    const m = line.startsWith(`-A ${prefix}-`) ? /^-A (\S+)/.exec(line) : null;
+    if (m) counts.set(`${table}/${m[1]}`, (counts.get(`${table}/${m[1]}`) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {
+  return a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
 }
 
 /**

@@ -1,5 +1,5 @@
 // `k1s server`: every component in one process, started in dependency order (store ->
-// controllers -> node agent -> DNS -> service proxy -> API), each awaited before the next. An
+// controllers -> service proxy -> node agent -> DNS -> API), each awaited before the next. An
 // async failure anywhere becomes a logged shutdown, never a silent hang.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { LocalClient } from './client/client.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
 import { DeploymentController } from './controllers/deployment.js';
 import { EndpointsController } from './controllers/endpoints.js';
-import { StoreEventRecorder } from './controllers/events.js';
+import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { Scheduler } from './controllers/scheduler.js';
@@ -84,6 +84,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     failed = reject;
     stops.push(() => resolve());
   });
+  done.catch(() => {}); // the caller awaits it only once startServer returns
   const stop = async () => {
     for (const s of stops.splice(0).reverse()) {
       try {
@@ -112,8 +113,31 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       c.start();
       stops.push(() => c.stop());
     }
+    const expireEvents = async () => {
+      for (const e of expiredEvents(informers.events.list(), new Date())) await client.delete('Event', e.metadata.namespace, e.metadata.name).catch(() => {});
+    };
+    const eventSweep = setInterval(() => void expireEvents(), 10 * 60 * 1000);
+    stops.push(() => clearInterval(eventSweep));
 
-    // 3. node agent
+    // 3. service proxy, before any pod runs: its first sync installs the guard that keeps packets
+    //    to the service range from leaving the machine untranslated. One restore per burst.
+    const proxy = new ServiceProxy({
+      netfilter: new IptablesNetfilter(),
+      config: { serviceCIDR: cfg.serviceCIDR, podCIDR: cfg.podCIDR },
+      logger: logger.child({ component: 'proxy' }),
+    });
+    const syncProxy = coalesce(() => proxy.sync(informers.services.list(), informers.endpoints.list()), (e) => {
+      logger.error({ err: (e as Error).message }, 'service proxy sync failed');
+    });
+    await proxy.sync(informers.services.list(), informers.endpoints.list());
+    informers.services.on(syncProxy);
+    informers.endpoints.on(syncProxy);
+    // Docker reorders FORWARD when a network comes or goes; a periodic sync puts our jumps back
+    // (an idle sync is one iptables-save and no write).
+    const resync = setInterval(syncProxy, 15_000);
+    stops.push(() => clearInterval(resync));
+
+    // 4. node agent
     const agentAbort = new AbortController();
     const agent = new Agent({
       api: agentApi(informers, client, events, cfg.nodeName),
@@ -126,11 +150,15 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
       pauseImage: cfg.pauseImage,
     });
-    agent.start(agentAbort.signal).catch((e) => failed(e));
-    stops.push(() => agentAbort.abort());
+    const agentRun = agent.start(agentAbort.signal).catch((e) => failed(e));
+    stops.push(async () => {
+      agentAbort.abort();
+      await agentRun; // syncs in flight finish before the store closes
+    });
     await agent.ready;
+    syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
-    // 4. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
+    // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
     // Rebuilt lazily: a burst of endpoint changes costs one rebuild, at the next query.
     let index: RecordIndex | undefined;
     const invalidate = () => (index = undefined);
@@ -147,23 +175,6 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     });
     await dns.start();
     stops.push(() => dns.stop());
-
-    // 5. service proxy: one iptables-restore per burst of changes
-    const proxy = new ServiceProxy({
-      netfilter: new IptablesNetfilter(),
-      config: { serviceCIDR: cfg.serviceCIDR, podCIDR: cfg.podCIDR },
-      logger: logger.child({ component: 'proxy' }),
-    });
-    const syncProxy = coalesce(() => proxy.sync(informers.services.list(), informers.endpoints.list()), (e) => {
-      logger.error({ err: (e as Error).message }, 'service proxy sync failed');
-    });
-    await proxy.sync(informers.services.list(), informers.endpoints.list());
-    informers.services.on(syncProxy);
-    informers.endpoints.on(syncProxy);
-    // Docker reorders FORWARD when a network comes or goes; a periodic sync puts our jumps back
-    // (an idle sync is one iptables-save and no write).
-    const resync = setInterval(syncProxy, 15_000);
-    stops.push(() => clearInterval(resync));
 
     // 6. the API, last, so a client never sees a half-started server
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');

@@ -60,7 +60,8 @@ export function allocateServiceAddresses(
     spec.clusterIP = previous.spec.clusterIP;
   } else if (previous?.spec.clusterIP && spec.clusterIP !== previous.spec.clusterIP) {
     errors.push({ path: 'spec.clusterIPs[0]', message: `Invalid value: ${JSON.stringify(spec.clusterIP)}: may not change once set` });
-  } else if (!previous && spec.clusterIP !== 'None') {
+  } else if (spec.clusterIP !== 'None') {
+    // new, or an ExternalName service becoming one with a ClusterIP
     const used = new Set(others.map((s) => s.spec.clusterIP).filter((ip): ip is string => !!ip && ip !== 'None'));
     if (spec.clusterIP) {
       if (!cidrContains(cidr, spec.clusterIP)) {
@@ -83,6 +84,8 @@ export function allocateServiceAddresses(
   (spec.ports ?? []).forEach((port, i) => {
     const path = `spec.ports[${i}].nodePort`;
     if (!wantsNodePorts) {
+      // A NodePort service changed to another type gives its node ports up, as in Kubernetes.
+      if (port.nodePort && port.nodePort === keptNodePort(port, previous)) delete port.nodePort;
       if (port.nodePort) errors.push({ path, message: `Forbidden: may not be used when \`type\` is '${spec.type ?? 'ClusterIP'}'` });
       return;
     }

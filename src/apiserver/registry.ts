@@ -9,7 +9,7 @@ import { validateAndDefault } from '../api/manifest.js';
 import { apiVersionOf, byKind, type ResourceInfo } from '../api/resources.js';
 import type { FieldError } from '../api/schema.js';
 import { validateUpdate } from '../api/validate.js';
-import type { AnyObject, KubeObject, Namespace, Service } from '../api/types.js';
+import type { AnyObject, KubeObject, Namespace, Pod, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
 import { Store, StoreError, type StoreEvent, type StoredValue } from '../store/store.js';
 import { allocateServiceAddresses, type AllocatorConfig } from './allocators.js';
@@ -111,14 +111,18 @@ export class Registry {
       obj = this.admit(r, ns, { ...obj, metadata: { ...current.metadata, resourceVersion: rv } });
     } else {
       obj = this.admit(r, ns, body);
+      // Re-applying a pod's manifest does not unbind it: the binding is the scheduler's field.
+      if (r.kind === 'Pod' && !(obj as Pod).spec.nodeName) (obj as Pod).spec.nodeName = (current as Pod).spec.nodeName;
       const immutable = validateUpdate(obj, current);
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
       if (r.hasStatus && r.kind !== 'Namespace') (obj as { status?: unknown }).status = (current as { status?: unknown }).status;
     }
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     const meta = obj.metadata;
+    // Set by the server alone: a client can neither change nor forge them.
     meta.uid = current.metadata.uid;
     meta.creationTimestamp = current.metadata.creationTimestamp;
+    meta.deletionTimestamp = current.metadata.deletionTimestamp;
     if (current.metadata.generation !== undefined) {
       const specChanged = !deepEqual((obj as { spec?: unknown }).spec, (current as { spec?: unknown }).spec);
       meta.generation = current.metadata.generation + (specChanged ? 1 : 0);

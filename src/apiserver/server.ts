@@ -3,6 +3,7 @@
 // drive it in-process; listen() binds it to a socket.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { pipeline, type Readable } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApiError, badRequest, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
@@ -97,8 +98,8 @@ function watch(registry: Registry, r: ResourceInfo, ns: string | undefined, q: U
   let headers = false;
   const write = (ev: unknown) => {
     const line = JSON.stringify(ev) + '\n';
-    if (headers) res.write(line);
-    else buffered.push(line);
+    if (!headers) buffered.push(line);
+    else if (!res.writableEnded) res.write(line);
   };
   const stop = registry.watch(r, ns, opts, write); // throws Gone before any byte is sent
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
@@ -106,13 +107,15 @@ function watch(registry: Registry, r: ResourceInfo, ns: string | undefined, q: U
   headers = true;
   for (const line of buffered) res.write(line);
   const timeout = Number(q.get('timeoutSeconds') ?? 0);
-  const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+  // Unsubscribed before the response ends, so no event is ever written after the end.
   const done = () => {
     stop();
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer);
   };
+  const timer = timeout > 0 ? setTimeout(() => (done(), res.end()), timeout * 1000) : undefined;
   req.on('close', done);
   res.on('close', done);
+  res.on('error', done);
 }
 
 async function streamLogs(deps: ApiServerDeps, ns: string, pod: string, q: URLSearchParams, res: ServerResponse) {
@@ -128,8 +131,9 @@ async function streamLogs(deps: ApiServerDeps, ns: string, pod: string, q: URLSe
   });
   res.writeHead(200, { 'Content-Type': 'text/plain' });
   res.flushHeaders(); // `logs -f` of a quiet container is still an open stream
-  stream.pipe(res);
-  res.on('close', () => (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.());
+  // pipeline, not pipe: an engine error mid-stream (dockerd restarting) ends this response only,
+  // and a client going away destroys the engine stream.
+  pipeline(stream as NodeJS.ReadableStream & Readable, res, () => {});
 }
 
 function discovery(path: string): unknown {

@@ -1,6 +1,7 @@
 // The Deployment controller (first cut): one ReplicaSet per pod template, named
 // <deployment>-<pod-template-hash>. The ReplicaSet of the current template gets spec.replicas;
-// every older one is scaled to 0. Rolling updates (maxSurge/maxUnavailable) come later.
+// every older one is scaled to 0 once the new one is available. Rolling updates
+// (maxSurge/maxUnavailable) come later.
 import { createHash } from 'node:crypto';
 import type { Deployment, DeploymentCondition, ReplicaSet } from '../api/types.js';
 import { canonicalJSON, deepEqual } from '../store/canonical.js';
@@ -109,8 +110,11 @@ export class DeploymentController extends QueueController {
       current = await this.ctx.client.update({ ...current, spec: { ...current.spec, replicas: desired } });
       this.ctx.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${desired > from ? 'up' : 'down'} replica set ${current.metadata.name} from ${from} to ${desired}`, 'deployment-controller');
     }
+    // Old ReplicaSets keep serving until the new one is fully available, then go to 0: no
+    // downtime on a template change (a surge of up to 100% until rolling updates come).
+    const newAvailable = (current.status?.availableReplicas ?? 0) >= desired;
     for (const old of owned) {
-      if (old.metadata.uid === current.metadata.uid || (old.spec.replicas ?? 1) === 0) continue;
+      if (!newAvailable || old.metadata.uid === current.metadata.uid || (old.spec.replicas ?? 1) === 0) continue;
       const from = old.spec.replicas ?? 1;
       await this.ctx.client.update({ ...old, spec: { ...old.spec, replicas: 0 } });
       this.ctx.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled down replica set ${old.metadata.name} from ${from} to 0`, 'deployment-controller');

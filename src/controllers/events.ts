@@ -77,3 +77,14 @@ export class StoreEventRecorder implements EventRecorder {
     if (this.recent.size > 5000) this.recent.delete(this.recent.keys().next().value!);
   }
 }
+
+/** Events live an hour after their last occurrence, as with the API server's default --event-ttl. */
+export const EVENT_TTL_MS = 60 * 60 * 1000;
+
+/** Pure: the events whose time is up. */
+export function expiredEvents(events: Event[], now: Date, ttlMs = EVENT_TTL_MS): Event[] {
+  return events.filter((e) => {
+    const last = Date.parse(e.lastTimestamp ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '');
+    return Number.isFinite(last) && now.getTime() - last > ttlMs;
+  });
+}

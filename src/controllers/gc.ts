@@ -1,18 +1,21 @@
-// The garbage collector: an object whose controller owner is gone is deleted (background
-// cascading deletion, the default for kubectl delete). Deleting a Deployment thus removes its
-// ReplicaSets, and their removal removes the pods.
-import type { AnyObject } from '../api/types.js';
+// The garbage collector: an object all of whose owners are gone is deleted (background cascading
+// deletion, the default for kubectl delete). Deleting a Deployment thus removes its ReplicaSets,
+// and their removal removes the pods. Only owners of the kinds watched here are judged; an owner
+// of another kind is never assumed gone.
+import type { AnyObject, OwnerReference } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import type { ControllerContext } from './context.js';
 import { QueueController } from './queue.js';
 
 export class GarbageCollector extends QueueController {
   private readonly watched: Informer[];
+  private readonly kinds: Set<string>;
 
   constructor(private readonly ctx: ControllerContext) {
     super('garbage-collector', ctx.logger);
     const { pods, replicaSets, deployments } = ctx.informers;
     this.watched = [deployments, replicaSets, pods] as Informer[];
+    this.kinds = new Set(this.watched.map((inf) => inf.kind));
   }
 
   /** Keys are the uids of deleted owners. */
@@ -23,9 +26,9 @@ export class GarbageCollector extends QueueController {
       });
     }
     // Owners deleted while the server was down: their dependents are orphans now.
-    const uids = new Set(this.watched.flatMap((inf) => inf.list().map((o) => o.metadata.uid)));
+    const alive = this.aliveUids();
     for (const obj of this.dependents()) {
-      for (const ref of obj.metadata.ownerReferences ?? []) if (!uids.has(ref.uid)) this.queue.add(ref.uid);
+      for (const ref of obj.metadata.ownerReferences ?? []) if (this.isGone(ref, alive)) this.queue.add(ref.uid);
     }
   }
 
@@ -33,9 +36,19 @@ export class GarbageCollector extends QueueController {
     return this.watched.flatMap((inf) => inf.list()).filter((o) => o.metadata.ownerReferences?.length);
   }
 
+  private aliveUids(): Set<string | undefined> {
+    return new Set(this.watched.flatMap((inf) => inf.list().map((o) => o.metadata.uid)));
+  }
+
+  private isGone(ref: OwnerReference, alive: Set<string | undefined>): boolean {
+    return this.kinds.has(ref.kind) && !alive.has(ref.uid);
+  }
+
   protected async sync(ownerUid: string): Promise<void> {
+    const alive = this.aliveUids();
     for (const obj of this.dependents()) {
-      if (!obj.metadata.ownerReferences!.some((r) => r.uid === ownerUid)) continue;
+      const refs = obj.metadata.ownerReferences!;
+      if (!refs.some((r) => r.uid === ownerUid) || !refs.every((r) => this.isGone(r, alive))) continue;
       try {
         await this.ctx.client.delete(obj.kind, obj.metadata.namespace, obj.metadata.name);
       } catch (e) {

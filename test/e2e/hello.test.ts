@@ -32,7 +32,11 @@ describe('hello: a Deployment and a NodePort Service', () => {
       filters: { label: ['io.k1s.managed=true', ...(podName ? [`io.k1s.pod.name=${podName}`] : [])] },
     });
 
+  const routeLocalnet = () => readFileSync('/proc/sys/net/ipv4/conf/all/route_localnet', 'utf8').trim();
+  let routeLocalnetBefore = '';
+
   before(async () => {
+    routeLocalnetBefore = routeLocalnet();
     await ensureTestImages(docker);
     upstream = await startFakeUpstream({ 'outside.example.': '192.0.2.44' });
     h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
@@ -234,5 +238,6 @@ spec:
     execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
     assert.equal((iptables().match(/^:K1S-/gm) ?? []).length, 0);
     assert.equal((await appContainers()).length, 0);
+    assert.equal(routeLocalnet(), routeLocalnetBefore, 'route_localnet is put back with the CVE-2020-8558 DROP rule gone');
   });
 });

@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { IptablesNetfilter } from '../../../proxy/netfilter.js';
-import { cleanupNetfilter, procSysctl, ServiceProxy } from '../../../proxy/proxier.js';
+import { cleanupNetfilter, restoreSysctls, ServiceProxy } from '../../../proxy/proxier.js';
 import type { Endpoints, Service } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/log.js';
 
@@ -323,7 +323,7 @@ test('real iptables: ClusterIP, NodePort on 127.0.0.1, REJECT without endpoints,
     server?.kill('SIGTERM');
     await removeNamespace();
     if (docker) await quietly('docker', 'network', 'rm', DOCKER_NET);
-    for (const change of proxy?.sysctlChanges ?? []) await procSysctl.set(change.key, change.from);
+    await restoreSysctls(); // what k1s cleanup does: every sysctl the proxy changed, back
   }
 
   const after = await netfilter.save();

@@ -12,11 +12,13 @@ import type { Pod } from '../../../src/api/types.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, isInBackoff, isInBackoffSinceUpdate, nextBackoff } from '../../../agent/backoff.js';
 import { buildTar } from '../../../agent/tar.js';
 import { hostResolvConf, resolvConf } from '../../../agent/dns.js';
-import { containerName, hashContainer, stableStringify } from '../../../agent/labels.js';
+import { containerName, hashContainer } from '../../../agent/labels.js';
+import { canonicalJSON as stableStringify } from '../../../src/store/canonical.js';
+import { defaultPullPolicy } from '../../../src/api/defaults.js';
 import { AgentError, pickLogContainer, resolveContainerName } from '../../../agent/logs.js';
 import { DockerLogDemuxer, fromInspect, splitRef } from '../../../agent/runtime.js';
 import { networkCreateOptions, DEFAULT_NETWORK } from '../../../agent/network.js';
-import { defaultPullPolicy, expandVars, podHostname } from '../../../agent/agent.js';
+import { expandVars, podHostname } from '../../../agent/agent.js';
 import type { ObservedContainer, ObservedPod } from '../../../agent/observed.js';
 
 function pod(containers: string[], extra: Partial<Pod['spec']> = {}, ns = 'shop'): Pod {

@@ -68,3 +68,14 @@ test('a nodePort on a ClusterIP service is forbidden; ExternalName gets no Clust
   assert.deepEqual(allocateServiceAddresses(ext, undefined, [], cfg), []);
   assert.equal(ext.spec.clusterIP, undefined);
 });
+
+test('type changes: NodePort -> ClusterIP gives the node ports up; ExternalName -> ClusterIP gets an IP', () => {
+  const np = svc('a', { type: 'NodePort', clusterIP: '10.96.1.1', ports: [{ port: 80, protocol: 'TCP', nodePort: 30001 }] });
+  const toClusterIP = svc('a', { type: 'ClusterIP', clusterIP: '10.96.1.1', ports: [{ port: 80, protocol: 'TCP', nodePort: 30001 }] });
+  assert.deepEqual(allocateServiceAddresses(toClusterIP, np, [], cfg), []);
+  assert.equal(toClusterIP.spec.ports![0].nodePort, undefined);
+  const ext = svc('b', { type: 'ExternalName', externalName: 'example.com' });
+  const toIP = svc('b', { type: 'ClusterIP' });
+  assert.deepEqual(allocateServiceAddresses(toIP, ext, [], cfg), []);
+  assert.match(toIP.spec.clusterIP ?? '', /^10\.96\./);
+});

@@ -185,3 +185,15 @@ test('a namespace delete removes its contents; system namespaces cannot be delet
   const refused = await call('DELETE', '/api/v1/namespaces/default');
   assert.equal(refused.status, 403);
 });
+
+test('a pod re-applied without nodeName stays bound; deletionTimestamp cannot be set by a client', async () => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bound' }, spec: { containers: [{ name: 'c', image: 'x:1' }] } };
+  const { body: created } = await call('POST', '/api/v1/namespaces/default/pods', pod);
+  const { body: bound } = await call('PUT', '/api/v1/namespaces/default/pods/bound', { ...created, spec: { ...created.spec, nodeName: 'node1' } });
+  assert.equal(bound.spec.nodeName, 'node1');
+  const again = await call('PUT', '/api/v1/namespaces/default/pods/bound', { ...pod, metadata: { ...pod.metadata, resourceVersion: bound.metadata.resourceVersion } });
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.equal(again.body.spec.nodeName, 'node1');
+  const forged = await call('PATCH', '/api/v1/namespaces/default/pods/bound', { metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(forged.body.metadata.deletionTimestamp, undefined);
+});

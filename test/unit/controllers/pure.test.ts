@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Deployment, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import type { Deployment, Event, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import { expiredEvents } from '../../../src/controllers/events.js';
 import { replicaDiff } from '../../../src/controllers/replicaset.js';
 import { computeSubsets } from '../../../src/controllers/endpoints.js';
 import { deploymentStatus, newReplicaSet, podTemplateHash } from '../../../src/controllers/deployment.js';
@@ -138,4 +139,11 @@ test('deploymentStatus: sums its ReplicaSets and keeps condition times while not
     ['Progressing', 'True', 'NewReplicaSetAvailable'],
   ]);
   assert.equal(s3.unavailableReplicas, undefined);
+});
+
+test('expiredEvents: an hour after the last occurrence', () => {
+  const ev = (name: string, last: string) => ({ apiVersion: 'v1', kind: 'Event', metadata: { name }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'R', message: 'm', type: 'Normal', lastTimestamp: last }) as Event;
+  const now = new Date('2026-01-01T02:00:00Z');
+  const got = expiredEvents([ev('old', '2026-01-01T00:59:59Z'), ev('recent', '2026-01-01T01:30:00Z'), ev('edge', '2026-01-01T01:00:00Z')], now);
+  assert.deepEqual(got.map((e) => e.metadata.name), ['old']);
 });

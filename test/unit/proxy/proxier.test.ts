@@ -50,6 +50,20 @@ test('sync repairs a jump someone deleted, even when the services did not change
   assert.equal(netfilter.payloads.length, 2);
 });
 
+test('sync repairs a flushed guard chain, even when the services did not change', async () => {
+  const { netfilter, proxy } = setup();
+  await proxy.sync([web], [webEp]);
+  const guardRules = chainLines(await netfilter.save(), 'filter', 'K1S-GUARD');
+  assert.ok(guardRules.length > 0);
+  // someone ran `iptables -F K1S-GUARD`
+  netfilter.saveText = netfilter.saveText.split('\n').filter((l) => !l.startsWith('-A K1S-GUARD ')).join('\n');
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 2, 'the guard is rewritten');
+  assert.deepEqual(chainLines(await netfilter.save(), 'filter', 'K1S-GUARD'), guardRules);
+  await proxy.sync([web], [webEp]);
+  assert.equal(netfilter.payloads.length, 2, 'and then idle again');
+});
+
 test('concurrent syncs are serialized and the last one wins', async () => {
   const { netfilter, proxy } = setup();
   await Promise.all([proxy.sync([web], []), proxy.sync([web], [webEp])]);
