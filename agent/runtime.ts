@@ -191,8 +191,10 @@ export class DockerRuntime implements ContainerRuntime {
     const out: RuntimeContainer[] = [];
     await Promise.all(
       summaries.map(async (s) => {
+        // Never trusted while "created": a failed start leaves that State as it is, and the
+        // error it recorded must be read.
         const cached = this.inspectCache.get(s.Id);
-        if (cached && cached.state === s.State) {
+        if (cached && cached.state === s.State && s.State !== 'created') {
           out.push(cached.value);
           return;
         }

@@ -43,6 +43,7 @@ export class HttpClient implements Client {
   watch(kind: Kind, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {
     const path = pathFor(resourceOf(kind), ns) + query({ ...opts, watch: 'true' });
     const req = this.open('GET', path, (res) => {
+      if ((res.statusCode ?? 500) >= 400) return void res.resume(); // e.g. 410 Gone: no events
       let buf = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
