@@ -2,13 +2,14 @@
 // 10 pods (pause + app container on the same bridge network) created directly through the Docker
 // API in the same run; and the server's idle RSS with 0 and with 10 pods.
 //   node dist/bench/startup.js [--replicas 10] [--rounds 3]
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import type { Deployment, Pod } from '../src/api/types.js';
 import { HttpClient } from '../src/client/http.js';
 import { readKubeconfig } from '../src/kubeconfig.js';
 import { ensureTestImages, BUSYBOX_IMAGE as TEST_IMAGE } from '../test/fixtures/images.js';
-import { ServerHarness, sleep, waitFor } from '../test/e2e/harness.js';
+import { K1S, ServerHarness, sleep, waitFor } from '../test/e2e/harness.js';
 import { startFakeUpstream } from '../test/e2e/upstream.js';
 
 const args = process.argv.slice(2);
@@ -124,6 +125,7 @@ async function main() {
   } finally {
     await waitFor('bench containers gone', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 120_000).catch(() => {});
     await h.stop();
+    execFileSync(K1S, ['cleanup'], { stdio: 'ignore' }); // chains, network, sysctls: leave the machine as found
     h.removeDataDir();
     await upstream.stop();
   }
