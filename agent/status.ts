@@ -2,6 +2,7 @@
 // deterministic: for an unchanged world it returns the same value (times come from the runtime
 // or from the previous status, never from "now" unless something changed), so an idle resync
 // writes nothing. The rules follow kubelet's generateAPIPodStatus / getPhase.
+import { rfc3339 } from '../src/api/time.js';
 import type { ContainerState, ContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '../src/api/types.js';
 import { restartPolicyOf, shouldRestart } from './actions.js';
 import { readySandbox, type ObservedContainer, type ObservedPod } from './observed.js';
@@ -27,11 +28,6 @@ export interface StatusContext {
   now: number;
   /** Per container name: why it is waiting, as the last sync found out. */
   waiting?: ReadonlyMap<string, WaitingReason>;
-}
-
-/** Kubernetes times are RFC 3339 with second precision. */
-export function rfc3339(t: number | string): string {
-  return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
 export function dockerID(id: string): string {

@@ -1,6 +1,7 @@
 // Name and label syntax checks, each returning the API server's messages (empty when valid), as
 // k8s.io/apimachinery/pkg/util/validation does. The messages are kubectl's word for word so that
 // an error from k1s reads like one from a cluster.
+import { randomBytes } from 'node:crypto';
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
@@ -122,4 +123,13 @@ export function isIPv4(value: string): boolean {
 /** IPv4 or IPv6 (the latter only loosely: k1s's networks are IPv4). */
 export function isIP(value: string): boolean {
   return isIPv4(value) || (/^[0-9a-fA-F:.]+$/.test(value) && value.includes(':') && value.split('::').length <= 2);
+}
+
+/** The alphabet of generated name parts (utilrand.String): no vowels, no look-alike digits, so
+ *  a suffix never spells a word or reads ambiguously. */
+export const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** The 5 random characters generateName appends: "hello-7d9f8-" + "x2k9q". */
+export function randomNameSuffix(length = 5): string {
+  return [...randomBytes(length)].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
 }

@@ -2,10 +2,11 @@
 // delete and watch of each kind. The HTTP layer (server.ts) and the in-process client both call
 // this, so every write, from kubectl or from a controller, is defaulted, validated and versioned
 // the same way.
-import { randomUUID, randomBytes } from 'node:crypto';
-import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, notFound } from '../api/errors.js';
+import { randomUUID } from 'node:crypto';
+import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound } from '../api/errors.js';
 import { matches, parseSelector } from '../api/labels.js';
 import { validateAndDefault } from '../api/manifest.js';
+import { randomNameSuffix } from '../api/names.js';
 import { apiVersionOf, byKind, type ResourceInfo } from '../api/resources.js';
 import type { FieldError } from '../api/schema.js';
 import { validateUpdate } from '../api/validate.js';
@@ -14,6 +15,7 @@ import { deepEqual } from '../store/canonical.js';
 import { Store, StoreError, type StoreEvent, type StoredValue } from '../store/store.js';
 import { allocateServiceAddresses, type AllocatorConfig } from './allocators.js';
 import { mergePatch } from './patch.js';
+import { rfc3339 } from '../api/time.js';
 
 export interface ListResult {
   apiVersion: string;
@@ -79,7 +81,7 @@ export class Registry {
   create(r: ResourceInfo, ns: string | undefined, body: unknown): AnyObject {
     const obj = this.admit(r, ns, body);
     const meta = obj.metadata;
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomBytes(3).toString('hex').slice(0, 5);
+    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomNameSuffix();
     if (r.namespaced) this.requireNamespace(meta.namespace!);
     meta.uid = randomUUID();
     meta.creationTimestamp = this.timestamp();
@@ -205,14 +207,14 @@ export class Registry {
     const nsObj = this.store.get(keyOf(byKind('Namespace')!, undefined, ns)) as unknown as Namespace | undefined;
     if (!nsObj) throw notFound('namespaces', ns, '');
     if (nsObj.status?.phase === 'Terminating') {
-      throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${ns} because it is being terminated`);
+      throw forbidden('namespaces', ns, `unable to create new content in namespace ${ns} because it is being terminated`);
     }
   }
 
   /** Deletes a namespace and everything in it (what the namespace controller does, done at once). */
   private deleteNamespace(name: string): AnyObject {
     if (SYSTEM_NAMESPACES.includes(name) && name !== 'kube-node-lease') {
-      throw new ApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`);
+      throw forbidden('namespaces', name, 'this namespace may not be deleted');
     }
     const nsInfo = byKind('Namespace')!;
     const current = this.get(nsInfo, undefined, name);
@@ -257,7 +259,7 @@ export class Registry {
   }
 
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return rfc3339(this.now());
   }
 }
 

@@ -3,17 +3,17 @@
 // every older one is scaled to 0 once the new one is available. Rolling updates
 // (maxSurge/maxUnavailable) come later.
 import { createHash } from 'node:crypto';
+import { NAME_ALPHABET } from '../api/names.js';
 import type { Deployment, DeploymentCondition, ReplicaSet } from '../api/types.js';
 import { canonicalJSON, deepEqual } from '../store/canonical.js';
 import { controllerOf, controllerRef, objectKey, splitKey, type ControllerContext } from './context.js';
 import { QueueController } from './queue.js';
-
-const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+import { rfc3339 } from '../api/time.js';
 
 /** Pure: a short, stable hash of a pod template (the pod-template-hash label's value). */
 export function podTemplateHash(template: Deployment['spec']['template']): string {
   const digest = createHash('sha256').update(canonicalJSON(template)).digest();
-  return [...digest.subarray(0, 10)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+  return [...digest.subarray(0, 10)].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
 }
 
 export function newReplicaSet(d: Deployment, hash: string): ReplicaSet {
@@ -48,7 +48,7 @@ export function deploymentStatus(d: Deployment, current: ReplicaSet | undefined,
   const available = sum((rs) => rs.status?.availableReplicas);
   const updated = current?.status?.replicas ?? 0;
   const replicas = sum((rs) => rs.status?.replicas);
-  const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ts = rfc3339(now);
   const cond = (type: DeploymentCondition['type'], ok: boolean, reason: string, message: string): DeploymentCondition => {
     const old = previous?.conditions?.find((c) => c.type === type);
     const status = ok ? 'True' : 'False';

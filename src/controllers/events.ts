@@ -4,6 +4,7 @@
 import type { AnyObject, Event } from '../api/types.js';
 import type { Client } from '../client/client.js';
 import type { Logger } from '../log.js';
+import { rfc3339 } from '../api/time.js';
 
 export interface EventRecorder {
   record(obj: AnyObject, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void;
@@ -38,7 +39,7 @@ export class StoreEventRecorder implements EventRecorder {
   private async write(obj: AnyObject, type: 'Normal' | 'Warning', reason: string, message: string, component: string) {
     const ns = obj.metadata.namespace ?? 'default';
     const aggKey = [ns, obj.kind, obj.metadata.name, obj.metadata.uid, type, reason, message].join('\u0000');
-    const ts = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ts = rfc3339(this.now());
     const existingName = this.recent.get(aggKey);
     if (existingName) {
       try {

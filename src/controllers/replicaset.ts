@@ -1,6 +1,6 @@
 // The ReplicaSet controller: keeps spec.replicas pods from the template, owned by the set through
 // a controller ownerReference, and reports how many exist and are ready.
-import { randomBytes } from 'node:crypto';
+import { randomNameSuffix } from '../api/names.js';
 import { fromLabelSelector, matches } from '../api/labels.js';
 import type { Pod, ReplicaSet } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
@@ -26,7 +26,7 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
     kind: 'Pod',
     metadata: {
       // the same 5 random characters the API server's generateName appends
-      name: `${rs.metadata.name}-${randomSuffix()}`,
+      name: `${rs.metadata.name}-${randomNameSuffix()}`,
       namespace: rs.metadata.namespace,
       labels: { ...(tpl.metadata?.labels ?? {}) },
       annotations: tpl.metadata?.annotations ? { ...tpl.metadata.annotations } : undefined,
@@ -36,10 +36,6 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
   };
 }
 
-const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-function randomSuffix(): string {
-  return [...randomBytes(5)].map((b) => ALPHABET[b % ALPHABET.length]).join('');
-}
 
 export class ReplicaSetController extends QueueController {
   constructor(private readonly ctx: ControllerContext) {
