@@ -162,10 +162,13 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     // Rebuilt lazily: a burst of endpoint changes costs one rebuild, at the next query.
     let index: RecordIndex | undefined;
     const invalidate = () => (index = undefined);
-    informers.services.on(invalidate);
-    informers.endpoints.on(invalidate);
+    for (const inf of [informers.services, informers.endpoints, informers.namespaces]) inf.on(invalidate);
     const currentIndex = () =>
-      (index ??= new RecordIndex(informers.services.list(), informers.endpoints.list(), { zone: cfg.clusterDomain }));
+      (index ??= new RecordIndex(informers.services.list(), informers.endpoints.list(), {
+        zone: cfg.clusterDomain,
+        // an existing namespace without services is NODATA, not NXDOMAIN
+        namespaces: informers.namespaces.list().map((n) => n.metadata.name),
+      }));
     const dns = new DnsServer({
       index: currentIndex,
       address: cfg.podGateway,

@@ -1,6 +1,6 @@
 // What every controller is given: the client for writes, shared informers for reads, a logger and
 // an event recorder.
-import type { AnyObject, Deployment, Endpoints, Event, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
+import type { AnyObject, Deployment, Endpoints, Event, Namespace, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
 import { apiVersionOf, byKind } from '../api/resources.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { EventRecorder } from './events.js';
 
 export interface Informers {
+  namespaces: Informer<Namespace>;
   pods: Informer<Pod>;
   replicaSets: Informer<ReplicaSet>;
   deployments: Informer<Deployment>;
@@ -25,6 +26,7 @@ export interface ControllerContext {
 
 export function createInformers(client: Client): Informers {
   return {
+    namespaces: new Informer<Namespace>(client, 'Namespace'),
     pods: new Informer<Pod>(client, 'Pod'),
     replicaSets: new Informer<ReplicaSet>(client, 'ReplicaSet'),
     deployments: new Informer<Deployment>(client, 'Deployment'),

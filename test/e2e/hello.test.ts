@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { UDPClient } from 'dns2';
 import { ensureTestImages } from '../fixtures/images.js';
 import { startFakeUpstream } from './upstream.js';
 import { ROOT, ServerHarness, httpGet, sleep, waitFor } from './harness.js';
@@ -95,6 +96,21 @@ describe('hello: a Deployment and a NodePort Service', () => {
     assert.match(resolv, /nameserver 10\.96\.0\.10/);
     assert.match(resolv, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
     assert.match(resolv, /options ndots:5/);
+  });
+
+  test('the cluster DNS answers the host on the service IP: names, NODATA for a namespace, NXDOMAIN, forwarding', async () => {
+    const ask = (name: string) => UDPClient({ dns: '10.96.0.10', port: 53, timeout: 3000, retryOverTCP: false })(name, 'A');
+    const svc = h.getJSON<{ spec: { clusterIP: string } }>(['svc', 'hello']);
+    assert.deepEqual((await ask('hello.default.svc.cluster.local')).answers.map((a) => a.address), [svc.spec.clusterIP]);
+    assert.equal(h.k1s(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: quiet}\n').code, 0);
+    const quiet = await waitFor('the new namespace in DNS', async () => {
+      const r = await ask('quiet.svc.cluster.local');
+      return r.header.rcode === 0 ? r : undefined;
+    });
+    assert.equal(quiet.answers.length, 0, 'an existing namespace without services is NODATA');
+    assert.equal((await ask('nope.quiet.svc.cluster.local')).header.rcode, 3, 'NXDOMAIN');
+    assert.deepEqual((await ask('outside.example')).answers.map((a) => a.address), ['192.0.2.44'], 'forwarded to the fake upstream');
+    assert.equal(h.k1s(['delete', 'namespace', 'quiet']).code, 0);
   });
 
   test('a pod reaches itself through its own Service (hairpin)', async () => {
