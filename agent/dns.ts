@@ -2,6 +2,7 @@
 // <dataDir>/pods/<uid>/resolv.conf (again before each container starts) and bind-mounted into
 // every app container: it replaces Docker's embedded 127.0.0.11 resolver, which knows nothing of
 // services.
+import { isLoopback } from '../src/api/names.js';
 import type { Pod } from '../src/api/types.js';
 
 export interface DnsOptions {
@@ -12,10 +13,6 @@ export interface DnsOptions {
 }
 
 /** Nameservers on loopback cannot work from inside a pod's network namespace (Docker drops them too). */
-function isLoopback(addr: string): boolean {
-  return addr.startsWith('127.') || addr === '::1';
-}
-
 /** The host's resolv.conf minus loopback nameservers: what dnsPolicy Default gives. */
 export function hostResolvConf(hostText: string): string {
   const lines = hostText

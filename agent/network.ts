@@ -33,7 +33,8 @@ export function networkCreateOptions(cfg: NetworkConfig): Docker.NetworkCreateOp
   };
 }
 
-function statusCode(err: unknown): number | undefined {
+/** The HTTP status dockerode attaches to an engine error. */
+export function statusCode(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
 }
 

@@ -8,7 +8,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import './lean-dockerode.js'; // first: see there
 import Docker from 'dockerode';
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
-import { ensureDockerNetwork, type NetworkConfig } from './network.js';
+import { ensureDockerNetwork, statusCode, type NetworkConfig } from './network.js';
 
 export type { NetworkConfig };
 /** dockerode, loaded without its unused modules, for the few callers outside the agent */
@@ -104,10 +104,6 @@ export interface ContainerRuntime {
 /** Docker writes 0001-01-01T00:00:00Z for "never". */
 function dockerTime(t: string | undefined): string | undefined {
   return !t || t.startsWith('0001-01-01') ? undefined : t;
-}
-
-function statusCode(err: unknown): number | undefined {
-  return typeof err === 'object' && err !== null ? (err as { statusCode?: number }).statusCode : undefined;
 }
 
 /** Convert `docker inspect` output to our shape. Exported for tests. */

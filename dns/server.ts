@@ -14,6 +14,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { Packet, type Resource } from 'dns2';
+import { isLoopback } from '../src/api/names.js';
 import type { Logger } from '../src/log.js';
 import type { RecordIndex, RR } from './records.js';
 import {
@@ -366,10 +367,6 @@ export function hostUpstreams(resolvConfText: string): string[] {
     if (words[0] === 'nameserver' && words[1] && net.isIP(words[1].split('%')[0])) out.push(words[1]);
   }
   return out;
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1';
 }
 
 function closeQuietly(sock: dgram.Socket): void {

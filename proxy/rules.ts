@@ -18,6 +18,7 @@
 // built-ins) are inserted at the top with `-I CHAIN 1`, so they run before Docker's, and are only
 // touched when they are missing, out of place or stale, so an idle sync does not rewrite them.
 import { createHash } from 'node:crypto';
+import { isIPv4 } from '../src/api/names.js';
 import type { Endpoints, Protocol, Service } from '../src/api/types.js';
 
 export interface ProxyConfig {
@@ -189,7 +190,6 @@ interface ServicePortInfo {
   endpoints: { addr: string; ip: string; chain: string }[]; // sorted by addr
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const validPort = (p: unknown): p is number => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
 function collectServicePorts(input: BuildInput, prefix: string, skipped: string[]): ServicePortInfo[] {
@@ -202,7 +202,7 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
     const clusterIP = svc.spec.clusterIP;
     // Headless and ExternalName services are DNS-only: no virtual IP to program.
     if (svc.spec.type === 'ExternalName' || !clusterIP || clusterIP === 'None') continue;
-    if (!IPV4.test(clusterIP)) {
+    if (!isIPv4(clusterIP)) {
       skipped.push(`${ns}/${svc.metadata.name}: clusterIP ${clusterIP} is not IPv4`);
       continue;
     }
@@ -236,7 +236,7 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
             continue;
           }
           for (const a of subset.addresses ?? []) {
-            if (!IPV4.test(a.ip)) {
+            if (!isIPv4(a.ip)) {
               skipped.push(`${spn}: endpoint ${a.ip} is not IPv4`);
               continue;
             }

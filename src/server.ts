@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
+import { DEFAULT_NETWORK } from '../agent/network.js';
+import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
 import { RecordIndex } from '../dns/records.js';
@@ -54,15 +56,15 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     listenAddress: '127.0.0.1',
     port: 6443,
     serviceCIDR: '10.96.0.0/16',
-    podCIDR: '10.244.0.0/16',
-    podGateway: '10.244.0.1',
-    networkName: 'k1s',
-    bridgeName: 'k1s0',
+    podCIDR: DEFAULT_NETWORK.subnet,
+    podGateway: DEFAULT_NETWORK.gateway,
+    networkName: DEFAULT_NETWORK.name,
+    bridgeName: DEFAULT_NETWORK.bridgeName,
     dnsServiceIP: '10.96.0.10',
     dnsPort: 53,
     clusterDomain: 'cluster.local',
     nodePortRange: { min: 30000, max: 32767 },
-    pauseImage: 'k1s.local/pause:3.10',
+    pauseImage: DEFAULT_PAUSE_IMAGE,
     nodeName: hostname(),
     ...overrides,
   };

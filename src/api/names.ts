@@ -120,6 +120,11 @@ export function isIPv4(value: string): boolean {
   return !!m && m.slice(1).every((p) => Number(p) <= 255 && (p === '0' || !p.startsWith('0')));
 }
 
+/** 127.0.0.0/8 or ::1. */
+export function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1';
+}
+
 /** IPv4 or IPv6 (the latter only loosely: k1s's networks are IPv4). */
 export function isIP(value: string): boolean {
   return isIPv4(value) || (/^[0-9a-fA-F:.]+$/.test(value) && value.includes(':') && value.split('::').length <= 2);

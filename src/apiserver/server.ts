@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ApiError, badRequest, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
+import { ApiError, badRequest, internalError, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
 import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
 import { parsePath, type Route } from './routes.js';
@@ -200,7 +200,7 @@ function sendJSON(res: ServerResponse, code: number, body: unknown): void {
 
 function internal(e: unknown, logger: Logger): ApiError {
   logger.error({ err: e }, 'internal error serving a request');
-  return new ApiError(500, 'InternalError', `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
+  return internalError((e as Error)?.message ?? String(e));
 }
 
 /** Binds the handler to host:port (port 0 picks a free one), over TLS when given a certificate. */
