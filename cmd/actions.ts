@@ -101,8 +101,8 @@ function resourcesFor(word: string): ResourceInfo[] {
 }
 
 async function fetchObjects(client: HttpClient, r: ResourceInfo, names: string[], ns: string | undefined, selector?: string): Promise<AnyObject[]> {
-  if (names.length) return Promise.all(names.map((n) => client.get(r.kind, ns, n)));
-  return (await client.list(r.kind, r.namespaced ? ns : undefined, { labelSelector: selector })).items;
+  if (names.length) return Promise.all(names.map((n) => client.get(r.kind as Kind, ns, n)));
+  return (await client.list(r.kind as Kind, r.namespaced ? ns : undefined, { labelSelector: selector })).items;
 }
 
 export const get = (program: Command) => async (kindArg: string, names: string[], opts: Opts) => {
@@ -168,7 +168,7 @@ export const del = (program: Command) => async (kindArg: string | undefined, nam
     const [r] = resourcesFor(kindArg);
     const ns = namespaceOf(client, opts);
     if (!names.length && !opts.selector) throw new Error('error: resource(s) were provided, but no name was specified');
-    const found = names.length ? names : (await client.list(r.kind, ns, { labelSelector: opts.selector as string })).items.map((o) => o.metadata.name);
+    const found = names.length ? names : (await client.list(r.kind as Kind, ns, { labelSelector: opts.selector as string })).items.map((o) => o.metadata.name);
     targets = found.map((name) => ({ r, ns, name }));
   }
   let failed = 0;

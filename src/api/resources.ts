@@ -1,34 +1,17 @@
-// The table of kinds k1s serves: where each lives on the REST API, whether it is namespaced, and
-// the names kubectl accepts for it. Everything that maps between a kind, a URL and a CLI word
-// reads this one table.
-import type { Kind } from './types.js';
+// Lookups over the table of kinds (kinds/index.ts): where each lives on the REST API and the
+// names kubectl accepts for it. Everything that maps between a kind, a URL and a CLI word reads
+// this one table.
+import { KINDS } from './kinds/index.js';
+import type { KindDef } from './kinds/kind.js';
 
-export interface ResourceInfo {
-  kind: Kind;
-  /** plural, lower case: the URL segment ("pods") */
-  resource: string;
-  singular: string;
-  group: '' | 'apps';
-  version: 'v1';
-  namespaced: boolean;
-  shortNames: string[];
-  /** has a /status subresource whose writes touch only .status */
-  hasStatus: boolean;
-}
+export type ResourceInfo = KindDef;
 
-export const RESOURCES: readonly ResourceInfo[] = [
-  { kind: 'Namespace', resource: 'namespaces', singular: 'namespace', group: '', version: 'v1', namespaced: false, shortNames: ['ns'], hasStatus: true },
-  { kind: 'Pod', resource: 'pods', singular: 'pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'], hasStatus: true },
-  { kind: 'Service', resource: 'services', singular: 'service', group: '', version: 'v1', namespaced: true, shortNames: ['svc'], hasStatus: true },
-  { kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', group: '', version: 'v1', namespaced: true, shortNames: ['ep'], hasStatus: false },
-  { kind: 'ConfigMap', resource: 'configmaps', singular: 'configmap', group: '', version: 'v1', namespaced: true, shortNames: ['cm'], hasStatus: false },
-  { kind: 'Secret', resource: 'secrets', singular: 'secret', group: '', version: 'v1', namespaced: true, shortNames: [], hasStatus: false },
-  { kind: 'Event', resource: 'events', singular: 'event', group: '', version: 'v1', namespaced: true, shortNames: ['ev'], hasStatus: false },
-  { kind: 'ReplicaSet', resource: 'replicasets', singular: 'replicaset', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], hasStatus: true },
-  { kind: 'Deployment', resource: 'deployments', singular: 'deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], hasStatus: true },
-];
+export const RESOURCES: readonly ResourceInfo[] = KINDS;
 
-export function apiVersionOf(r: ResourceInfo): string {
+/** The API groups k1s serves, core ('') first. */
+export const GROUPS: readonly string[] = [...new Set(['', ...KINDS.map((k) => k.group)])];
+
+export function apiVersionOf(r: Pick<ResourceInfo, 'group' | 'version'>): string {
   return r.group ? `${r.group}/${r.version}` : r.version;
 }
 
@@ -40,12 +23,20 @@ export function byResource(group: string, resource: string): ResourceInfo | unde
   return RESOURCES.find((r) => r.group === group && r.resource === resource);
 }
 
-/** What `k1s get WORD` means: plural, singular, kind or short name, any case. */
+/** What `k1s get WORD` means: plural, singular, kind or short name, any case, optionally `.group`. */
 export function byName(word: string): ResourceInfo | undefined {
-  const w = word.toLowerCase().split('.')[0];
+  const [w, ...rest] = word.toLowerCase().split('.');
+  const group = rest.join('.');
   return RESOURCES.find(
-    (r) => r.resource === w || r.singular === w || r.kind.toLowerCase() === w || r.shortNames.includes(w),
+    (r) =>
+      (r.resource === w || r.singular === w || r.kind.toLowerCase() === w || r.shortNames.includes(w)) &&
+      (!group || r.group === group || `${r.version}.${r.group}` === group),
   );
+}
+
+/** The kinds in a category: `kubectl get all`. */
+export function inCategory(category: string): ResourceInfo[] {
+  return RESOURCES.filter((r) => r.categories.includes(category));
 }
 
 /** The REST path of a collection or an object: /api/v1/namespaces/default/pods[/name]. */

@@ -19,9 +19,9 @@ import type {
   Service,
   Volume,
 } from '../api/types.js';
-import { age, formatRFC1123Z } from './age.js';
-import { formatLabels, formatLabelSelector, selectorMatches, selectorString } from './labels.js';
-import { formatEndpoints } from './table.js';
+import { age, formatRFC1123Z } from '../api/age.js';
+import { formatLabels, formatLabelSelector, selectorMatches, selectorString } from '../api/label-format.js';
+import { formatEndpoints } from '../api/kinds/endpoints.js';
 import { DESCRIBE_TABWRITER, TabWriter } from './tabwriter.js';
 
 export interface DescribeContext {

@@ -325,7 +325,7 @@ for (const [name, c] of Object.entries(cases)) {
     const obj = c.base();
     c.mutate(obj);
     // The Kubernetes rules of fields k1s refuses as not implemented yet are still checked here.
-    const errs = validateSemantics(obj, { nodePortRange: c.nodePortRange }).filter((e) => !e.message.includes('not implemented by k1s yet'));
+    const errs = validateSemantics(obj, { nodePortRange: c.nodePortRange }).filter((e) => !e.message.includes('not supported by k1s yet'));
     assert.deepEqual(errs, c.expected);
   });
 }
@@ -373,6 +373,6 @@ test('validate: fields the agent does not act on yet are refused by name, never 
   p.spec.containers[0].resources = {};
   p.spec.containers[0].env = [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }];
   p.spec.volumes = [{ name: 'v', emptyDir: {} }];
-  const errs = validateSemantics(p).filter((e) => e.message.includes('not implemented by k1s yet'));
+  const errs = validateSemantics(p).filter((e) => e.message.includes('not supported by k1s yet'));
   assert.deepEqual(errs.map((e) => e.path), ['spec.volumes', 'spec.containers[0].readinessProbe', 'spec.containers[0].env[0].valueFrom.configMapKeyRef']);
 });

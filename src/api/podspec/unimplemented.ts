@@ -2,26 +2,22 @@
 // the node agent does not act on yet. Accepting them would silently drop what the user asked for
 // (a probe that never runs, a volume never mounted), so they are refused, loudly, by name.
 // Remove a field from this list in the change that implements it.
-import type { Container, PodSpec } from './types.js';
-import type { FieldError } from './schema.js';
+import type { Container, PodSpec } from './schema.js';
+import { notSupportedYet, type FieldError } from '../field-errors.js';
 
 const POD_FIELDS = ['volumes', 'hostNetwork', 'dnsConfig', 'securityContext'] as const;
 const CONTAINER_FIELDS = ['envFrom', 'volumeMounts', 'readinessProbe', 'livenessProbe', 'startupProbe', 'securityContext', 'resources'] as const;
 
-function notYet(path: string): FieldError {
-  return { path, message: 'Unsupported value: not implemented by k1s yet (refused rather than ignored)' };
-}
-
 export function unimplementedPodFields(spec: PodSpec, path: string): FieldError[] {
   const errs: FieldError[] = [];
   const s = spec as unknown as Record<string, unknown>;
-  for (const f of POD_FIELDS) if (isSet(s[f])) errs.push(notYet(`${path}.${f}`));
+  for (const f of POD_FIELDS) if (isSet(s[f])) errs.push(notSupportedYet(`${path}.${f}`));
   spec.containers.forEach((c: Container, i) => {
     const cs = c as unknown as Record<string, unknown>;
-    for (const f of CONTAINER_FIELDS) if (isSet(cs[f])) errs.push(notYet(`${path}.containers[${i}].${f}`));
+    for (const f of CONTAINER_FIELDS) if (isSet(cs[f])) errs.push(notSupportedYet(`${path}.containers[${i}].${f}`));
     c.env?.forEach((e, j) => {
       for (const ref of ['configMapKeyRef', 'secretKeyRef'] as const) {
-        if (e.valueFrom?.[ref]) errs.push(notYet(`${path}.containers[${i}].env[${j}].valueFrom.${ref}`));
+        if (e.valueFrom?.[ref]) errs.push(notSupportedYet(`${path}.containers[${i}].env[${j}].valueFrom.${ref}`));
       }
     });
   });

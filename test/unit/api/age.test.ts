@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { age, formatRFC1123Z, humanDuration } from '../../../src/cli/age.js';
+import { age, formatRFC1123Z, humanDuration } from '../../../src/api/age.js';
 
 const s = 1000;
 const m = 60 * s;

@@ -1,7 +1,7 @@
 // Label and selector text as apimachinery prints it (labels.FormatLabels, metav1.FormatLabelSelector),
 // plus the matching describe needs to count a controller's pods.
-import { fromLabelSelector, matches, selectorToString } from '../api/labels.js';
-import type { LabelSelector } from '../api/types.js';
+import { fromLabelSelector, matches, selectorToString } from './labels.js';
+import type { LabelSelector } from './fields.js';
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -1,0 +1,25 @@
+// The table of kinds k1s serves. Order matters where a list is walked: discovery lists them in
+// this order, and deleting a namespace empties it in this order (workloads first, so their
+// controllers do not recreate pods while it empties).
+import { ConfigMapKind } from './configmap.js';
+import { DeploymentKind } from './deployment.js';
+import { EndpointsKind } from './endpoints.js';
+import { EventKind } from './event.js';
+import type { KindDef, KubeObject } from './kind.js';
+import { NamespaceKind } from './namespace.js';
+import { PodKind } from './pod.js';
+import { ReplicaSetKind } from './replicaset.js';
+import { SecretKind } from './secret.js';
+import { ServiceKind } from './service.js';
+
+export const KINDS: readonly KindDef<KubeObject>[] = [
+  DeploymentKind,
+  ReplicaSetKind,
+  PodKind,
+  ServiceKind,
+  EndpointsKind,
+  ConfigMapKind,
+  SecretKind,
+  EventKind,
+  NamespaceKind,
+] as unknown as readonly KindDef<KubeObject>[];

@@ -1,0 +1,121 @@
+// What k1s knows about one Kubernetes kind, in one place: its schema (the single source of its
+// TypeScript type), defaulting, the create/update/status strategies of kube-apiserver's
+// pkg/registry/*/strategy.go, subresources, printer columns, patch merge keys and discovery facts.
+// The registry, discovery, OpenAPI, tables, informers, GC and the CLI iterate over the table of
+// these (kinds/index.ts) instead of keeping lists of their own.
+import type { z } from 'zod';
+import type { FieldError } from '../field-errors.js';
+import type { ObjectMeta } from '../fields.js';
+import type { NameCheck } from '../meta-validation.js';
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+}
+
+/** An object as stored and served: the server has always given it a name. */
+export type Stored<T extends { metadata: unknown }> = Omit<T, 'metadata'> & { metadata: ObjectMeta };
+
+export type Subresource = 'status' | 'log' | 'scale' | 'exec' | 'attach' | 'portforward';
+
+export interface ValidateOptions {
+  /** When set, Service nodePorts must lie in this range (the API server's --service-node-port-range). */
+  nodePortRange?: { min: number; max: number };
+}
+
+/** A strategic merge patch's facts about one list field (x-kubernetes-patch-strategy / -merge-key). */
+export interface PatchFieldMeta {
+  strategy?: 'merge' | 'replace' | 'retainKeys' | 'merge,retainKeys';
+  mergeKey?: string;
+}
+
+/** One column of `kubectl get`, as metav1.TableColumnDefinition. */
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: 'name';
+  description: string;
+  /** 0: always shown; 1: only with -o wide */
+  priority: 0 | 1;
+}
+
+export interface Printer<T> {
+  columns: readonly PrinterColumn[];
+  /** The cells of one object's row, one per column; strings as kubectl prints them, integers as numbers. */
+  row(obj: T, now: Date): (string | number)[];
+}
+
+export interface KindDef<T extends KubeObject = KubeObject> {
+  readonly kind: string;
+  readonly group: string;
+  readonly version: string;
+  /** plural, lower case: the URL segment ("pods") */
+  readonly resource: string;
+  readonly singular: string;
+  readonly namespaced: boolean;
+  readonly shortNames: readonly string[];
+  /** `kubectl get all` lists the kinds in category "all" */
+  readonly categories: readonly string[];
+  /** the strict structural check; its output type (with metadata.name made required) is T */
+  readonly schema: z.ZodType;
+  readonly subresources: readonly Subresource[];
+  /** has a /status subresource: the main resource ignores .status and /status everything else */
+  readonly hasStatus: boolean;
+  /** metadata.generation counts changes of spec, as the strategies of workloads do */
+  readonly generation: boolean;
+  /** the rule for metadata.name (DNS-1123 subdomain unless said otherwise) */
+  readonly nameCheck?: NameCheck;
+  readonly printer: Printer<T>;
+  /** strategic merge patch facts, keyed by dot-joined field path ('spec.template.spec.containers') */
+  readonly patchMergeKeys: Readonly<Record<string, PatchFieldMeta>>;
+  /** SetDefaults_<Kind>: fills absent fields, in place */
+  defaults?(obj: T): void;
+  /** Validate: the semantic rules of a create or update (metadata is checked by the registry) */
+  validate?(obj: T, opts: ValidateOptions): FieldError[];
+  /** ValidateUpdate: what may not change once created */
+  validateUpdate?(next: T, prev: T): FieldError[];
+  /** PrepareForCreate beyond the generic (status reset, generation 1) */
+  prepareForCreate?(obj: T): void;
+  /** PrepareForUpdate beyond the generic (status kept from the stored object) */
+  prepareForUpdate?(next: T, prev: T): void;
+}
+
+type KindSpec<T extends KubeObject> = Omit<KindDef<T>, 'hasStatus' | 'version' | 'categories' | 'generation' | 'patchMergeKeys'> &
+  Partial<Pick<KindDef<T>, 'version' | 'categories' | 'generation' | 'patchMergeKeys'>>;
+
+export function defineKind<T extends KubeObject>(spec: KindSpec<T>): KindDef<T> {
+  return {
+    version: 'v1',
+    categories: [],
+    generation: false,
+    patchMergeKeys: {},
+    ...spec,
+    hasStatus: spec.subresources.includes('status'),
+  };
+}
+
+/** Patch facts every kind shares: ObjectMeta's lists. */
+export const META_PATCH_KEYS: Readonly<Record<string, PatchFieldMeta>> = {
+  'metadata.ownerReferences': { strategy: 'merge', mergeKey: 'uid' },
+  'metadata.finalizers': { strategy: 'merge' },
+};
+
+/** A column as pkg/printers/internalversion defines it. */
+export function column(name: string, type: PrinterColumn['type'], description: string, priority: 0 | 1 = 0): PrinterColumn {
+  return { name, type, description, priority };
+}
+
+export const NAME_COLUMN: PrinterColumn = {
+  name: 'Name',
+  type: 'string',
+  format: 'name',
+  description: 'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically.',
+  priority: 0,
+};
+
+export const AGE_COLUMN = column(
+  'Age',
+  'string',
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value.',
+);

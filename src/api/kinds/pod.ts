@@ -1,0 +1,126 @@
+// Pod (core/v1): the spec is the user's (only images may change, and nodeName once, by the
+// scheduler), the status is the node agent's.
+import { z } from 'zod';
+import { age } from '../age.js';
+import { forbidden, type Errors } from '../field-errors.js';
+import { objectBase } from '../fields.js';
+import { defaultPodSpec } from '../podspec/defaults.js';
+import { podSpecPatchKeys } from '../podspec/patch-keys.js';
+import { podSpec, podStatus, type PodSpec } from '../podspec/schema.js';
+import { validatePodSpec } from '../podspec/validation.js';
+import { deepEqual } from '../../store/canonical.js';
+import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
+
+export const podSchema = z.strictObject({ ...objectBase('Pod'), spec: podSpec, status: podStatus.optional() });
+
+export type Pod = Stored<z.output<typeof podSchema>>;
+
+/** What kubectl shows in a pod's STATUS column, with READY and RESTARTS computed alongside (printers.go printPod). */
+export function podSummary(pod: Pod, now: Date): { ready: string; status: string; restarts: string } {
+  const phase = pod.status?.phase ?? 'Pending';
+  let reason: string = pod.status?.reason || phase;
+  for (const c of pod.status?.conditions ?? []) {
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  }
+
+  let restarts = 0;
+  let readyContainers = 0;
+  let lastRestart = 0;
+  let hasRunning = false;
+  const statuses = pod.status?.containerStatuses ?? [];
+  // kubectl walks the statuses backwards, so the first container's reason wins
+  for (let i = statuses.length - 1; i >= 0; i--) {
+    const c = statuses[i];
+    restarts += c.restartCount ?? 0;
+    const finished = c.lastState?.terminated?.finishedAt;
+    if (finished) lastRestart = Math.max(lastRestart, Date.parse(finished) || 0);
+    const waiting = c.state?.waiting;
+    const terminated = c.state?.terminated;
+    if (waiting?.reason) reason = waiting.reason;
+    else if (terminated?.reason) reason = terminated.reason;
+    else if (terminated) reason = `ExitCode:${terminated.exitCode}`;
+    else if (c.ready && c.state?.running) {
+      hasRunning = true;
+      readyContainers++;
+    }
+  }
+  if (reason === 'Completed' && hasRunning) {
+    const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    reason = ready ? 'Running' : 'NotReady';
+  }
+
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  if (pod.metadata.deletionTimestamp && pod.status?.reason === 'NodeLost') reason = 'Unknown';
+  else if (pod.metadata.deletionTimestamp && !terminal) reason = 'Terminating';
+
+  let restartsText = String(restarts);
+  if (restarts !== 0 && lastRestart > 0) {
+    restartsText = `${restarts} (${age(new Date(lastRestart).toISOString(), now)} ago)`;
+  }
+  return { ready: `${readyContainers}/${pod.spec.containers.length}`, status: reason, restarts: restartsText };
+}
+
+/** SetDefaults_Pod (pods only, not templates): a limit without a request requests the limit. */
+function defaultPod(pod: Pod): void {
+  defaultPodSpec(pod.spec);
+  for (const c of pod.spec.containers) {
+    const limits = c.resources?.limits;
+    if (!limits || !Object.keys(limits).length) continue;
+    const requests = (c.resources!.requests ??= {});
+    for (const [name, q] of Object.entries(limits)) requests[name] ??= q;
+  }
+}
+
+export const PodKind = defineKind<Pod>({
+  kind: 'Pod',
+  group: '',
+  resource: 'pods',
+  singular: 'pod',
+  namespaced: true,
+  shortNames: ['po'],
+  categories: ['all'],
+  schema: podSchema,
+  subresources: ['status', 'log', 'exec', 'attach', 'portforward'],
+  patchMergeKeys: {
+    ...META_PATCH_KEYS,
+    ...podSpecPatchKeys('spec'),
+    'status.conditions': { strategy: 'merge', mergeKey: 'type' },
+  },
+  defaults: defaultPod,
+  validate: (pod) => validatePodSpec(pod.spec, 'spec'),
+  validateUpdate(next, prev): Errors {
+    const before = prev.spec;
+    // Undo the changes that are allowed (each container's image; a first nodeName, which is the
+    // scheduler's binding) and what is left must be unchanged.
+    const undone: PodSpec = {
+      ...next.spec,
+      containers: next.spec.containers.map((c, i) => ({ ...c, image: before.containers[i]?.image ?? c.image })),
+      nodeName: before.nodeName ? next.spec.nodeName : undefined,
+    };
+    if (deepEqual(undone, before)) return [];
+    return [forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image` (and `spec.nodeName` while unset)')];
+  },
+  prepareForUpdate(next, prev) {
+    // Re-applying a pod's manifest does not unbind it: the binding is the scheduler's field.
+    if (!next.spec.nodeName) next.spec.nodeName = prev.spec.nodeName;
+  },
+  printer: {
+    columns: [
+      NAME_COLUMN,
+      column('Ready', 'string', 'The aggregate readiness state of this pod for accepting traffic.'),
+      column('Status', 'string', 'The aggregate status of the containers in this pod.'),
+      column('Restarts', 'string', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+      AGE_COLUMN,
+      column('IP', 'string', 'IP address allocated to the pod.', 1),
+      column('Node', 'string', 'Name of the node where the pod is scheduled.', 1),
+      column('Nominated Node', 'string', 'Name of the node where the pod is nominated.', 1),
+      column('Readiness Gates', 'string', 'Pod Readiness Gates.', 1),
+    ],
+    row(pod, now) {
+      const s = podSummary(pod, now);
+      const ip = pod.status?.podIPs?.[0]?.ip || pod.status?.podIP || '<none>';
+      const node = pod.spec.nodeName || '<none>';
+      return [pod.metadata.name, s.ready, s.status, s.restarts, age(pod.metadata.creationTimestamp, now), ip, node, '<none>', '<none>'];
+    },
+  },
+});

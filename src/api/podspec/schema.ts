@@ -1,0 +1,222 @@
+// The pod spec's schema, shared by Pod and by the pod templates of every workload kind. The
+// TypeScript types of a pod's parts are derived from these schemas (z.output), so they cannot drift.
+import { z } from 'zod';
+import { bool, conditionStatus, int, intOrString, objectMeta, protocol, quantity, str, stringList } from '../fields.js';
+
+// ---- containers ----
+
+export const containerPort = z.strictObject({
+  name: str.optional(),
+  containerPort: int,
+  protocol: protocol.optional(),
+  hostPort: int.optional(),
+  hostIP: str.optional(),
+});
+
+const keySelector = z.strictObject({ name: str, key: str, optional: bool.optional() });
+
+export const envVar = z.strictObject({
+  name: str,
+  value: str.optional(),
+  valueFrom: z
+    .strictObject({
+      configMapKeyRef: keySelector.optional(),
+      secretKeyRef: keySelector.optional(),
+      fieldRef: z.strictObject({ fieldPath: str, apiVersion: str.optional() }).optional(),
+    })
+    .optional(),
+});
+
+export const envFromSource = z.strictObject({
+  prefix: str.optional(),
+  configMapRef: z.strictObject({ name: str, optional: bool.optional() }).optional(),
+  secretRef: z.strictObject({ name: str, optional: bool.optional() }).optional(),
+});
+
+export const volumeMount = z.strictObject({
+  name: str,
+  mountPath: str,
+  readOnly: bool.optional(),
+  subPath: str.optional(),
+});
+
+export const probe = z.strictObject({
+  exec: z.strictObject({ command: stringList.optional() }).optional(),
+  httpGet: z
+    .strictObject({
+      path: str.optional(),
+      port: intOrString,
+      host: str.optional(),
+      scheme: z.enum(['HTTP', 'HTTPS']).optional(),
+      httpHeaders: z.array(z.strictObject({ name: str, value: str })).optional(),
+    })
+    .optional(),
+  tcpSocket: z.strictObject({ port: intOrString, host: str.optional() }).optional(),
+  initialDelaySeconds: int.optional(),
+  timeoutSeconds: int.optional(),
+  periodSeconds: int.optional(),
+  successThreshold: int.optional(),
+  failureThreshold: int.optional(),
+  terminationGracePeriodSeconds: int.optional(),
+});
+
+export const securityContext = z.strictObject({
+  runAsUser: int.optional(),
+  runAsGroup: int.optional(),
+  runAsNonRoot: bool.optional(),
+  privileged: bool.optional(),
+  readOnlyRootFilesystem: bool.optional(),
+  allowPrivilegeEscalation: bool.optional(),
+  capabilities: z.strictObject({ add: stringList.optional(), drop: stringList.optional() }).optional(),
+});
+
+export const container = z.strictObject({
+  name: str,
+  image: str,
+  command: stringList.optional(),
+  args: stringList.optional(),
+  workingDir: str.optional(),
+  env: z.array(envVar).optional(),
+  envFrom: z.array(envFromSource).optional(),
+  ports: z.array(containerPort).optional(),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  resources: z
+    .strictObject({
+      limits: z.record(z.string(), quantity).optional(),
+      requests: z.record(z.string(), quantity).optional(),
+    })
+    .optional(),
+  terminationMessagePath: str.optional(),
+  terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).optional(),
+  volumeMounts: z.array(volumeMount).optional(),
+  readinessProbe: probe.optional(),
+  livenessProbe: probe.optional(),
+  startupProbe: probe.optional(),
+  securityContext: securityContext.optional(),
+});
+
+// ---- pods ----
+
+export const keyToPath = z.strictObject({ key: str, path: str, mode: int.optional() });
+
+export const volume = z.strictObject({
+  name: str,
+  emptyDir: z.strictObject({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: quantity.optional() }).optional(),
+  configMap: z
+    .strictObject({ name: str, items: z.array(keyToPath).optional(), defaultMode: int.optional(), optional: bool.optional() })
+    .optional(),
+  secret: z
+    .strictObject({ secretName: str, items: z.array(keyToPath).optional(), defaultMode: int.optional(), optional: bool.optional() })
+    .optional(),
+  hostPath: z
+    .strictObject({
+      path: str,
+      type: z.enum(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']).optional(),
+    })
+    .optional(),
+});
+
+export const podSpec = z.strictObject({
+  containers: z.array(container),
+  volumes: z.array(volume).optional(),
+  restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
+  terminationGracePeriodSeconds: int.optional(),
+  dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
+  dnsConfig: z
+    .strictObject({
+      nameservers: stringList.optional(),
+      searches: stringList.optional(),
+      options: z.array(z.strictObject({ name: str, value: str.optional() })).optional(),
+    })
+    .optional(),
+  hostNetwork: bool.optional(),
+  nodeName: str.optional(),
+  hostname: str.optional(),
+  subdomain: str.optional(),
+  schedulerName: str.optional(),
+  securityContext: z
+    .strictObject({
+      runAsUser: int.optional(),
+      runAsGroup: int.optional(),
+      runAsNonRoot: bool.optional(),
+      fsGroup: int.optional(),
+      supplementalGroups: z.array(int).optional(),
+    })
+    .optional(),
+});
+
+export const containerState = z.strictObject({
+  waiting: z.strictObject({ reason: str.optional(), message: str.optional() }).optional(),
+  running: z.strictObject({ startedAt: str.optional() }).optional(),
+  terminated: z
+    .strictObject({
+      exitCode: int,
+      reason: str.optional(),
+      message: str.optional(),
+      startedAt: str.optional(),
+      finishedAt: str.optional(),
+      containerID: str.optional(),
+    })
+    .optional(),
+});
+
+export const podStatus = z.strictObject({
+  phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']).optional(),
+  conditions: z
+    .array(
+      z.strictObject({
+        type: z.enum(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready', 'PodReadyToStartContainers']),
+        status: conditionStatus,
+        reason: str.optional(),
+        message: str.optional(),
+        lastProbeTime: str.optional(),
+        lastTransitionTime: str.optional(),
+      }),
+    )
+    .optional(),
+  hostIP: str.optional(),
+  podIP: str.optional(),
+  podIPs: z.array(z.strictObject({ ip: str })).optional(),
+  startTime: str.optional(),
+  containerStatuses: z
+    .array(
+      z.strictObject({
+        name: str,
+        state: containerState,
+        lastState: containerState,
+        ready: bool,
+        restartCount: int,
+        image: str,
+        imageID: str,
+        containerID: str.optional(),
+        started: bool.optional(),
+      }),
+    )
+    .optional(),
+  reason: str.optional(),
+  message: str.optional(),
+});
+
+export const podTemplateSpec = z.strictObject({ metadata: objectMeta.optional(), spec: podSpec });
+
+export type Container = z.output<typeof container>;
+export type ContainerPort = z.output<typeof containerPort>;
+export type EnvVar = z.output<typeof envVar>;
+export type EnvFromSource = z.output<typeof envFromSource>;
+export type VolumeMount = z.output<typeof volumeMount>;
+export type Probe = z.output<typeof probe>;
+export type SecurityContext = z.output<typeof securityContext>;
+export type KeyToPath = z.output<typeof keyToPath>;
+export type Volume = z.output<typeof volume>;
+export type PodSpec = z.output<typeof podSpec>;
+export type PodSecurityContext = NonNullable<PodSpec['securityContext']>;
+export type PodDNSConfig = NonNullable<PodSpec['dnsConfig']>;
+export type RestartPolicy = NonNullable<PodSpec['restartPolicy']>;
+export type PullPolicy = NonNullable<Container['imagePullPolicy']>;
+export type HostPathType = NonNullable<NonNullable<Volume['hostPath']>['type']>;
+export type ContainerState = z.output<typeof containerState>;
+export type PodStatus = z.output<typeof podStatus>;
+export type PodPhase = NonNullable<PodStatus['phase']>;
+export type PodCondition = NonNullable<PodStatus['conditions']>[number];
+export type ContainerStatus = NonNullable<PodStatus['containerStatuses']>[number];
+export type PodTemplateSpec = z.output<typeof podTemplateSpec>;

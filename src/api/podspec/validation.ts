@@ -1,0 +1,307 @@
+// Semantic validation of a pod spec (pkg/apis/core/validation: ValidatePodSpec and its parts),
+// for pods and for the pod templates of workloads.
+import { duplicate, each, forbidden, invalidValue, nonNegative, notFoundValue, portNumber, portNumOrName, required, unsupported, type Errors } from '../field-errors.js';
+import type { LabelSelector } from '../fields.js';
+import { fromLabelSelector, matches } from '../labels.js';
+import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
+import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidPortName } from '../names.js';
+import { parseQuantity, quantityError } from '../quantity.js';
+import type { Container, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
+import { unimplementedPodFields } from './unimplemented.js';
+
+
+const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
+const FIELD_REF_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'metadata.labels',
+  'metadata.annotations',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+];
+const MAX_INT32 = 2147483647;
+
+function validateResources(c: Container, path: string): Errors {
+  const errs: Errors = [];
+  const parsed: Record<'limits' | 'requests', Record<string, number>> = { limits: {}, requests: {} };
+  for (const which of ['limits', 'requests'] as const) {
+    for (const [name, q] of Object.entries(c.resources?.[which] ?? {})) {
+      const p = `${path}.${which}[${name}]`;
+      if (!name.includes('/') && !STANDARD_CONTAINER_RESOURCES.includes(name) && !name.startsWith('hugepages-')) {
+        errs.push(invalidValue(p, name, 'must be a standard resource for containers'));
+        continue;
+      }
+      if (name.includes('/')) errs.push(...each(p, name, isQualifiedName(name)));
+      const bad = quantityError(q);
+      if (bad) {
+        errs.push(invalidValue(p, q, bad));
+        continue;
+      }
+      const value = parseQuantity(q);
+      if (value < 0) errs.push(invalidValue(p, q, 'must be greater than or equal to 0'));
+      else parsed[which][name] = value;
+    }
+  }
+  for (const [name, req] of Object.entries(parsed.requests)) {
+    const limit = parsed.limits[name];
+    if (limit !== undefined && req > limit) {
+      errs.push(invalidValue(`${path}.requests[${name}]`, c.resources!.requests![name], `must be less than or equal to ${name} limit of ${c.resources!.limits![name]}`));
+    }
+  }
+  return errs;
+}
+
+function validateProbe(probe: Probe | undefined, path: string, which: 'readiness' | 'liveness' | 'startup'): Errors {
+  if (!probe) return [];
+  const errs: Errors = [];
+  const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
+  if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
+  for (const h of handlers.slice(1)) errs.push(forbidden(`${path}.${h}`, 'may not specify more than 1 handler type'));
+  if (probe.exec && !probe.exec.command?.length) errs.push(required(`${path}.exec.command`));
+  if (probe.httpGet) {
+    portNumOrName(errs, `${path}.httpGet.port`, probe.httpGet.port);
+    (probe.httpGet.httpHeaders ?? []).forEach((h, i) => {
+      if (!/^[-A-Za-z0-9]+$/.test(h.name)) {
+        errs.push(invalidValue(`${path}.httpGet.httpHeaders[${i}].name`, h.name, "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')"));
+      }
+    });
+  }
+  if (probe.tcpSocket) portNumOrName(errs, `${path}.tcpSocket.port`, probe.tcpSocket.port);
+  for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
+    nonNegative(errs, `${path}.${f}`, probe[f]);
+  }
+  if (which !== 'readiness' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
+    errs.push(invalidValue(`${path}.successThreshold`, probe.successThreshold, 'must be 1'));
+  }
+  if (probe.terminationGracePeriodSeconds !== undefined) {
+    if (which === 'readiness') errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
+    else if (probe.terminationGracePeriodSeconds <= 0) errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must be greater than 0'));
+  }
+  return errs;
+}
+
+function idRange(errs: Errors, path: string, value: number | undefined): void {
+  if (value !== undefined && (value < 0 || value > MAX_INT32)) errs.push(invalidValue(path, value, `must be between 0 and ${MAX_INT32}, inclusive`));
+}
+
+function validateSecurityContext(sc: SecurityContext | undefined, path: string): Errors {
+  if (!sc) return [];
+  const errs: Errors = [];
+  idRange(errs, `${path}.runAsUser`, sc.runAsUser);
+  idRange(errs, `${path}.runAsGroup`, sc.runAsGroup);
+  if (sc.privileged && sc.allowPrivilegeEscalation === false) {
+    errs.push(invalidValue(path, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
+  }
+  return errs;
+}
+
+/** A path inside a volume (subPath, items[].path): relative and without '..'. */
+function relativePath(errs: Errors, path: string, value: string): void {
+  if (value.startsWith('/')) errs.push(invalidValue(path, value, 'must be a relative path'));
+  if (value.split('/').includes('..')) errs.push(invalidValue(path, value, "must not contain '..'"));
+}
+
+function fileMode(errs: Errors, path: string, mode: number | undefined): void {
+  if (mode !== undefined && (mode < 0 || mode > 0o777)) errs.push(invalidValue(path, mode, 'must be a number between 0 and 0777 (octal), both inclusive'));
+}
+
+function validateContainer(c: Container, path: string, spec: PodSpec, volumeNames: Set<string>): Errors {
+  const errs: Errors = [];
+  if (!c.name) errs.push(required(`${path}.name`));
+  else errs.push(...each(`${path}.name`, c.name, isDNS1123Label(c.name)));
+  if (!c.image) errs.push(required(`${path}.image`));
+  else if (c.image.trim() !== c.image) errs.push(invalidValue(`${path}.image`, c.image, 'must not have leading or trailing whitespace'));
+
+  const portNames = new Set<string>();
+  (c.ports ?? []).forEach((p, i) => {
+    const pp = `${path}.ports[${i}]`;
+    if (p.name !== undefined) {
+      errs.push(...each(`${pp}.name`, p.name, isValidPortName(p.name)));
+      if (portNames.has(p.name)) errs.push(duplicate(`${pp}.name`, p.name));
+      portNames.add(p.name);
+    }
+    if (p.containerPort === 0) errs.push(required(`${pp}.containerPort`));
+    else portNumber(errs, `${pp}.containerPort`, p.containerPort);
+    if (p.hostPort) portNumber(errs, `${pp}.hostPort`, p.hostPort);
+    if (spec.hostNetwork && p.hostPort && p.hostPort !== p.containerPort) {
+      errs.push(invalidValue(`${pp}.hostPort`, p.hostPort, 'must match `containerPort` when `hostNetwork` is true'));
+    }
+    if (p.hostIP !== undefined && p.hostIP !== '' && !isIP(p.hostIP)) errs.push(invalidValue(`${pp}.hostIP`, p.hostIP, 'must be a valid IP address'));
+  });
+
+  (c.env ?? []).forEach((e, i) => {
+    const ep = `${path}.env[${i}]`;
+    if (!e.name) errs.push(required(`${ep}.name`));
+    else errs.push(...each(`${ep}.name`, e.name, isEnvVarName(e.name)));
+    if (e.valueFrom) {
+      const sources = (['fieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => e.valueFrom![s] !== undefined);
+      if (sources.length === 0) errs.push(invalidValue(`${ep}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      if (sources.length > 1) errs.push(invalidValue(`${ep}.valueFrom`, '', 'may not have more than one field specified at a time'));
+      if (e.value) errs.push(invalidValue(`${ep}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+      for (const s of ['configMapKeyRef', 'secretKeyRef'] as const) {
+        const ref = e.valueFrom[s];
+        if (!ref) continue;
+        if (!ref.name) errs.push(required(`${ep}.valueFrom.${s}.name`));
+        else errs.push(...each(`${ep}.valueFrom.${s}.name`, ref.name, isDNS1123Subdomain(ref.name)));
+        if (!ref.key) errs.push(required(`${ep}.valueFrom.${s}.key`));
+        else errs.push(...each(`${ep}.valueFrom.${s}.key`, ref.key, isConfigMapKey(ref.key)));
+      }
+      const fr = e.valueFrom.fieldRef;
+      if (fr) {
+        const fp = `${ep}.valueFrom.fieldRef`;
+        if (fr.apiVersion !== undefined && fr.apiVersion !== 'v1') errs.push(unsupported(`${fp}.apiVersion`, fr.apiVersion, ['v1']));
+        // metadata.labels['app'] and metadata.annotations['x'] name one entry of the map
+        const base = /^(metadata\.(labels|annotations))\['[^']+'\]$/.exec(fr.fieldPath)?.[1] ?? fr.fieldPath;
+        if (!fr.fieldPath) errs.push(required(`${fp}.fieldPath`));
+        else if (!FIELD_REF_PATHS.includes(base)) errs.push(unsupported(`${fp}.fieldPath`, fr.fieldPath, FIELD_REF_PATHS));
+      }
+    }
+  });
+
+  (c.envFrom ?? []).forEach((e, i) => {
+    const ep = `${path}.envFrom[${i}]`;
+    const refs = (['configMapRef', 'secretRef'] as const).filter((r) => e[r] !== undefined);
+    if (refs.length === 0) errs.push(invalidValue(ep, '', 'must specify one of: `configMapRef` or `secretRef`'));
+    if (refs.length > 1) errs.push(invalidValue(ep, '', 'may not have more than one field specified at a time'));
+    if (e.prefix) errs.push(...each(`${ep}.prefix`, e.prefix, isEnvVarName(e.prefix)));
+    for (const r of refs) {
+      const name = e[r]!.name;
+      if (!name) errs.push(required(`${ep}.${r}.name`));
+      else errs.push(...each(`${ep}.${r}.name`, name, isDNS1123Subdomain(name)));
+    }
+  });
+
+  const mountPaths = new Set<string>();
+  (c.volumeMounts ?? []).forEach((m, i) => {
+    const mp = `${path}.volumeMounts[${i}]`;
+    if (!m.name) errs.push(required(`${mp}.name`));
+    else if (!volumeNames.has(m.name)) errs.push(notFoundValue(`${mp}.name`, m.name));
+    if (!m.mountPath) errs.push(required(`${mp}.mountPath`));
+    else if (mountPaths.has(m.mountPath)) errs.push(invalidValue(`${mp}.mountPath`, m.mountPath, 'must be unique'));
+    mountPaths.add(m.mountPath);
+    if (m.subPath) relativePath(errs, `${mp}.subPath`, m.subPath);
+  });
+
+  errs.push(...validateResources(c, `${path}.resources`));
+  errs.push(...validateProbe(c.readinessProbe, `${path}.readinessProbe`, 'readiness'));
+  errs.push(...validateProbe(c.livenessProbe, `${path}.livenessProbe`, 'liveness'));
+  errs.push(...validateProbe(c.startupProbe, `${path}.startupProbe`, 'startup'));
+  errs.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
+  return errs;
+}
+
+function validateVolume(v: Volume, path: string): Errors {
+  const errs: Errors = [];
+  if (!v.name) errs.push(required(`${path}.name`));
+  else errs.push(...each(`${path}.name`, v.name, isDNS1123Label(v.name)));
+  const sources = (['emptyDir', 'configMap', 'secret', 'hostPath'] as const).filter((s) => v[s] !== undefined);
+  if (sources.length === 0) errs.push(required(path, 'must specify a volume type'));
+  for (const s of sources.slice(1)) errs.push(forbidden(`${path}.${s}`, 'may not specify more than 1 volume type'));
+
+  const items = (p: string, list: { key: string; path: string; mode?: number }[] | undefined) =>
+    (list ?? []).forEach((it, i) => {
+      if (!it.key) errs.push(required(`${p}.items[${i}].key`));
+      if (!it.path) errs.push(required(`${p}.items[${i}].path`));
+      else relativePath(errs, `${p}.items[${i}].path`, it.path);
+      fileMode(errs, `${p}.items[${i}].mode`, it.mode);
+    });
+  if (v.configMap) {
+    const p = `${path}.configMap`;
+    if (!v.configMap.name) errs.push(required(`${p}.name`));
+    else errs.push(...each(`${p}.name`, v.configMap.name, isDNS1123Subdomain(v.configMap.name)));
+    items(p, v.configMap.items);
+    fileMode(errs, `${p}.defaultMode`, v.configMap.defaultMode);
+  }
+  if (v.secret) {
+    const p = `${path}.secret`;
+    if (!v.secret.secretName) errs.push(required(`${p}.secretName`));
+    else errs.push(...each(`${p}.secretName`, v.secret.secretName, isDNS1123Subdomain(v.secret.secretName)));
+    items(p, v.secret.items);
+    fileMode(errs, `${p}.defaultMode`, v.secret.defaultMode);
+  }
+  if (v.hostPath && !v.hostPath.path) errs.push(required(`${path}.hostPath.path`));
+  if (v.emptyDir?.sizeLimit !== undefined) {
+    const bad = quantityError(v.emptyDir.sizeLimit);
+    if (bad) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, bad));
+  }
+  return errs;
+}
+
+/** `template` names the workload kind whose pod template this is: its pods must always restart. */
+export function validatePodSpec(spec: PodSpec, path: string, template?: string): Errors {
+  const errs: Errors = unimplementedPodFields(spec, path);
+
+  const volumeNames = new Set<string>();
+  (spec.volumes ?? []).forEach((v, i) => {
+    errs.push(...validateVolume(v, `${path}.volumes[${i}]`));
+    if (v.name && volumeNames.has(v.name)) errs.push(duplicate(`${path}.volumes[${i}].name`, v.name));
+    volumeNames.add(v.name);
+  });
+
+  if (spec.containers.length === 0) errs.push(required(`${path}.containers`));
+  const names = new Set<string>();
+  spec.containers.forEach((c, i) => {
+    errs.push(...validateContainer(c, `${path}.containers[${i}]`, spec, volumeNames));
+    if (c.name && names.has(c.name)) errs.push(duplicate(`${path}.containers[${i}].name`, c.name));
+    names.add(c.name);
+  });
+
+  if (template && spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always') {
+    errs.push(unsupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always']));
+  }
+  nonNegative(errs, `${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds);
+  if (spec.hostname) errs.push(...each(`${path}.hostname`, spec.hostname, isDNS1123Label(spec.hostname)));
+  if (spec.subdomain) errs.push(...each(`${path}.subdomain`, spec.subdomain, isDNS1123Label(spec.subdomain)));
+  if (spec.nodeName) errs.push(...each(`${path}.nodeName`, spec.nodeName, isDNS1123Subdomain(spec.nodeName)));
+
+  const dns = spec.dnsConfig;
+  if (spec.dnsPolicy === 'None') {
+    if (!dns) errs.push(required(`${path}.dnsConfig`, 'must provide `dnsConfig` when `dnsPolicy` is None'));
+    else if (!dns.nameservers?.length) errs.push(required(`${path}.dnsConfig.nameservers`, 'must provide at least one DNS nameserver when `dnsPolicy` is None'));
+  }
+  if (dns) {
+    const ns = dns.nameservers ?? [];
+    if (ns.length > 3) errs.push(invalidValue(`${path}.dnsConfig.nameservers`, ns, 'must not have more than 3 nameservers'));
+    ns.forEach((ip, i) => {
+      if (!isIP(ip)) errs.push(invalidValue(`${path}.dnsConfig.nameservers[${i}]`, ip, 'must be a valid IP address'));
+    });
+    const searches = dns.searches ?? [];
+    if (searches.length > 32) errs.push(invalidValue(`${path}.dnsConfig.searches`, searches, 'must not have more than 32 search paths'));
+    searches.forEach((s, i) => {
+      // a search domain may end in '.', as in resolv.conf
+      errs.push(...each(`${path}.dnsConfig.searches[${i}]`, s, isDNS1123Subdomain(s.endsWith('.') ? s.slice(0, -1) : s)));
+    });
+    (dns.options ?? []).forEach((o, i) => {
+      if (!o.name) errs.push(required(`${path}.dnsConfig.options[${i}].name`));
+    });
+  }
+
+  const psc = spec.securityContext;
+  if (psc) {
+    idRange(errs, `${path}.securityContext.runAsUser`, psc.runAsUser);
+    idRange(errs, `${path}.securityContext.runAsGroup`, psc.runAsGroup);
+    idRange(errs, `${path}.securityContext.fsGroup`, psc.fsGroup);
+    (psc.supplementalGroups ?? []).forEach((g, i) => idRange(errs, `${path}.securityContext.supplementalGroups[${i}]`, g));
+  }
+  return errs;
+}
+
+export function validateTemplate(tpl: PodTemplateSpec, selector: LabelSelector, kind: string): Errors {
+  const errs: Errors = [];
+  const labels = tpl.metadata?.labels ?? {};
+  errs.push(...validateLabels(labels, 'spec.template.metadata.labels'));
+  errs.push(...validateAnnotations(tpl.metadata?.annotations, 'spec.template.metadata.annotations'));
+  const empty = !Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length;
+  if (empty) {
+    errs.push(invalidValue('spec.selector', selector, `empty selector is invalid for ${kind.toLowerCase()}`));
+  } else if (!validateLabelSelector(selector, 'spec.selector').length && !matches(fromLabelSelector(selector), labels)) {
+    errs.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  }
+  errs.push(...validatePodSpec(tpl.spec, 'spec.template.spec', kind));
+  return errs;
+}
