@@ -71,6 +71,8 @@ export interface LogsOptions {
   follow?: boolean;
   tailLines?: number;
   previous?: boolean;
+  since?: number;
+  timestamps?: boolean;
 }
 
 /** What the agent remembers about one pod between syncs (lost on restart, by design). */
@@ -671,6 +673,6 @@ export class Agent {
     const name = resolveContainerName(pod, container);
     const observed = observePod(pod.metadata.uid, await this.runtime.listContainers(this.scope(pod.metadata.uid)));
     const id = pickLogContainer(pod, observed, name, !!opts.previous);
-    return this.runtime.logs(id, { follow: !!opts.follow && !opts.previous, tailLines: opts.tailLines });
+    return this.runtime.logs(id, { follow: !!opts.follow && !opts.previous, tailLines: opts.tailLines, since: opts.since, timestamps: opts.timestamps });
   }
 }

@@ -57,6 +57,10 @@ export interface ContainerCreateSpec {
 export interface LogOptions {
   follow?: boolean;
   tailLines?: number;
+  /** only lines written at or after this time (Unix seconds, fractions allowed) */
+  since?: number;
+  /** prefix each line with its RFC3339Nano time, as the kubelet does */
+  timestamps?: boolean;
 }
 
 export interface RuntimeEvent {
@@ -318,7 +322,13 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logs(id: string, opts: LogOptions): Promise<NodeJS.ReadableStream> {
     const container = this.docker.getContainer(id);
-    const base = { stdout: true, stderr: true, tail: opts.tailLines ?? ('all' as unknown as number) };
+    const base = {
+      stdout: true,
+      stderr: true,
+      tail: opts.tailLines ?? ('all' as unknown as number),
+      timestamps: !!opts.timestamps,
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+    };
     // dockerode returns a live stream when following and a Buffer otherwise.
     const raw: NodeJS.ReadableStream | Buffer = opts.follow
       ? await container.logs({ ...base, follow: true })

@@ -15,7 +15,8 @@ export type StatusReason =
   | 'Expired'
   | 'InternalError'
   | 'UnsupportedMediaType'
-  | 'NotAcceptable';
+  | 'NotAcceptable'
+  | 'RequestEntityTooLarge';
 
 /** metav1.StatusCause. `type` is the field.ErrorType ("FieldValueRequired", ...). */
 export interface StatusCause {

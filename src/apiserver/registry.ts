@@ -7,14 +7,14 @@ import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound
 import { matches, parseSelector } from '../api/labels.js';
 import { validateAndDefault } from '../api/manifest.js';
 import { randomNameSuffix } from '../api/names.js';
-import { apiVersionOf, byKind, type ResourceInfo } from '../api/resources.js';
+import { apiVersionOf, byKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
 import type { FieldError } from '../api/schema.js';
 import { validateUpdate } from '../api/validate.js';
 import type { AnyObject, KubeObject, Namespace, Pod, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
 import { Store, StoreError, type StoreEvent, type StoredValue } from '../store/store.js';
 import { allocateServiceAddresses, type AllocatorConfig } from './allocators.js';
-import { mergePatch } from './patch.js';
+import { applyPatch } from './patch.js';
 import { rfc3339 } from '../api/time.js';
 
 export interface ListResult {
@@ -34,12 +34,31 @@ export interface ListOptions {
   fieldSelector?: string;
 }
 
+/** What every write takes (metav1.CreateOptions/UpdateOptions/PatchOptions). */
+export interface WriteOptions {
+  /** admission, defaulting and validation run; nothing is stored and nothing is allocated */
+  dryRun?: boolean;
+  subresource?: 'status';
+}
+
+export type { PatchType } from './patch.js';
+import type { PatchType } from './patch.js';
+
+export interface DeleteOptions {
+  dryRun?: boolean;
+  preconditions?: { resourceVersion?: string; uid?: string };
+  /** Orphan: dependents lose their ownerReference instead of being collected */
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+}
+
 export interface RegistryOptions extends AllocatorConfig {
   now?: () => Date;
 }
 
 /** Namespaces that exist from the start and may not be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+type WithStatus = AnyObject & { status?: unknown; spec?: unknown };
 
 export class Registry {
   private readonly now: () => Date;
@@ -68,7 +87,7 @@ export class Registry {
   }
 
   list(r: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): ListResult {
-    const filter = this.filterFor(opts);
+    const filter = this.filterFor(r, opts);
     const { items, revision } = this.store.list(prefixOf(r, ns));
     return {
       apiVersion: apiVersionOf(r),
@@ -78,21 +97,29 @@ export class Registry {
     };
   }
 
-  create(r: ResourceInfo, ns: string | undefined, body: unknown): AnyObject {
-    const obj = this.admit(r, ns, body);
+  /** POST: rest.BeforeCreate (PrepareForCreate, Validate), then the write. */
+  create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): AnyObject {
+    const obj = this.admit(r, ns, body) as WithStatus;
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomNameSuffix();
     if (r.namespaced) this.requireNamespace(meta.namespace!);
+    // Set by the server alone: a client can neither choose nor forge them.
     meta.uid = randomUUID();
     meta.creationTimestamp = this.timestamp();
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
-    if ('spec' in obj && r.kind !== 'Pod' && r.kind !== 'Service') meta.generation = 1;
-    if (r.kind === 'Pod' || r.kind === 'Deployment' || r.kind === 'ReplicaSet') delete (obj as { status?: unknown }).status;
-    if (r.kind === 'Namespace') (obj as Namespace).status = { phase: 'Active' };
+    if (r.generation) meta.generation = 1;
+    else delete meta.generation;
+    if (r.hasStatus) delete obj.status;
+    r.prepareForCreate?.(obj);
     if (r.kind === 'Service') this.allocate(obj as Service, undefined);
+    const key = keyOf(r, meta.namespace, meta.name);
+    if (opts.dryRun) {
+      if (this.store.get(key)) throw alreadyExists(r.resource, meta.name, r.group);
+      return obj;
+    }
     try {
-      return this.store.create(keyOf(r, meta.namespace, meta.name), obj as unknown as StoredValue) as unknown as AnyObject;
+      return this.store.create(key, obj as unknown as StoredValue) as unknown as AnyObject;
     } catch (e) {
       throw this.translate(e, r, meta.name);
     }
@@ -100,57 +127,71 @@ export class Registry {
 
   /**
    * PUT. For a kind with a status subresource the main resource ignores .status and /status
-   * ignores everything but .status, as in Kubernetes, so controllers and users never overwrite
-   * each other's halves.
+   * ignores everything but .status (the status strategy copies the rest from the stored object),
+   * as in Kubernetes, so controllers and users never overwrite each other's halves.
    */
-  update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, subresource?: 'status'): AnyObject {
-    const current = this.get(r, ns, name);
-    let obj: AnyObject;
-    if (subresource === 'status') {
-      const status = (body as { status?: unknown })?.status;
-      obj = { ...current, status } as AnyObject;
-      const rv = (body as KubeObject)?.metadata?.resourceVersion;
-      obj = this.admit(r, ns, { ...obj, metadata: { ...current.metadata, resourceVersion: rv } });
+  update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): AnyObject {
+    const current = this.get(r, ns, name) as WithStatus;
+    let obj: WithStatus;
+    if (opts.subresource === 'status') {
+      const b = body as { status?: unknown; metadata?: { resourceVersion?: string } } | undefined;
+      const rv = b?.metadata?.resourceVersion;
+      obj = this.admit(r, ns, { ...current, status: b?.status, metadata: { ...current.metadata, resourceVersion: rv } }) as WithStatus;
     } else {
-      obj = this.admit(r, ns, body);
-      // Re-applying a pod's manifest does not unbind it: the binding is the scheduler's field.
-      if (r.kind === 'Pod' && !(obj as Pod).spec.nodeName) (obj as Pod).spec.nodeName = (current as Pod).spec.nodeName;
+      obj = this.admit(r, ns, body) as WithStatus;
+      r.prepareForUpdate?.(obj, current);
       const immutable = validateUpdate(obj, current);
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
-      if (r.hasStatus && r.kind !== 'Namespace') (obj as { status?: unknown }).status = (current as { status?: unknown }).status;
+      if (r.hasStatus) obj.status = current.status;
     }
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     const meta = obj.metadata;
-    // Set by the server alone: a client can neither change nor forge them.
     meta.uid = current.metadata.uid;
     meta.creationTimestamp = current.metadata.creationTimestamp;
     meta.deletionTimestamp = current.metadata.deletionTimestamp;
-    if (current.metadata.generation !== undefined) {
-      const specChanged = !deepEqual((obj as { spec?: unknown }).spec, (current as { spec?: unknown }).spec);
-      meta.generation = current.metadata.generation + (specChanged ? 1 : 0);
+    if (r.generation) {
+      const specChanged = !deepEqual(obj.spec, current.spec);
+      meta.generation = (current.metadata.generation ?? 1) + (specChanged ? 1 : 0);
+    } else {
+      delete meta.generation;
     }
-    if (r.kind === 'Namespace') (obj as Namespace).status = (current as Namespace).status;
-    if (r.kind === 'Service' && subresource !== 'status') this.allocate(obj as Service, current as Service);
+    if (r.kind === 'Service' && opts.subresource !== 'status') this.allocate(obj as Service, current as Service);
+    const key = keyOf(r, ns, name);
+    if (opts.dryRun) {
+      if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.resource, name, r.group);
+      return { ...obj, metadata: { ...meta, resourceVersion: current.metadata.resourceVersion } } as AnyObject;
+    }
     try {
-      return this.store.update(keyOf(r, ns, name), obj as unknown as StoredValue, meta.resourceVersion) as unknown as AnyObject;
+      return this.store.update(key, obj as unknown as StoredValue, meta.resourceVersion) as unknown as AnyObject;
     } catch (e) {
       throw this.translate(e, r, name);
     }
   }
 
-  /** PATCH with a JSON merge patch (strategic merge patches are applied as merge patches for now). */
-  patch(r: ResourceInfo, ns: string | undefined, name: string, patch: unknown, subresource?: 'status'): AnyObject {
+  /** PATCH: the patch is applied to the stored object, and the result goes through update. */
+  patch(r: ResourceInfo, ns: string | undefined, name: string, patch: unknown, opts: WriteOptions & { type?: PatchType } = {}): AnyObject {
     const current = this.get(r, ns, name);
-    const merged = mergePatch(current, patch) as AnyObject;
+    const merged = applyPatch(r, current, patch, opts.type ?? 'merge') as AnyObject;
     // Without a resourceVersion in the patch, a patch applies to whatever is current.
-    const rv = (patch as KubeObject)?.metadata?.resourceVersion ?? current.metadata.resourceVersion;
-    return this.update(r, ns, name, { ...merged, metadata: { ...merged.metadata, resourceVersion: rv } }, subresource);
+    const patched = merged?.metadata?.resourceVersion;
+    const rv = patched && patched !== current.metadata.resourceVersion ? patched : current.metadata.resourceVersion;
+    return this.update(r, ns, name, { ...merged, metadata: { ...merged.metadata, resourceVersion: rv } }, opts);
   }
 
-  delete(r: ResourceInfo, ns: string | undefined, name: string, opts: { resourceVersion?: string } = {}): AnyObject {
-    if (r.kind === 'Namespace') return this.deleteNamespace(name);
+  delete(r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): AnyObject {
+    const current = this.get(r, ns, name);
+    const pre = opts.preconditions ?? {};
+    if (pre.uid && pre.uid !== current.metadata.uid) {
+      throw conflict(r.resource, name, r.group, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+      throw conflict(r.resource, name, r.group, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+    }
+    if (r.kind === 'Namespace') return this.deleteNamespace(name, opts);
+    if (opts.dryRun) return current;
+    if (opts.propagationPolicy === 'Orphan') this.orphanDependents(current);
     try {
-      return this.store.delete(keyOf(r, ns, name), opts.resourceVersion) as unknown as AnyObject;
+      return this.store.delete(keyOf(r, ns, name), pre.resourceVersion) as unknown as AnyObject;
     } catch (e) {
       throw this.translate(e, r, name);
     }
@@ -161,9 +202,11 @@ export class Registry {
    * first, as the API server does for a watch without a resourceVersion).
    */
   watch(r: ResourceInfo, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {
-    const filter = this.filterFor(opts);
-    let from = Number(opts.resourceVersion ?? 0);
-    if (!opts.resourceVersion || opts.resourceVersion === '0') {
+    const filter = this.filterFor(r, opts);
+    const rv = opts.resourceVersion;
+    if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rv)}: must be a non-negative integer`);
+    let from = Number(rv ?? 0);
+    if (!rv || rv === '0') {
       const list = this.list(r, ns, opts);
       for (const item of list.items) fn({ type: 'ADDED', object: item });
       from = Number(list.metadata.resourceVersion);
@@ -180,11 +223,15 @@ export class Registry {
 
   /** Validates and defaults a request body for resource r in namespace ns. */
   private admit(r: ResourceInfo, ns: string | undefined, body: unknown): AnyObject {
-    if (!body || typeof body !== 'object') throw badRequest('the request body must be a JSON object');
-    const b = body as Partial<KubeObject>;
-    if (b.kind !== r.kind || b.apiVersion !== apiVersionOf(r)) {
-      throw badRequest(`the API version in the data (${b.apiVersion}) and kind (${b.kind}) do not match the URL (${apiVersionOf(r)}, ${r.kind})`);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
+    const b = { ...(body as Partial<KubeObject>) };
+    // A body without apiVersion and kind is read as the kind of the URL, as kube-apiserver does.
+    b.apiVersion ||= apiVersionOf(r);
+    b.kind ||= r.kind;
+    if (b.apiVersion !== apiVersionOf(r)) {
+      throw badRequest(`the API version in the data (${b.apiVersion}) does not match the expected API version (${apiVersionOf(r)})`);
     }
+    if (b.kind !== r.kind) throw badRequest(`the kind in the data (${b.kind}) does not match the expected kind (${r.kind})`);
     if (r.namespaced) {
       const bodyNs = b.metadata?.namespace;
       if (bodyNs && ns && bodyNs !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -203,6 +250,19 @@ export class Registry {
     if (errors.length) throw invalid('Service', '', svc.metadata.name, errors);
   }
 
+  /** What the orphan finalizer does: dependents keep living, without their reference to the owner. */
+  private orphanDependents(owner: AnyObject): void {
+    for (const r of RESOURCES.filter((k) => k.namespaced || !owner.metadata.namespace)) {
+      for (const item of this.store.list(prefixOf(r, owner.metadata.namespace)).items as unknown as AnyObject[]) {
+        const refs = item.metadata.ownerReferences ?? [];
+        if (!refs.some((o) => o.uid === owner.metadata.uid)) continue;
+        const kept = refs.filter((o) => o.uid !== owner.metadata.uid);
+        const metadata = { ...item.metadata, ownerReferences: kept.length ? kept : undefined };
+        this.store.update(keyOf(r, item.metadata.namespace, item.metadata.name), { ...item, metadata } as unknown as StoredValue);
+      }
+    }
+  }
+
   private requireNamespace(ns: string): void {
     const nsObj = this.store.get(keyOf(byKind('Namespace')!, undefined, ns)) as unknown as Namespace | undefined;
     if (!nsObj) throw notFound('namespaces', ns, '');
@@ -212,16 +272,18 @@ export class Registry {
   }
 
   /** Deletes a namespace and everything in it (what the namespace controller does, done at once). */
-  private deleteNamespace(name: string): AnyObject {
+  private deleteNamespace(name: string, opts: DeleteOptions): AnyObject {
     if (SYSTEM_NAMESPACES.includes(name) && name !== 'kube-node-lease') {
       throw forbidden('namespaces', name, 'this namespace may not be deleted');
     }
     const nsInfo = byKind('Namespace')!;
     const current = this.get(nsInfo, undefined, name);
+    if (opts.dryRun) return current;
     const key = keyOf(nsInfo, undefined, name);
     const terminating = { ...current, status: { phase: 'Terminating' } };
     this.store.update(key, terminating as unknown as StoredValue);
-    for (const r of RESOURCE_ORDER_FOR_DELETE) {
+    // The table lists workloads first, so their controllers do not recreate pods while it empties.
+    for (const r of RESOURCES.filter((k) => k.namespaced)) {
       for (const item of this.store.list(prefixOf(r, name)).items) {
         this.store.delete(keyOf(r, name, (item as unknown as KubeObject).metadata.name));
       }
@@ -229,7 +291,7 @@ export class Registry {
     return this.store.delete(key) as unknown as AnyObject;
   }
 
-  private filterFor(opts: ListOptions): (o: AnyObject) => boolean {
+  private filterFor(r: ResourceInfo, opts: ListOptions): (o: AnyObject) => boolean {
     let label: ((o: AnyObject) => boolean) | undefined;
     if (opts.labelSelector) {
       let sel: ReturnType<typeof parseSelector>;
@@ -240,7 +302,7 @@ export class Registry {
       }
       label = (o) => matches(sel, o.metadata.labels ?? {});
     }
-    const fields = parseFieldSelector(opts.fieldSelector);
+    const fields = parseFieldSelector(r, opts);
     return (o) => (!label || label(o)) && fields.every(([path, op, value]) => (fieldValue(o, path) === value) === (op === '='));
   }
 
@@ -263,11 +325,6 @@ export class Registry {
   }
 }
 
-// Workloads first so their controllers do not recreate pods while the namespace empties.
-const RESOURCE_ORDER_FOR_DELETE = ['Deployment', 'ReplicaSet', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event'].map(
-  (k) => byKind(k)!,
-);
-
 export function keyOf(r: ResourceInfo, ns: string | undefined, name: string): string {
   return r.namespaced ? `${prefixOf(r, undefined)}${ns}/${name}` : `${prefixOf(r, undefined)}${name}`;
 }
@@ -278,18 +335,32 @@ export function prefixOf(r: ResourceInfo, ns: string | undefined): string {
   return r.namespaced && ns ? `${base}${ns}/` : base;
 }
 
-/** fieldSelector: only equality on a few well-known paths, as most kinds in Kubernetes support. */
-function parseFieldSelector(text: string | undefined): [string, '=' | '!=', string][] {
+/** Fields every kind can be selected by; each kind adds its own (KindDef.fieldSelectors). */
+const META_FIELD_SELECTORS = ['metadata.name', 'metadata.namespace'];
+
+/** fieldSelector: equality and inequality on the fields the kind supports, as the API server allows. */
+function parseFieldSelector(r: ResourceInfo, opts: ListOptions): [string, '=' | '!=', string][] {
+  const text = opts.fieldSelector;
   if (!text) return [];
+  const fail = (why: string) =>
+    badRequest(`Unable to find "${r.group}/${r.version}, Resource=${r.resource}" that match label selector "${opts.labelSelector ?? ''}", field selector "${text}": ${why}`);
   return text.split(',').map((part) => {
     const m = /^([\w.]+)\s*(==|!=|=)\s*(.*)$/.exec(part.trim());
-    if (!m) throw badRequest(`invalid field selector: ${JSON.stringify(part)}`);
-    return [m[1], m[2] === '!=' ? '!=' : '=', m[3]];
+    if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
+    const [, field, op, value] = m;
+    const known = [...META_FIELD_SELECTORS, ...r.fieldSelectors];
+    if (!known.includes(field)) {
+      throw fail(r.group ? `"${field}" is not a known field selector: only ${known.map((f) => `"${f}"`).join(', ')}` : `field label not supported: ${field}`);
+    }
+    return [field, op === '!=' ? '!=' : '=', value];
   });
 }
 
+/** The text a field selector compares: "" for an absent field, "true"/"false" for booleans. */
 function fieldValue(o: AnyObject, path: string): string {
+  // Events are selected by `source`, which is source.component
+  const p = o.kind === 'Event' && path === 'source' ? 'source.component' : path;
   let v: unknown = o;
-  for (const p of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+  for (const seg of p.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
   return v === undefined ? '' : String(v);
 }

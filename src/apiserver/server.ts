@@ -1,22 +1,32 @@
-// The HTTP face of the registry: Kubernetes REST paths, bearer-token auth, Status errors, and
-// watches as newline-delimited JSON. createApiHandler is a plain (req, res) function so tests can
-// drive it in-process; listen() binds it to a socket.
+// The HTTP face of the registry: Kubernetes REST paths, bearer-token auth, Status errors, content
+// negotiation (JSON, YAML, protobuf bodies; server-side Tables for kubectl), dry runs, the status,
+// scale and log subresources, and watches as newline-delimited JSON. createApiHandler is a plain
+// (req, res) function so tests can drive it in-process; listen() binds it to a socket.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApiError, badRequest, internalError, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
-import { RESOURCES, type ResourceInfo } from '../api/resources.js';
+import { byKind, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
+import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType, type BodyDecoder } from './body.js';
+import { discoveryDocument } from './discovery.js';
 import { parsePath, type Route } from './routes.js';
-import type { Registry } from './registry.js';
+import type { DeleteOptions, PatchType, Registry, WatchEvent } from './registry.js';
+import { applyPatch } from './patch.js';
+import { applyScale, scaleOf } from './scale.js';
+import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
+import type { AnyObject } from '../api/types.js';
 
 export interface LogOptions {
   container?: string;
   follow?: boolean;
   tailLines?: number;
   previous?: boolean;
+  /** Unix seconds */
+  since?: number;
+  timestamps?: boolean;
 }
 
 export interface ApiServerDeps {
@@ -25,9 +35,21 @@ export interface ApiServerDeps {
   logger: Logger;
   /** a pod's container log (the kubelet's part of `kubectl logs`) */
   podLogs?: (namespace: string, pod: string, opts: LogOptions) => Promise<NodeJS.ReadableStream>;
+  /** decodes a Kubernetes protobuf request body into its JSON form (kubectl's typed clients send them) */
+  decodeProtobuf?: BodyDecoder;
+  now?: () => Date;
 }
 
 export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-k1s.0.1.0', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
+
+/** Per request: what the handlers need besides the route. */
+interface Request {
+  deps: ApiServerDeps;
+  req: IncomingMessage;
+  res: ServerResponse;
+  q: URLSearchParams;
+  now: Date;
+}
 
 export function createApiHandler(deps: ApiServerDeps) {
   const expected = Buffer.from(`Bearer ${deps.token}`);
@@ -37,9 +59,10 @@ export function createApiHandler(deps: ApiServerDeps) {
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) throw unauthorized();
       const url = new URL(req.url ?? '/', 'http://k1s');
       const parsed = parsePath(url.pathname);
-      if (parsed.type === 'discovery') return sendJSON(res, 200, discovery(parsed.path));
+      if (parsed.type === 'discovery') return sendJSON(res, 200, nonResource(parsed.path));
       if (parsed.type === 'unknown') throw notFound('', url.pathname, '');
-      await handleResource(deps, parsed.route, req, res, url.searchParams);
+      const now = deps.now?.() ?? new Date();
+      await handleResource({ deps, req, res, q: url.searchParams, now }, parsed.route);
     } catch (e) {
       const err = e instanceof ApiError ? e : internal(e, deps.logger);
       if (!res.headersSent) sendJSON(res, err.code, err.toStatus());
@@ -48,111 +71,7 @@ export function createApiHandler(deps: ApiServerDeps) {
   };
 }
 
-async function handleResource(deps: ApiServerDeps, route: Route, req: IncomingMessage, res: ServerResponse, q: URLSearchParams) {
-  const { registry } = deps;
-  const { resource: r, namespace: ns, name, subresource } = route;
-  const method = req.method ?? 'GET';
-
-  if (subresource === 'log') {
-    if (r.kind !== 'Pod' || method !== 'GET' || !name) throw methodNotAllowed();
-    return streamLogs(deps, ns ?? 'default', name, q, res);
-  }
-  if (subresource && (subresource !== 'status' || !r.hasStatus)) throw notFound(r.resource, `${name}/${subresource}`, r.group);
-  const status = subresource === 'status' ? 'status' : undefined;
-
-  if (!name) {
-    if (method === 'GET' && q.get('watch') && q.get('watch') !== 'false') return watch(registry, r, ns, q, req, res);
-    if (method === 'GET') return sendJSON(res, 200, registry.list(r, ns, selectors(q)));
-    if (method === 'POST') return sendJSON(res, 201, registry.create(r, ns, await readBody(req)));
-    throw methodNotAllowed();
-  }
-  switch (method) {
-    case 'GET':
-      return sendJSON(res, 200, registry.get(r, ns, name));
-    case 'PUT':
-      return sendJSON(res, 200, registry.update(r, ns, name, await readBody(req), status));
-    case 'PATCH': {
-      const type = (req.headers['content-type'] ?? '').split(';')[0];
-      if (!['application/merge-patch+json', 'application/strategic-merge-patch+json'].includes(type)) {
-        throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json`);
-      }
-      return sendJSON(res, 200, registry.patch(r, ns, name, await readBody(req), status));
-    }
-    case 'DELETE': {
-      const body = (await readBody(req, true)) as { preconditions?: { resourceVersion?: string } } | undefined;
-      return sendJSON(res, 200, registry.delete(r, ns, name, { resourceVersion: body?.preconditions?.resourceVersion }));
-    }
-    default:
-      throw methodNotAllowed();
-  }
-}
-
-function selectors(q: URLSearchParams) {
-  return { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
-}
-
-/** A watch: one JSON event per line, held open until the client goes away or timeoutSeconds. */
-function watch(registry: Registry, r: ResourceInfo, ns: string | undefined, q: URLSearchParams, req: IncomingMessage, res: ServerResponse) {
-  const opts = { ...selectors(q), resourceVersion: q.get('resourceVersion') ?? undefined };
-  const buffered: string[] = [];
-  let headers = false;
-  const write = (ev: unknown) => {
-    const line = JSON.stringify(ev) + '\n';
-    if (!headers) buffered.push(line);
-    else if (!res.writableEnded) res.write(line);
-  };
-  const stop = registry.watch(r, ns, opts, write); // throws Gone before any byte is sent
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-  res.flushHeaders(); // a quiet watch must still tell the client it is open
-  headers = true;
-  for (const line of buffered) res.write(line);
-  const timeout = Number(q.get('timeoutSeconds') ?? 0);
-  // Unsubscribed before the response ends, so no event is ever written after the end.
-  const done = () => {
-    stop();
-    clearTimeout(timer);
-  };
-  const timer = timeout > 0 ? setTimeout(() => (done(), res.end()), timeout * 1000) : undefined;
-  req.on('close', done);
-  res.on('close', done);
-  res.on('error', done);
-}
-
-async function streamLogs(deps: ApiServerDeps, ns: string, pod: string, q: URLSearchParams, res: ServerResponse) {
-  // 404 for a missing pod before asking the agent
-  deps.registry.get(RESOURCES.find((x) => x.kind === 'Pod')!, ns, pod);
-  if (!deps.podLogs) throw badRequest('logs are not available: no node agent is running');
-  const tail = q.get('tailLines');
-  const stream = await deps.podLogs(ns, pod, {
-    container: q.get('container') ?? undefined,
-    follow: q.get('follow') === 'true',
-    previous: q.get('previous') === 'true',
-    tailLines: tail ? Number(tail) : undefined,
-  });
-  res.writeHead(200, { 'Content-Type': 'text/plain' });
-  res.flushHeaders(); // `logs -f` of a quiet container is still an open stream
-  // pipeline, not pipe: an engine error mid-stream (dockerd restarting) ends this response only,
-  // and a client going away destroys the engine stream.
-  pipeline(stream as NodeJS.ReadableStream & Readable, res, () => {});
-}
-
-function discovery(path: string): unknown {
-  const resourceList = (group: string) => ({
-    kind: 'APIResourceList',
-    apiVersion: 'v1',
-    groupVersion: group ? `${group}/v1` : 'v1',
-    resources: RESOURCES.filter((r) => r.group === group).flatMap((r) => [
-      {
-        name: r.resource,
-        singularName: r.singular,
-        namespaced: r.namespaced,
-        kind: r.kind,
-        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-        shortNames: r.shortNames.length ? r.shortNames : undefined,
-      },
-      ...(r.hasStatus ? [{ name: `${r.resource}/status`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] }] : []),
-    ]),
-  });
+function nonResource(path: string): unknown {
   switch (path) {
     case '/version':
       return VERSION;
@@ -160,36 +79,225 @@ function discovery(path: string): unknown {
     case '/readyz':
     case '/livez':
       return 'ok';
-    case '/api':
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
-    case '/api/v1':
-      return resourceList('');
-    case '/apis':
-      return {
-        kind: 'APIGroupList',
-        apiVersion: 'v1',
-        groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }],
-      };
-    case '/apis/apps/v1':
-      return resourceList('apps');
+  }
+  const doc = discoveryDocument(path);
+  if (doc === undefined) throw notFound('', path, '');
+  return doc;
+}
+
+/** dryRun=All; any other value is refused, as kube-apiserver does. */
+function isDryRun(q: URLSearchParams, body?: { dryRun?: string[] }): boolean {
+  const values = [...q.getAll('dryRun'), ...(body?.dryRun ?? [])];
+  for (const v of values) {
+    if (v !== 'All') throw badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+async function handleResource(rq: Request, route: Route) {
+  const { deps, req, q } = rq;
+  const { registry } = deps;
+  const { resource: r, namespace: ns, name, subresource } = route;
+  const method = req.method ?? 'GET';
+
+  if (subresource) {
+    if (!name || !r.subresources.includes(subresource as never)) throw notFound(r.resource, `${name}/${subresource}`, r.group);
+    switch (subresource) {
+      case 'log':
+        if (method !== 'GET') throw methodNotAllowed();
+        return streamLogs(rq, ns ?? 'default', name);
+      case 'scale':
+        return handleScale(rq, r, ns, name);
+      case 'status':
+        break;
+      default:
+        throw notFound(r.resource, `${name}/${subresource}`, r.group);
+    }
+  }
+  const status = subresource === 'status' ? ('status' as const) : undefined;
+
+  if (!name) {
+    if (method === 'GET' && q.get('watch') && q.get('watch') !== 'false') return watch(rq, r, ns);
+    if (method === 'GET') return list(rq, r, ns);
+    if (method === 'POST') {
+      const body = await readObject(rq);
+      return sendJSON(rq.res, 201, registry.create(r, ns, body, { dryRun: isDryRun(q) }));
+    }
+    if (method === 'DELETE') return deleteCollection(rq, r, ns);
+    throw methodNotAllowed();
+  }
+  switch (method) {
+    case 'GET':
+      return sendObject(rq, r, registry.get(r, ns, name));
+    case 'PUT': {
+      const body = await readObject(rq);
+      return sendJSON(rq.res, 200, registry.update(r, ns, name, body, { subresource: status, dryRun: isDryRun(q) }));
+    }
+    case 'PATCH': {
+      const { type, patch } = await readPatch(rq);
+      return sendJSON(rq.res, 200, registry.patch(r, ns, name, patch, { type, subresource: status, dryRun: isDryRun(q) }));
+    }
+    case 'DELETE':
+      return sendJSON(rq.res, 200, registry.delete(r, ns, name, await deleteOptions(rq)));
     default:
-      throw notFound('', path, '');
+      throw methodNotAllowed();
   }
 }
 
-async function readBody(req: IncomingMessage, optional = false): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) {
-    if (optional) return undefined;
-    throw badRequest('the request body is empty');
+async function readObject(rq: Request): Promise<unknown> {
+  const raw = await readRaw(rq.req);
+  return decodeObject(raw, rq.req.headers['content-type'] ?? '', rq.deps.decodeProtobuf);
+}
+
+async function readPatch(rq: Request): Promise<{ type: PatchType; patch: unknown }> {
+  const type = mediaType(rq.req.headers['content-type']);
+  const known = PATCH_TYPES[type as keyof typeof PATCH_TYPES];
+  // Server-side apply is not served yet: kubectl is told which patch types are.
+  if (!known || known === 'apply') throw unsupportedMediaType(Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t as keyof typeof PATCH_TYPES] !== 'apply'));
+  const raw = await readRaw(rq.req);
+  if (raw.length === 0) throw badRequest('the request body is empty');
+  return { type: known, patch: parseJSON(raw) };
+}
+
+/** DeleteOptions from the query and from the body (kubectl sends a body, curl users a query). */
+async function deleteOptions(rq: Request): Promise<DeleteOptions> {
+  const raw = await readRaw(rq.req);
+  const body = (raw.length ? parseJSON(raw) : {}) as {
+    dryRun?: string[];
+    propagationPolicy?: DeleteOptions['propagationPolicy'];
+    orphanDependents?: boolean;
+    preconditions?: DeleteOptions['preconditions'];
+  };
+  const policy = rq.q.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents || rq.q.get('orphanDependents') === 'true' ? 'Orphan' : undefined);
+  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+    throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
+  return { dryRun: isDryRun(rq.q, body), preconditions: body.preconditions, propagationPolicy: policy as DeleteOptions['propagationPolicy'] };
+}
+
+async function deleteCollection(rq: Request, r: ResourceInfo, ns: string | undefined) {
+  const opts = await deleteOptions(rq);
+  const found = rq.deps.registry.list(r, ns, selectors(rq.q));
+  const items = found.items.map((o) => rq.deps.registry.delete(r, o.metadata.namespace, o.metadata.name, { ...opts, preconditions: undefined }));
+  return sendJSON(rq.res, 200, { ...found, items });
+}
+
+async function handleScale(rq: Request, r: ResourceInfo, ns: string | undefined, name: string) {
+  const { registry } = rq.deps;
+  const method = rq.req.method ?? 'GET';
+  const current = registry.get(r, ns, name);
+  let body: unknown;
+  if (method === 'GET') return sendJSON(rq.res, 200, scaleOf(current));
+  if (method === 'PUT') body = await readObject(rq);
+  else if (method === 'PATCH') {
+    const { type, patch } = await readPatch(rq);
+    body = applyPatch(r, scaleOf(current), patch, type);
+  } else throw methodNotAllowed();
+  const updated = registry.update(r, ns, name, applyScale(current, body), { dryRun: isDryRun(rq.q) });
+  return sendJSON(rq.res, 200, scaleOf(updated));
+}
+
+function selectors(q: URLSearchParams) {
+  return { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined };
+}
+
+function tableOptions(rq: Request): { table: boolean; include: IncludeObject } {
+  return { table: wantsTable(rq.req.headers.accept), include: parseIncludeObject(rq.q.get('includeObject')) };
+}
+
+function sendObject(rq: Request, r: ResourceInfo, obj: AnyObject): void {
+  const t = tableOptions(rq);
+  if (t.table) return sendJSON(rq.res, 200, toTable(r, [obj], { now: rq.now, include: t.include }));
+  sendJSON(rq.res, 200, obj);
+}
+
+function list(rq: Request, r: ResourceInfo, ns: string | undefined): void {
+  const result = rq.deps.registry.list(r, ns, selectors(rq.q));
+  const t = tableOptions(rq);
+  if (t.table) return sendJSON(rq.res, 200, toTable(r, result.items, { now: rq.now, include: t.include, resourceVersion: result.metadata.resourceVersion }));
+  sendJSON(rq.res, 200, result);
+}
+
+/** How long a quiet watch goes between bookmarks, when the client allows them. */
+const BOOKMARK_INTERVAL_MS = 60_000;
+
+/** A watch: one JSON event per line, held open until the client goes away or timeoutSeconds. */
+function watch(rq: Request, r: ResourceInfo, ns: string | undefined) {
+  const { req, res, q, deps } = rq;
+  const opts = { ...selectors(q), resourceVersion: q.get('resourceVersion') ?? undefined };
+  const t = tableOptions(rq);
+  const encode = (ev: WatchEvent): unknown =>
+    t.table ? { type: ev.type, object: toTable(r, [ev.object], { now: deps.now?.() ?? new Date(), include: t.include }) } : ev;
+  const buffered: string[] = [];
+  let headers = false;
+  let lastRV = opts.resourceVersion ?? '0';
+  const write = (ev: unknown) => {
+    const line = JSON.stringify(ev) + '\n';
+    if (!headers) buffered.push(line);
+    else if (!res.writableEnded) res.write(line);
+  };
+  const onEvent = (ev: WatchEvent) => {
+    lastRV = ev.object.metadata.resourceVersion ?? lastRV;
+    write(encode(ev));
+  };
+  const stop = deps.registry.watch(r, ns, opts, onEvent); // throws Gone before any byte is sent
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders(); // a quiet watch must still tell the client it is open
+  headers = true;
+  for (const line of buffered) res.write(line);
+  const bookmark = () => {
+    lastRV = String(Math.max(Number(lastRV), deps.registry.store.revision));
+    write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: lastRV } } });
+  };
+  const bookmarks = q.get('allowWatchBookmarks') === 'true' ? setInterval(bookmark, BOOKMARK_INTERVAL_MS) : undefined;
+  const timeout = Number(q.get('timeoutSeconds') ?? 0);
+  // Unsubscribed before the response ends, so no event is ever written after the end.
+  const done = () => {
+    stop();
+    clearTimeout(timer);
+    clearInterval(bookmarks);
+  };
+  const timer = timeout > 0 ? setTimeout(() => (done(), res.end()), timeout * 1000) : undefined;
+  req.on('close', done);
+  res.on('close', done);
+  res.on('error', done);
+}
+
+function numberParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: Invalid value: ${JSON.stringify(v)}: must be an integer`);
+  return Number(v);
+}
+
+async function streamLogs(rq: Request, ns: string, pod: string) {
+  const { deps, q, res } = rq;
+  // 404 for a missing pod before asking the agent
+  deps.registry.get(byKind('Pod')!, ns, pod);
+  if (!deps.podLogs) throw badRequest('logs are not available: no node agent is running');
+  const sinceSeconds = numberParam(q, 'sinceSeconds');
+  const sinceTime = q.get('sinceTime');
+  if (sinceSeconds !== undefined && sinceTime) throw badRequest('at most one of `sinceTime` or `sinceSeconds` may be specified');
+  let since: number | undefined;
+  if (sinceSeconds !== undefined) since = rq.now.getTime() / 1000 - sinceSeconds;
+  else if (sinceTime) {
+    const t = Date.parse(sinceTime);
+    if (Number.isNaN(t)) throw badRequest(`sinceTime: Invalid value: ${JSON.stringify(sinceTime)}: must be an RFC3339 time`);
+    since = t / 1000;
   }
+  const stream = await deps.podLogs(ns, pod, {
+    container: q.get('container') ?? undefined,
+    follow: q.get('follow') === 'true',
+    previous: q.get('previous') === 'true',
+    tailLines: numberParam(q, 'tailLines'),
+    since,
+    timestamps: q.get('timestamps') === 'true',
+  });
+  res.writeHead(200, { 'Content-Type': 'text/plain' });
+  res.flushHeaders(); // `logs -f` of a quiet container is still an open stream
+  // pipeline, not pipe: an engine error mid-stream (dockerd restarting) ends this response only,
+  // and a client going away destroys the engine stream.
+  pipeline(stream as NodeJS.ReadableStream & Readable, res, () => {});
 }
 
 function sendJSON(res: ServerResponse, code: number, body: unknown): void {

@@ -46,7 +46,7 @@ export class LocalClient implements Client {
   }
 
   async updateStatus<T extends AnyObject>(obj: T): Promise<T> {
-    return this.registry.update(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name, clone(obj), 'status') as T;
+    return this.registry.update(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name, clone(obj), { subresource: 'status' }) as T;
   }
 
   async patch<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string, patch: unknown): Promise<T> {

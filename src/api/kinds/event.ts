@@ -35,6 +35,18 @@ export const EventKind = defineKind<Event>({
   shortNames: ['ev'],
   schema: eventSchema,
   subresources: [],
+  fieldSelectors: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'source',
+    'type',
+  ],
   patchMergeKeys: META_PATCH_KEYS,
   printer: {
     columns: [

@@ -64,6 +64,8 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   readonly hasStatus: boolean;
   /** metadata.generation counts changes of spec, as the strategies of workloads do */
   readonly generation: boolean;
+  /** fields a list may be filtered by besides metadata.name and metadata.namespace */
+  readonly fieldSelectors: readonly string[];
   /** the rule for metadata.name (DNS-1123 subdomain unless said otherwise) */
   readonly nameCheck?: NameCheck;
   readonly printer: Printer<T>;
@@ -81,8 +83,8 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   prepareForUpdate?(next: T, prev: T): void;
 }
 
-type KindSpec<T extends KubeObject> = Omit<KindDef<T>, 'hasStatus' | 'version' | 'categories' | 'generation' | 'patchMergeKeys'> &
-  Partial<Pick<KindDef<T>, 'version' | 'categories' | 'generation' | 'patchMergeKeys'>>;
+type Defaulted = 'version' | 'categories' | 'generation' | 'patchMergeKeys' | 'fieldSelectors';
+type KindSpec<T extends KubeObject> = Omit<KindDef<T>, 'hasStatus' | Defaulted> & Partial<Pick<KindDef<T>, Defaulted>>;
 
 export function defineKind<T extends KubeObject>(spec: KindSpec<T>): KindDef<T> {
   return {
@@ -90,6 +92,7 @@ export function defineKind<T extends KubeObject>(spec: KindSpec<T>): KindDef<T> 
     categories: [],
     generation: false,
     patchMergeKeys: {},
+    fieldSelectors: [],
     ...spec,
     hasStatus: spec.subresources.includes('status'),
   };

@@ -23,6 +23,7 @@ export const NamespaceKind = defineKind<Namespace>({
   shortNames: ['ns'],
   schema: namespaceSchema,
   subresources: ['status'],
+  fieldSelectors: ['status.phase'],
   nameCheck: isDNS1123Label,
   prepareForCreate(ns) {
     ns.status = { phase: 'Active' };

@@ -81,6 +81,7 @@ export const PodKind = defineKind<Pod>({
   categories: ['all'],
   schema: podSchema,
   subresources: ['status', 'log', 'exec', 'attach', 'portforward'],
+  fieldSelectors: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
   patchMergeKeys: {
     ...META_PATCH_KEYS,
     ...podSpecPatchKeys('spec'),

@@ -73,6 +73,7 @@ export const ReplicaSetKind = defineKind<ReplicaSet>({
   categories: ['all'],
   schema: replicaSetSchema,
   subresources: ['status', 'scale'],
+  fieldSelectors: ['status.replicas'],
   generation: true,
   patchMergeKeys: {
     ...META_PATCH_KEYS,

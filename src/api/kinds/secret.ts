@@ -62,6 +62,7 @@ export const SecretKind = defineKind<Secret>({
   shortNames: [],
   schema: secretSchema,
   subresources: [],
+  fieldSelectors: ['type'],
   patchMergeKeys: META_PATCH_KEYS,
   defaults: defaultSecret,
   validate: validateSecret,

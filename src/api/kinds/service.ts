@@ -185,6 +185,7 @@ export const ServiceKind = defineKind<Service>({
   categories: ['all'],
   schema: serviceSchema,
   subresources: ['status'],
+  fieldSelectors: ['spec.clusterIP', 'spec.type'],
   nameCheck: isDNS1035Label,
   patchMergeKeys: {
     ...META_PATCH_KEYS,

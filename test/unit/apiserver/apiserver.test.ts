@@ -141,7 +141,7 @@ test('merge patch; the status subresource only writes status, the main resource 
   assert.equal(withStatus.body.spec.replicas, 3, '/status ignores spec');
   const mainWithStatus = await call('PUT', '/apis/apps/v1/namespaces/default/deployments/web', { ...withStatus.body, status: { replicas: 99 } });
   assert.equal(mainWithStatus.body.status.replicas, 3, 'the main resource ignores status');
-  const badType = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', [], { 'Content-Type': 'application/json-patch+json' });
+  const badType = await call('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', {}, { 'Content-Type': 'text/plain' });
   assert.equal(badType.status, 415);
 });
 

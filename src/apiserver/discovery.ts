@@ -1,0 +1,75 @@
+// The discovery documents kubectl and client libraries read first (/api, /api/v1, /apis,
+// /apis/<group>/<version>), built from the table of kinds: names, short names, categories,
+// verbs and subresources, as kube-apiserver serves them.
+import type { KindDef } from '../api/kinds/kind.js';
+import { apiVersionOf, GROUPS, RESOURCES } from '../api/resources.js';
+
+const OBJECT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** The verbs of each subresource, as kube-apiserver lists them. */
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  status: ['get', 'patch', 'update'],
+  scale: ['get', 'patch', 'update'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
+};
+
+/** The kind a subresource reads or writes, where it is not the resource's own. */
+const SUBRESOURCE_KINDS: Record<string, string> = {
+  scale: 'Scale',
+  log: 'Pod',
+  exec: 'PodExecOptions',
+  attach: 'PodAttachOptions',
+  portforward: 'PodPortForwardOptions',
+};
+
+function resourceEntries(r: KindDef): unknown[] {
+  const main: Record<string, unknown> = {
+    name: r.resource,
+    singularName: r.singular,
+    namespaced: r.namespaced,
+    kind: r.kind,
+    verbs: OBJECT_VERBS,
+  };
+  if (r.shortNames.length) main.shortNames = r.shortNames;
+  if (r.categories.length) main.categories = r.categories;
+  const subs = r.subresources.map((sub) => {
+    const scale = sub === 'scale';
+    return {
+      name: `${r.resource}/${sub}`,
+      singularName: '',
+      namespaced: r.namespaced,
+      ...(scale ? { group: 'autoscaling', version: 'v1' } : {}),
+      kind: SUBRESOURCE_KINDS[sub] ?? r.kind,
+      verbs: SUBRESOURCE_VERBS[sub],
+    };
+  });
+  return [main, ...subs];
+}
+
+function groupVersions(group: string) {
+  const version = RESOURCES.find((r) => r.group === group)!.version;
+  const gv = { groupVersion: apiVersionOf({ group, version }), version };
+  return { name: group, versions: [gv], preferredVersion: gv };
+}
+
+/** The document at a discovery path, or undefined when there is none. */
+export function discoveryDocument(path: string): unknown {
+  if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] };
+  if (path === '/apis') {
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.filter((g) => g).map(groupVersions) };
+  }
+  const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
+  if (m) {
+    const group = m[2] ?? '';
+    const version = m[1] ?? m[3];
+    const kinds = RESOURCES.filter((r) => r.group === group && r.version === version);
+    if (!kinds.length) return undefined;
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: kinds.flatMap(resourceEntries) };
+  }
+  const g = /^\/apis\/([^/]+)$/.exec(path);
+  if (g && GROUPS.includes(g[1])) return { kind: 'APIGroup', apiVersion: 'v1', ...groupVersions(g[1]) };
+  return undefined;
+}
