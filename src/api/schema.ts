@@ -4,7 +4,8 @@
 // naming the field. Semantic rules are in validate.ts; defaults in defaults.ts.
 import { z } from 'zod';
 import { typeMismatch } from './fields.js';
-import type { FieldError } from './field-errors.js';
+import { notSupportedYet, type FieldError } from './field-errors.js';
+import { isKubernetesField } from './k8s-catalog.js';
 import { apiVersionOf, byKind } from './resources.js';
 import type { AnyObject } from './types.js';
 
@@ -68,11 +69,21 @@ export function formatPath(root: z.ZodType, segments: readonly Segment[]): strin
 
 const TYPE_NAMES: Record<string, string> = { int: 'integer', record: 'object' };
 
-function issueToErrors(root: z.ZodType, iss: z.core.$ZodIssue): FieldError[] {
+/**
+ * A field k1s's schema does not have is either one Kubernetes has and k1s does not implement yet
+ * (refused as such, so nobody mistakes it for a typo or thinks it took effect) or no field at all.
+ */
+function unknownKey(obj: { apiVersion: string; kind: string }, at: readonly Segment[], key: string, path: string): FieldError {
+  const segments = [...at, key].map((s) => (typeof s === 'number' ? s : String(s)));
+  if (isKubernetesField(obj.apiVersion, obj.kind, segments)) return notSupportedYet(path);
+  return { path, message: `unknown field ${JSON.stringify(key)}` };
+}
+
+function issueToErrors(root: z.ZodType, obj: { apiVersion: string; kind: string }, iss: z.core.$ZodIssue): FieldError[] {
   const path = (extra: Segment[] = []) => formatPath(root, [...iss.path, ...extra]);
   switch (iss.code) {
     case 'unrecognized_keys':
-      return iss.keys.map((key) => ({ path: path([key]), message: `unknown field ${JSON.stringify(key)}` }));
+      return iss.keys.map((key) => unknownKey(obj, iss.path, key, path([key])));
     case 'invalid_type':
       return [{ path: path(), message: typeMismatch(TYPE_NAMES[iss.expected] ?? iss.expected, iss.input) }];
     case 'invalid_value':
@@ -137,5 +148,5 @@ export function validateObject(obj: unknown): ValidationResult {
   const schema = byKind(obj.kind as string)!.schema;
   const result = schema.safeParse(dropNulls(obj), { reportInput: true });
   if (result.success) return { ok: true, object: result.data as AnyObject };
-  return { ok: false, errors: result.error.issues.flatMap((iss) => issueToErrors(schema, iss)) };
+  return { ok: false, errors: result.error.issues.flatMap((iss) => issueToErrors(schema, obj as { apiVersion: string; kind: string }, iss)) };
 }

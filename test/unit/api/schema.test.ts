@@ -33,6 +33,18 @@ const cases: Record<string, { mutate: (d: any) => void; expected: FieldError[] }
       { path: 'specs', message: 'unknown field "specs"' },
     ],
   },
+  'a Kubernetes field k1s does not implement yet, beside a typo': {
+    mutate: (d) => {
+      d.spec.template.spec.affinity = { nodeAffinity: {} };
+      d.spec.template.spec.containers[0].lifecycle = {};
+      d.spec.template.spec.containers[0].lifecycel = {};
+    },
+    expected: [
+      { path: 'spec.template.spec.containers[0].lifecycle', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
+      { path: 'spec.template.spec.containers[0].lifecycel', message: 'unknown field "lifecycel"' },
+      { path: 'spec.template.spec.affinity', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
+    ],
+  },
   'a port given as a word': {
     mutate: (d) => (d.spec.template.spec.containers[0].ports[0].containerPort = 'eighty'),
     expected: [{ path: 'spec.template.spec.containers[0].ports[0].containerPort', message: 'expected number, got string "eighty"' }],
@@ -163,4 +175,14 @@ test('every field of the fuller pod spec is known', () => {
   });
   const r = validateObject(p);
   assert.ok(r.ok, JSON.stringify(r));
+});
+
+test('a Service field Kubernetes has is not called unknown (spec.externalIPs)', () => {
+  const svc = service() as any;
+  svc.spec.externalIPs = ['192.0.2.1'];
+  svc.spec.externalIPz = ['192.0.2.1'];
+  assert.deepEqual(errorsOf(svc), [
+    { path: 'spec.externalIPs', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
+    { path: 'spec.externalIPz', message: 'unknown field "externalIPz"' },
+  ]);
 });
