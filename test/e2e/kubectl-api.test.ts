@@ -1,0 +1,126 @@
+// Real kubectl against the API server alone (no Docker): server-side tables, discovery, scale,
+// label/annotate, field selectors, cascading deletes, and dry runs that leave the store untouched.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { byKind } from '../../src/api/resources.js';
+import { hasKubectl, startApi, type ApiHarness } from './api-harness.js';
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: k1s.local/busybox:1.36
+        command: [httpd, -f, -p, "8080"]
+        ports: [{containerPort: 8080}]
+`;
+
+const SERVICE = `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is not installed' }, () => {
+  let h: ApiHarness;
+  const ok = async (args: string[], input?: string) => {
+    const r = await h.kubectl(args, input);
+    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const fails = async (args: string[], input?: string) => {
+    const r = await h.kubectl(args, input);
+    assert.notEqual(r.status, 0, `kubectl ${args.join(' ')} should fail: ${r.stdout}`);
+    return r.stderr;
+  };
+  /** Writes must leave the store's revision where it was. */
+  const unchanged = async (fn: () => Promise<void>) => {
+    const before = h.store.revision;
+    await fn();
+    assert.equal(h.store.revision, before, 'the store was written');
+  };
+
+  before(async () => {
+    h = await startApi();
+    await ok(['create', '--validate=false', '-f', '-'], DEPLOYMENT);
+    await ok(['create', '--validate=false', '-f', '-'], SERVICE);
+  });
+  after(() => h?.stop());
+
+  test('get prints the usual columns from server-side tables', async () => {
+    assert.match(await ok(['get', 'namespaces']), /^NAME\s+STATUS\s+AGE\n(.*\n)*default\s+Active\s+\d+s\n/m);
+    assert.match(await ok(['get', 'deploy']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/2\s+0\s+0\s+\d+s\n$/);
+    assert.match(await ok(['get', 'deploy', '-o', 'wide']), /CONTAINERS\s+IMAGES\s+SELECTOR\n.*web\s+k1s\.local\/busybox:1\.36\s+app=web\n$/);
+    const svc = await ok(['get', 'svc', 'web']);
+    assert.match(svc, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nweb\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP\s+\d+s\n$/);
+    assert.match(await ok(['get', 'deploy', '-A']), /^NAMESPACE\s+NAME\s+READY/);
+    assert.match(await ok(['get', 'deploy', '--show-labels']), /LABELS\nweb\s.*app=web\n$/);
+  });
+
+  test('get all lists the kinds in category "all"; api-resources lists short names and verbs', async () => {
+    const all = await ok(['get', 'all']);
+    assert.match(all, /service\/web\s+NodePort/);
+    assert.match(all, /deployment\.apps\/web\s+0\/2/);
+    const res = await ok(['api-resources']);
+    assert.match(res, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+    assert.match(res, /^pods\s+po\s+v1\s+true\s+Pod$/m);
+    assert.match(res, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+    assert.match(await ok(['api-resources', '--categories', 'all', '-o', 'name']), /deployments\.apps/);
+  });
+
+  test('scale writes spec.replicas through the scale subresource', async () => {
+    assert.equal((await ok(['scale', 'deployment', 'web', '--replicas=3'])).trim(), 'deployment.apps/web scaled');
+    assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '3');
+    assert.match(await fails(['scale', 'deployment', 'web', '--replicas=-1']), /replicas/);
+  });
+
+  test('label and annotate patch the object', async () => {
+    assert.equal((await ok(['label', 'deploy', 'web', 'tier=front'])).trim(), 'deployment.apps/web labeled');
+    assert.equal((await ok(['annotate', 'svc', 'web', 'note=hi'])).trim(), 'service/web annotated');
+    assert.equal((await ok(['get', 'deploy', '-l', 'tier=front', '-o', 'name'])).trim(), 'deployment.apps/web');
+    await ok(['label', 'deploy', 'web', 'tier-']);
+    assert.equal((await ok(['get', 'deploy', '-l', 'tier=front', '-o', 'name'])).trim(), '');
+  });
+
+  test('dry runs never write: create, scale, label, delete', async () => {
+    await unchanged(async () => {
+      assert.match(await ok(['create', '--validate=false', '--dry-run=server', '-f', '-'], DEPLOYMENT.replace('name: web\n', 'name: dry\n')), /deployment\.apps\/dry created \(server dry run\)/);
+      await ok(['scale', 'deployment', 'web', '--replicas=7', '--dry-run=server']);
+      await ok(['label', 'deploy', 'web', 'dry=run', '--dry-run=server']);
+      assert.match(await ok(['delete', 'deploy', 'web', '--dry-run=server']), /deployment\.apps "web" deleted \(server dry run\)/);
+      assert.match(await ok(['delete', 'svc', 'web', '--dry-run=server']), /service "web" deleted \(server dry run\)/);
+    });
+    assert.equal(await ok(['get', 'deploy', 'dry', '--ignore-not-found', '-o', 'name']), '');
+    assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '3');
+  });
+
+  test('field selectors: supported fields filter, others are refused with the API server wording', async () => {
+    assert.equal((await ok(['get', 'ns', '--field-selector', 'metadata.name=default', '-o', 'name'])).trim(), 'namespace/default');
+    assert.match(await fails(['get', 'pods', '--field-selector', 'spec.foo=bar']), /field label not supported: spec\.foo/);
+    assert.match(await fails(['get', 'deploy', '--field-selector', 'spec.foo=bar']), /"spec\.foo" is not a known field selector: only "metadata\.name", "metadata\.namespace"/);
+  });
+
+  test('delete --cascade=orphan leaves dependents without their owner reference', async () => {
+    const owner = h.registry.get(byKind('Deployment')!, 'default', 'web');
+    const rs = h.registry.create(byKind('ReplicaSet')!, 'default', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: owner.metadata.uid!, controller: true }] },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'k1s.local/busybox:1.36' }] } } },
+    });
+    assert.ok(rs.metadata.ownerReferences?.length);
+    assert.match(await ok(['delete', 'deploy', 'web', '--cascade=orphan']), /deployment\.apps "web" deleted/);
+    assert.equal(await ok(['get', 'rs', 'web-1', '-o', 'jsonpath={.metadata.ownerReferences}']), '');
+  });
+});
