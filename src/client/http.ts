@@ -40,25 +40,75 @@ export class HttpClient implements Client {
     return this.call('DELETE', pathFor(resourceOf(kind), ns, name));
   }
 
+  /**
+   * A watch that survives its connection, as client-go's reflector: when the stream ends or
+   * breaks it reconnects from the last resourceVersion it saw (bookmarks included); when that is
+   * too old (410 Gone) it lists again and reports what changed meanwhile, deletions too.
+   */
   watch(kind: Kind, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {
-    const path = pathFor(resourceOf(kind), ns) + query({ ...opts, watch: 'true' });
-    const req = this.open('GET', path, (res) => {
-      if ((res.statusCode ?? 500) >= 400) return void res.resume(); // e.g. 410 Gone: no events
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (line.trim()) fn(JSON.parse(line));
+    const r = resourceOf(kind);
+    const known = new Map<string, AnyObject>();
+    let rv = opts.resourceVersion;
+    let stopped = false;
+    let req: ReturnType<HttpClient['open']> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const keyOf = (o: AnyObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    const deliver = (ev: WatchEvent) => {
+      if (ev.type === 'DELETED') known.delete(keyOf(ev.object));
+      else known.set(keyOf(ev.object), ev.object);
+      fn(ev);
+    };
+    const retry = (ms: number) => {
+      if (!stopped) timer = setTimeout(connect, ms);
+    };
+    const relist = async () => {
+      try {
+        const list = await this.list(kind, ns, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
+        const seen = new Set<string>();
+        for (const o of list.items) {
+          seen.add(keyOf(o));
+          const before = known.get(keyOf(o));
+          if (before?.metadata.resourceVersion !== o.metadata.resourceVersion) deliver({ type: before ? 'MODIFIED' : 'ADDED', object: o });
         }
+        for (const [k, o] of [...known]) if (!seen.has(k)) deliver({ type: 'DELETED', object: o });
+        rv = list.resourceVersion;
+        connect();
+      } catch {
+        retry(1000);
+      }
+    };
+    const connect = () => {
+      if (stopped) return;
+      const path = pathFor(r, ns) + query({ ...opts, resourceVersion: rv, watch: 'true', allowWatchBookmarks: 'true' });
+      req = this.open('GET', path, (res) => {
+        if (res.statusCode === 410) return void (res.resume(), relist());
+        if ((res.statusCode ?? 500) >= 400) return void (res.resume(), retry(1000));
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim()) continue;
+            const ev = JSON.parse(line) as { type: string; object: AnyObject };
+            rv = ev.object?.metadata?.resourceVersion ?? rv;
+            if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') deliver(ev as WatchEvent);
+          }
+        });
+        res.on('close', () => retry(100));
+        res.on('error', () => {});
       });
-    });
-    req.on('error', () => {});
-    req.end();
-    return () => req.destroy();
+      req.on('error', () => retry(1000));
+      req.end();
+    };
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      req?.destroy();
+    };
   }
 
   /** GET a raw stream (pod logs): resolves with the response once the status is known. */
