@@ -3,8 +3,9 @@
 // this, so every write, from kubectl or from a controller, is defaulted, validated and versioned
 // the same way.
 import { randomUUID } from 'node:crypto';
-import { alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound } from '../api/errors.js';
+import { ApiError, alreadyExists, badRequest, conflict, forbidden, gone, invalid, notFound } from '../api/errors.js';
 import { matches, parseSelector } from '../api/labels.js';
+import { parseFieldPath, withoutField } from '../api/field-path.js';
 import { validateAndDefault } from '../api/manifest.js';
 import { randomNameSuffix } from '../api/names.js';
 import { apiVersionOf, byKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
@@ -39,7 +40,17 @@ export interface WriteOptions {
   /** admission, defaulting and validation run; nothing is stored and nothing is allocated */
   dryRun?: boolean;
   subresource?: 'status';
+  /**
+   * What an unknown field does (metav1.FieldValidation): Strict refuses the write (k1s's default:
+   * nothing a user wrote is silently dropped), Warn drops it and says so in `warnings`, Ignore
+   * drops it silently.
+   */
+  fieldValidation?: FieldValidation;
+  /** receives the warnings of the write (the HTTP layer sends them as Warning headers) */
+  warnings?: string[];
 }
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export type { PatchType } from './patch.js';
 import type { PatchType } from './patch.js';
@@ -99,7 +110,7 @@ export class Registry {
 
   /** POST: rest.BeforeCreate (PrepareForCreate, Validate), then the write. */
   create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): AnyObject {
-    const obj = this.admit(r, ns, body) as WithStatus;
+    const obj = this.admit(r, ns, body, opts) as WithStatus;
     const meta = obj.metadata;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomNameSuffix();
     if (r.namespaced) this.requireNamespace(meta.namespace!);
@@ -136,9 +147,9 @@ export class Registry {
     if (opts.subresource === 'status') {
       const b = body as { status?: unknown; metadata?: { resourceVersion?: string } } | undefined;
       const rv = b?.metadata?.resourceVersion;
-      obj = this.admit(r, ns, { ...current, status: b?.status, metadata: { ...current.metadata, resourceVersion: rv } }) as WithStatus;
+      obj = this.admit(r, ns, { ...current, status: b?.status, metadata: { ...current.metadata, resourceVersion: rv } }, opts) as WithStatus;
     } else {
-      obj = this.admit(r, ns, body) as WithStatus;
+      obj = this.admit(r, ns, body, opts) as WithStatus;
       r.prepareForUpdate?.(obj, current);
       const immutable = validateUpdate(obj, current);
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
@@ -222,7 +233,7 @@ export class Registry {
   }
 
   /** Validates and defaults a request body for resource r in namespace ns. */
-  private admit(r: ResourceInfo, ns: string | undefined, body: unknown): AnyObject {
+  private admit(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions = {}): AnyObject {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the request body must be a JSON object');
     const b = { ...(body as Partial<KubeObject>) };
     // A body without apiVersion and kind is read as the kind of the URL, as kube-apiserver does.
@@ -237,7 +248,15 @@ export class Registry {
       if (bodyNs && ns && bodyNs !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       b.metadata = { ...(b.metadata as KubeObject['metadata']), namespace: bodyNs ?? ns ?? 'default' };
     }
-    const result = validateAndDefault(b, { nodePortRange: this.opts.nodePortRange });
+    let result = validateAndDefault(b, { nodePortRange: this.opts.nodePortRange });
+    const unknown = result.ok ? [] : result.errors.filter(isUnknownField);
+    if (unknown.length && (opts.fieldValidation ?? 'Strict') === 'Strict') throw strictDecodingError(r, unknown);
+    if (unknown.length) {
+      // Warn and Ignore: the write goes on without the fields nobody knows.
+      const kept = unknown.reduce<unknown>((o, e) => withoutField(o, parseFieldPath(e.path)), b);
+      if (opts.fieldValidation === 'Warn') opts.warnings?.push(...unknown.map((e) => `unknown field ${JSON.stringify(e.path)}`));
+      result = validateAndDefault(kept, { nodePortRange: this.opts.nodePortRange });
+    }
     if (!result.ok) throw invalid(r.kind, r.group, b.metadata?.name ?? '', result.errors);
     return result.object;
   }
@@ -323,6 +342,14 @@ export class Registry {
   private timestamp(): string {
     return rfc3339(this.now());
   }
+}
+
+const isUnknownField = (e: FieldError) => e.message.startsWith('unknown field ');
+
+/** 400, as kube-apiserver's strict decoder words it: `... strict decoding error: unknown field "spec.foo"`. */
+function strictDecodingError(r: ResourceInfo, unknown: FieldError[]): ApiError {
+  const fields = unknown.map((e) => `unknown field ${JSON.stringify(e.path)}`).join(', ');
+  return badRequest(`${r.kind} in version ${JSON.stringify(r.version)} cannot be handled as a ${r.kind}: strict decoding error: ${fields}`);
 }
 
 export function keyOf(r: ResourceInfo, ns: string | undefined, name: string): string {

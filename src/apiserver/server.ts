@@ -13,7 +13,7 @@ import type { Logger } from '../log.js';
 import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType, type BodyDecoder } from './body.js';
 import { discoveryDocument } from './discovery.js';
 import { parsePath, type Route } from './routes.js';
-import type { DeleteOptions, PatchType, Registry, WatchEvent } from './registry.js';
+import type { DeleteOptions, FieldValidation, PatchType, Registry, WatchEvent, WriteOptions } from './registry.js';
 import { applyPatch } from './patch.js';
 import { applyScale, scaleOf } from './scale.js';
 import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
@@ -94,6 +94,21 @@ function isDryRun(q: URLSearchParams, body?: { dryRun?: string[] }): boolean {
   return values.length > 0;
 }
 
+/** The options of a create, update or patch from its query: dryRun and fieldValidation. */
+function writeOptions(q: URLSearchParams): WriteOptions & { warnings: string[] } {
+  const v = q.get('fieldValidation') ?? undefined;
+  if (v !== undefined && !['Strict', 'Warn', 'Ignore'].includes(v)) {
+    throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(v)}: supported values: "Ignore", "Strict", "Warn"`);
+  }
+  return { dryRun: isDryRun(q), fieldValidation: v as FieldValidation | undefined, warnings: [] };
+}
+
+/** The written object, with the write's warnings as Warning headers (kubectl prints them). */
+function sendWritten(res: ServerResponse, code: number, obj: unknown, warnings: string[]): void {
+  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+  sendJSON(res, code, obj);
+}
+
 async function handleResource(rq: Request, route: Route) {
   const { deps, req, q } = rq;
   const { registry } = deps;
@@ -121,7 +136,8 @@ async function handleResource(rq: Request, route: Route) {
     if (method === 'GET') return list(rq, r, ns);
     if (method === 'POST') {
       const body = await readObject(rq);
-      return sendJSON(rq.res, 201, registry.create(r, ns, body, { dryRun: isDryRun(q) }));
+      const opts = writeOptions(q);
+      return sendWritten(rq.res, 201, registry.create(r, ns, body, opts), opts.warnings);
     }
     if (method === 'DELETE') return deleteCollection(rq, r, ns);
     throw methodNotAllowed();
@@ -131,11 +147,13 @@ async function handleResource(rq: Request, route: Route) {
       return sendObject(rq, r, registry.get(r, ns, name));
     case 'PUT': {
       const body = await readObject(rq);
-      return sendJSON(rq.res, 200, registry.update(r, ns, name, body, { subresource: status, dryRun: isDryRun(q) }));
+      const opts = { ...writeOptions(q), subresource: status };
+      return sendWritten(rq.res, 200, registry.update(r, ns, name, body, opts), opts.warnings);
     }
     case 'PATCH': {
       const { type, patch } = await readPatch(rq);
-      return sendJSON(rq.res, 200, registry.patch(r, ns, name, patch, { type, subresource: status, dryRun: isDryRun(q) }));
+      const opts = { ...writeOptions(q), subresource: status, type };
+      return sendWritten(rq.res, 200, registry.patch(r, ns, name, patch, opts), opts.warnings);
     }
     case 'DELETE':
       return sendJSON(rq.res, 200, registry.delete(r, ns, name, await deleteOptions(rq)));
