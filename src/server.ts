@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
+import { hostFacts, nodeObject } from '../agent/node-status.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
 import { RecordIndex } from '../dns/records.js';
@@ -15,9 +16,10 @@ import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { ApiError, badRequest } from './api/errors.js';
 import { byKind } from './api/resources.js';
-import type { Endpoints, Pod, PodStatus, Service } from './api/types.js';
+import type { Endpoints, Node, Pod, PodStatus, Service } from './api/types.js';
+import { rfc3339 } from './api/time.js';
 import { Registry } from './apiserver/registry.js';
-import { createApiHandler, listen } from './apiserver/server.js';
+import { createApiHandler, listen, VERSION } from './apiserver/server.js';
 import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
@@ -141,9 +143,10 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
 
     // 4. node agent
     const agentAbort = new AbortController();
+    const runtime = new DockerRuntime();
     const agent = new Agent({
       api: agentApi(informers, client, events, cfg.nodeName),
-      runtime: new DockerRuntime(),
+      runtime,
       logger,
       nodeName: cfg.nodeName,
       hostIP: cfg.podGateway, // the node's address as pods see it
@@ -158,6 +161,9 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       await agentRun; // syncs in flight finish before the store closes
     });
     await agent.ready;
+    const engine = await runtime.docker.version();
+    const facts = hostFacts({ name: cfg.nodeName, containerRuntimeVersion: `docker://${engine.Version}`, kubeletVersion: VERSION.gitVersion, podCIDR: cfg.podCIDR });
+    registerNode(registry, nodeObject(facts, rfc3339(new Date())));
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
     // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
@@ -201,6 +207,23 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     await stop();
     throw e;
   }
+}
+
+/** The kubelet's node registration: create the Node, or bring its labels and status up to date. */
+function registerNode(registry: Registry, node: Node): void {
+  const info = byKind('Node')!;
+  let current: Node;
+  try {
+    current = registry.get<Node>(info, undefined, node.metadata.name);
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw e;
+    const created = registry.create(info, undefined, node) as Node;
+    registry.update(info, undefined, node.metadata.name, { ...created, status: node.status }, { subresource: 'status' });
+    return;
+  }
+  const labels = { ...current.metadata.labels, ...node.metadata.labels };
+  const updated = registry.update(info, undefined, node.metadata.name, { ...current, metadata: { ...current.metadata, labels } }) as Node;
+  registry.update(info, undefined, node.metadata.name, { ...updated, status: node.status }, { subresource: 'status' });
 }
 
 /** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listener. */

@@ -4,6 +4,7 @@ export type { KubeObject } from './kinds/kind.js';
 export type { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference, Protocol } from './fields.js';
 export type * from './podspec/schema.js';
 export type { Namespace } from './kinds/namespace.js';
+export type { Node } from './kinds/node.js';
 export type { Pod } from './kinds/pod.js';
 export type { Service, ServicePort, ServiceSpec, ServiceType } from './kinds/service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './kinds/endpoints.js';
@@ -18,11 +19,12 @@ import type { Deployment } from './kinds/deployment.js';
 import type { Endpoints } from './kinds/endpoints.js';
 import type { Event } from './kinds/event.js';
 import type { Namespace } from './kinds/namespace.js';
+import type { Node } from './kinds/node.js';
 import type { Pod } from './kinds/pod.js';
 import type { ReplicaSet } from './kinds/replicaset.js';
 import type { Secret } from './kinds/secret.js';
 import type { Service } from './kinds/service.js';
 
-export type AnyObject = Namespace | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment;
 
 export type Kind = AnyObject['kind'];

@@ -7,6 +7,7 @@ import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { NamespaceKind } from './namespace.js';
+import { NodeKind } from './node.js';
 import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { SecretKind } from './secret.js';
@@ -22,4 +23,5 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   SecretKind,
   EventKind,
   NamespaceKind,
+  NodeKind,
 ] as unknown as readonly KindDef<KubeObject>[];
