@@ -1,4 +1,5 @@
 // A Deployment as the API server stores it (defaults filled in), and helpers for the patch tables.
+
 /** Freezes a value and everything in it, so that any write to it throws. */
 export function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null) {
@@ -70,4 +71,17 @@ export function deployment(edit?: (d: Deployment) => void): Deployment {
   const d = deploymentObject();
   edit?.(d);
   return d;
+}
+
+/** True when no object or array of `out` is also reachable from one of `inputs`. */
+export function sharesNothing(out: unknown, ...inputs: unknown[]): boolean {
+  const seen = new Set<unknown>();
+  const collect = (v: unknown) => {
+    if (typeof v !== 'object' || v === null) return;
+    seen.add(v);
+    Object.values(v).forEach(collect);
+  };
+  inputs.forEach(collect);
+  const shared = (v: unknown): boolean => typeof v === 'object' && v !== null && (seen.has(v) || Object.values(v).some(shared));
+  return !shared(out);
 }
