@@ -8,7 +8,8 @@
 // - a value set where the original has none (or one of another type) loses its nulls and any
 //   object carrying $patch, but elements appended to a merged list are taken verbatim;
 // - $retainKeys is honoured wherever it appears, whatever the field's strategy;
-// - $deleteFromPrimitiveList deletes whatever the field's strategy.
+// - $deleteFromPrimitiveList deletes whatever the field's strategy;
+// - where elements the patch does not order land follows Go's shared slices (see GoSlice).
 import { PatchError } from './error.js';
 import { goString, goType, goTypeName, goValue } from './gofmt.js';
 import { hasOwn, isMap, jsonKind, setOwn, type JsonMap } from './values.js';
@@ -63,7 +64,7 @@ class Merger {
         delete original[key];
         continue;
       }
-      if (!hasOwn(original, key) || goType(original[key]) !== goType(patchValue)) {
+      if (!has(original, key) || goType(original[key]) !== goType(patchValue)) {
         if (!isDeleteList) setFresh(original, key, patchValue);
         continue;
       }
@@ -73,7 +74,7 @@ class Merger {
         const merged = strategyOf(field) === 'replace' ? patchValue : this.mergeMap(original[key] as JsonMap, patchValue, fieldPath);
         setOwn(original, key, merged);
       } else if (Array.isArray(patchValue)) {
-        setOwn(original, key, this.mergeListField(original[key] as unknown[], patchValue, fieldPath, field, isDeleteList));
+        setOwn(original, key, this.mergeListField(original[key] as unknown[], patchValue, fieldPath, field, isDeleteList).merged);
       } else {
         setOwn(original, key, patchValue);
       }
@@ -90,60 +91,89 @@ class Merger {
       delete patch[directive];
       if (!Array.isArray(order)) throw errBadArgType(LIST_TYPE, order);
       const key = extractKey(directive, SET_ELEMENT_ORDER);
-      // kube's original comes from a typed object, where an empty list is omitted
-      const originalList = hasOwn(original, key) && !isEmptyList(original[key]) ? asList(original[key]) : undefined;
+      const originalList = has(original, key) ? asList(original[key]) : undefined;
       const patchList = hasOwn(patch, key) ? asList(patch[key]) : undefined;
       const fieldPath = [...path, key];
       const field = this.meta(fieldPath);
       const mergeKey = field?.mergeKey ?? '';
       validatePatchWithSetOrderList(patchList ?? [], order, mergeKey);
       let merged: unknown[];
-      if (originalList && patchList) merged = this.mergeListField(originalList, patchList, fieldPath, field, false);
+      let liveOrder = originalList ?? [];
+      if (originalList && patchList) ({ merged, liveOrder } = this.mergeListField(originalList, patchList, fieldPath, field, false));
       else if (originalList) merged = originalList;
       else if (patchList) merged = removeDirectives(patchList)[0] as unknown[];
       else continue;
       const [inOrder, serverOnly] = mergeKey ? partitionMaps(merged, order, mergeKey) : partitionPrimitives(merged, order);
       const isMapList = sliceElementType(originalList ?? [], patchList ?? []) === MAP_TYPE;
-      setOwn(original, key, normalizeElementOrder(inOrder, serverOnly, order, originalList ?? [], mergeKey, isMapList));
+      setOwn(original, key, normalizeElementOrder(inOrder, serverOnly, order, liveOrder, mergeKey, isMapList));
       delete patch[key];
     }
   }
 
-  private mergeListField(original: unknown[], patch: unknown[], path: string[], field: PatchFieldMeta | undefined, isDeleteList: boolean): unknown[] {
-    if (strategyOf(field) !== 'merge' && !isDeleteList) return patch;
+  private mergeListField(original: unknown[], patch: unknown[], path: string[], field: PatchFieldMeta | undefined, isDeleteList: boolean): MergedList {
+    if (strategyOf(field) !== 'merge' && !isDeleteList) return { merged: patch, liveOrder: original };
     return this.mergeList(original, patch, path, field?.mergeKey ?? '', isDeleteList);
   }
 
   // mergeSlice
-  private mergeList(original: unknown[], patch: unknown[], path: string[], mergeKey: string, isDeleteList: boolean): unknown[] {
-    if (original.length === 0 && patch.length === 0) return original;
+  private mergeList(original: unknown[], patch: unknown[], path: string[], mergeKey: string, isDeleteList: boolean): MergedList {
+    if (original.length === 0 && patch.length === 0) return { merged: original, liveOrder: original };
     const isMapList = sliceElementType(original, patch) === MAP_TYPE;
-    let base = original;
-    let rest = patch;
-    let merged: unknown[];
     if (!isMapList) {
-      if (isDeleteList) return original.filter((v) => !patch.includes(v));
-      merged = [...new Set([...original, ...patch])];
-    } else {
-      // PatchMetaFromStruct.Name() of a list of structs is its kind
-      if (!mergeKey) throw PatchError.internal('cannot merge lists without merge key for struct');
-      [base, rest] = applyListDirectives(original, patch as JsonMap[], mergeKey);
-      merged = this.mergeByKey(base, rest as JsonMap[], path, mergeKey);
+      if (isDeleteList) return { merged: original.filter((v) => !patch.includes(v)), liveOrder: original };
+      const merged = [...new Set([...original, ...patch])];
+      const [inPatch, serverOnly] = mergeKey ? partitionMaps(merged, patch, mergeKey) : partitionPrimitives(merged, patch);
+      return { merged: normalizeElementOrder(inPatch, serverOnly, patch, original, mergeKey, false), liveOrder: original };
     }
-    const [inPatch, serverOnly] = mergeKey ? partitionMaps(merged, rest, mergeKey) : partitionPrimitives(merged, rest);
-    return normalizeElementOrder(inPatch, serverOnly, rest, base, mergeKey, isMapList);
+    // PatchMetaFromStruct.Name() of a list of structs is its kind
+    if (!mergeKey) throw PatchError.internal('cannot merge lists without merge key for struct');
+    const live = new GoSlice([...original]);
+    const { list, plain } = applyListDirectives(live, patch as JsonMap[], mergeKey);
+    const base = list.items();
+    this.mergeByKey(list, plain, path, mergeKey);
+    const [inPatch, serverOnly] = partitionMaps(list.items(), plain, mergeKey);
+    return {
+      merged: normalizeElementOrder(inPatch, serverOnly, plain, base, mergeKey, true),
+      liveOrder: live.backing.slice(0, original.length),
+    };
   }
 
   // mergeSliceWithoutSpecialElements. New elements are looked up among those appended before them.
-  private mergeByKey(base: unknown[], patch: JsonMap[], path: string[], mergeKey: string): unknown[] {
-    const out = [...base];
+  private mergeByKey(list: GoSlice, patch: JsonMap[], path: string[], mergeKey: string): void {
     for (const element of patch) {
       if (!hasOwn(element, mergeKey)) throw errNoMergeKey(element, mergeKey);
-      const i = findByKey(out, mergeKey, element[mergeKey]);
-      if (i >= 0) out[i] = this.mergeMap(out[i] as JsonMap, element, path);
-      else out.push(element);
+      const i = findByKey(list.items(), mergeKey, element[mergeKey]);
+      if (i >= 0) list.backing[i] = this.mergeMap(list.backing[i] as JsonMap, element, path);
+      else list.push(element);
     }
-    return out;
+  }
+}
+
+interface MergedList {
+  merged: unknown[];
+  /** what apimachinery then reads as the live order: the original list as its shared array left it */
+  liveOrder: unknown[];
+}
+
+// A Go slice over a backing array it may share. apimachinery deletes from the original list by
+// shifting its elements left and appends the patch's new elements after them, in the same array, so
+// the original list, which it goes on reading as the live order for $setElementOrder, ends up
+// showing the merged list's head. That decides where server-only elements land (upstream's own
+// tests depend on it). What lies past the original's length is never read, so capacity is moot.
+class GoSlice {
+  constructor(readonly backing: unknown[], public length = backing.length) {}
+
+  items(): unknown[] {
+    return this.backing.slice(0, this.length);
+  }
+
+  removeAt(i: number): void {
+    this.backing.copyWithin(i, i + 1, this.length);
+    this.length--;
+  }
+
+  push(v: unknown): void {
+    this.backing[this.length++] = v;
   }
 }
 
@@ -163,10 +193,9 @@ function mapDirective(patch: JsonMap): JsonMap {
   throw errBadPatchType(directive, patch);
 }
 
-// mergeSliceWithSpecialElements: `$patch: delete` elements remove their match from the original,
-// `$patch: replace` makes the other elements the whole list.
-function applyListDirectives(original: unknown[], patch: JsonMap[], mergeKey: string): [unknown[], JsonMap[]] {
-  let base = original;
+// mergeSliceWithSpecialElements: `$patch: delete` elements remove every match from the original,
+// `$patch: replace` makes the other elements the whole list (a new one).
+function applyListDirectives(original: GoSlice, patch: JsonMap[], mergeKey: string): { list: GoSlice; plain: JsonMap[] } {
   const plain: JsonMap[] = [];
   let replace = false;
   for (const element of patch) {
@@ -177,8 +206,7 @@ function applyListDirectives(original: unknown[], patch: JsonMap[], mergeKey: st
     const directive = element[DIRECTIVE];
     if (directive === 'delete') {
       if (!hasOwn(element, mergeKey)) throw errNoMergeKey(element, mergeKey);
-      const value = element[mergeKey];
-      base = base.filter((e) => !(isMap(e) && hasOwn(e, mergeKey) && e[mergeKey] === value));
+      for (let i; (i = findByKey(original.items(), mergeKey, element[mergeKey])) >= 0;) original.removeAt(i);
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
@@ -187,7 +215,7 @@ function applyListDirectives(original: unknown[], patch: JsonMap[], mergeKey: st
       throw errBadPatchType(directive, element);
     }
   }
-  return replace ? [plain, []] : [base, plain];
+  return replace ? { list: new GoSlice([...plain]), plain: [] } : { list: original, plain };
 }
 
 // applyRetainKeysDirective: keys of the original not listed go; a patched key not listed is an error.
@@ -245,8 +273,11 @@ function removeDirectives(v: unknown): [unknown, boolean] {
   return [v, true];
 }
 
-function isEmptyList(v: unknown): boolean {
-  return Array.isArray(v) && v.length === 0;
+// kube's original is a typed object made unstructured, which never holds an empty list (it is
+// omitted, or null), so an empty list here counts as absent, as it would there.
+function has(original: JsonMap, key: string): boolean {
+  const v = original[key];
+  return hasOwn(original, key) && !(Array.isArray(v) && v.length === 0);
 }
 
 function asList(v: unknown): unknown[] {
@@ -268,7 +299,7 @@ function sliceElementType(...lists: unknown[][]): string {
 function findByKey(list: unknown[], mergeKey: string, value: unknown): number {
   for (let i = 0; i < list.length; i++) {
     const e = list[i];
-    if (!isMap(e)) throw PatchError.internal(`value for key ${i} is not a map.`);
+    if (!isMap(e)) throw PatchError.internal(`value for key ${i} is not a map`);
     if (hasOwn(e, mergeKey) && e[mergeKey] === value) return i;
   }
   return -1;
