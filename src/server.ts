@@ -9,6 +9,7 @@ import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { DockerRuntime } from '../agent/runtime.js';
+import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
 import { RecordIndex } from '../dns/records.js';
 import { ServiceProxy } from '../proxy/proxier.js';
@@ -18,6 +19,7 @@ import { byKind } from './api/resources.js';
 import type { Endpoints, Pod, PodStatus, Service } from './api/types.js';
 import { Registry } from './apiserver/registry.js';
 import { createApiHandler, listen } from './apiserver/server.js';
+import type { StreamingHooks } from './apiserver/upgrade.js';
 import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
@@ -141,9 +143,10 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
 
     // 4. node agent
     const agentAbort = new AbortController();
+    const runtime = new DockerRuntime();
     const agent = new Agent({
       api: agentApi(informers, client, events, cfg.nodeName),
-      runtime: new DockerRuntime(),
+      runtime,
       logger,
       nodeName: cfg.nodeName,
       hostIP: cfg.podGateway, // the node's address as pods see it
@@ -189,6 +192,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       token,
       logger: logger.child({ component: 'apiserver' }),
       podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts).catch((e) => Promise.reject(asApiError(e))),
+      // exec, attach, port-forward: the agent resolves the target (errors answer the request), Docker serves it
+      ...streamingHooks(agent, new DockerStreams(runtime.docker)),
     });
     const tls = ensureServingCert(cfg.dataDir, [cfg.listenAddress]);
     const { server, port } = await listen(handler, cfg.listenAddress, cfg.port, tls);
@@ -246,6 +251,20 @@ function agentApi(informers: Informers, client: LocalClient, events: StoreEventR
       await client.updateStatus<Pod>({ ...current, status });
     },
     recordEvent: (pod, type, reason, message) => events.record(pod, type, reason, message, 'kubelet'),
+  };
+}
+
+/** kubectl exec/attach/port-forward, served by the agent's containers through Docker. */
+function streamingHooks(agent: Agent, streams: DockerStreams): StreamingHooks {
+  const target = (ns: string, pod: string, want: { container: string | undefined } | 'sandbox') =>
+    agent.streamTarget(ns, pod, want).catch((e) => Promise.reject(asApiError(e)));
+  return {
+    podExec: async (ns, pod, opts) => streams.exec((await target(ns, pod, { container: opts.container })).containerId!, opts),
+    podAttach: async (ns, pod, opts) => streams.attach((await target(ns, pod, { container: opts.container })).containerId!, opts),
+    podPortForward: async (ns, pod) => {
+      const { podIP } = await target(ns, pod, 'sandbox');
+      return (port) => streams.dial(podIP!, port);
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { RESOURCES, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
 import { parsePath, type Route } from './routes.js';
 import type { Registry } from './registry.js';
+import { createUpgradeHandler, STREAMING_SUBRESOURCES, upgradeRequired, type StreamingHooks } from './upgrade.js';
 
 export interface LogOptions {
   container?: string;
@@ -19,7 +20,8 @@ export interface LogOptions {
   previous?: boolean;
 }
 
-export interface ApiServerDeps {
+/** k1s streaming: podExec, podAttach, podPortForward (upgrade.ts) */
+export interface ApiServerDeps extends StreamingHooks {
   registry: Registry;
   token: string;
   logger: Logger;
@@ -31,7 +33,8 @@ export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-k1s.0.1.0
 
 export function createApiHandler(deps: ApiServerDeps) {
   const expected = Buffer.from(`Bearer ${deps.token}`);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  // k1s streaming: upgraded connections (exec, attach, port-forward) are served by upgrade.ts
+  return Object.assign(async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const auth = Buffer.from(req.headers.authorization ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) throw unauthorized();
@@ -45,7 +48,7 @@ export function createApiHandler(deps: ApiServerDeps) {
       if (!res.headersSent) sendJSON(res, err.code, err.toStatus());
       else res.end();
     }
-  };
+  }, { upgrade: createUpgradeHandler(deps) });
 }
 
 async function handleResource(deps: ApiServerDeps, route: Route, req: IncomingMessage, res: ServerResponse, q: URLSearchParams) {
@@ -57,6 +60,7 @@ async function handleResource(deps: ApiServerDeps, route: Route, req: IncomingMe
     if (r.kind !== 'Pod' || method !== 'GET' || !name) throw methodNotAllowed();
     return streamLogs(deps, ns ?? 'default', name, q, res);
   }
+  if (subresource && STREAMING_SUBRESOURCES.has(subresource) && r.kind === 'Pod') throw upgradeRequired(); // k1s streaming
   if (subresource && (subresource !== 'status' || !r.hasStatus)) throw notFound(r.resource, `${name}/${subresource}`, r.group);
   const status = subresource === 'status' ? 'status' : undefined;
 
@@ -212,6 +216,7 @@ export async function listen(
 ): Promise<{ server: Server; port: number }> {
   const serve = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
   const server = tls ? createHttpsServer(tls, serve) : createServer(serve);
+  server.on('upgrade', handler.upgrade); // k1s streaming
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
