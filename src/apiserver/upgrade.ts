@@ -1,5 +1,5 @@
 // The API server's upgraded connections: pod exec and attach over WebSocket (v5/v4.channel.k8s.io)
-// and port-forward over SPDY/3.1, either tunneled in a WebSocket (kubectl 1.30+) or as a plain
+// or SPDY (older clients), and port-forward over SPDY/3.1, either tunneled in a WebSocket (kubectl 1.30+) or as a plain
 // SPDY upgrade (kubectl's fallback, older clients). Everything that can fail before the upgrade
 // (token, path, pod, container, options) is answered as an ordinary HTTP Status response, which
 // kubectl prints as it prints any API error.
@@ -14,6 +14,7 @@ import type { Registry } from './registry.js';
 import { CHANNEL_PROTOCOLS, parseStreamOptions, serveRemoteCommand, type StreamOptions, type StreamRunner } from './remotecommand.js';
 import { PORTFORWARD_PROTOCOL, PortForwardHandler, TUNNELED_PORTFORWARD_PROTOCOL, type PortDialer } from './portforward.js';
 import { SpdyServerSession, type FrameSink } from './spdy.js';
+import { SPDY_CHANNEL_PROTOCOLS, SpdyRemoteCommand } from './remotecommand-spdy.js';
 import { WebSocketConnection, handshakeResponse, isWebSocketUpgrade, offeredProtocols, selectProtocol } from './websocket.js';
 
 export const STREAMING_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
@@ -111,7 +112,25 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     const run = await hook(ns, name, opts);
     if (!ws) {
       // Pre-1.30 kubectl (or KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false) asks for SPDY here.
-      throw badRequest(`k1s serves ${subresource} over WebSocket (${CHANNEL_PROTOCOLS.join(', ')}); this client asked for ${req.headers.upgrade ?? 'no upgrade'}`);
+      if (!isSpdyUpgrade(req)) throw upgradeRequired();
+      const offered = String(req.headers['x-stream-protocol-version'] ?? '').split(',').map((v) => v.trim());
+      const version = selectProtocol(offered, SPDY_CHANNEL_PROTOCOLS);
+      if (!version) throw badRequest(`unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server supports [${SPDY_CHANNEL_PROTOCOLS.join(' ')}]`);
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${version}\r\n\r\n`);
+      (socket as Duplex & { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
+      const rc = new SpdyRemoteCommand(opts, run, () => session.close(), (e) => log.warn({ err: (e as Error)?.message, pod: `${ns}/${name}` }, `${subresource} failed`));
+      const session = new SpdyServerSession(
+        { write: (f) => socket.write(f), whenWritable: (fn) => socket.once('drain', fn), end: () => socket.end() },
+        (s) => rc.onStream(s),
+        (e) => log.warn({ err: e.message, pod: `${ns}/${name}` }, `${subresource}: SPDY protocol error`),
+      );
+      if (head.length) session.push(head);
+      socket.on('data', (c: Buffer) => session.push(c));
+      socket.on('close', () => {
+        session.end();
+        rc.closed();
+      });
+      return;
     }
     const protocol = selectProtocol(offeredProtocols(req.headers['sec-websocket-protocol']), CHANNEL_PROTOCOLS);
     if (!protocol) throw badRequest(`requested protocol(s) are not supported; supports [${CHANNEL_PROTOCOLS.join(' ')}]`);

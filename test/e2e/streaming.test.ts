@@ -1,5 +1,6 @@
 // The streaming subresources end to end with the real kubectl 1.32 against a real `k1s server`:
-// exec (stdout/stderr apart, exit codes, stdin, -c, a TTY under script(1)), cp both ways, attach,
+// exec (stdout/stderr apart, exit codes, stdin, -c, a TTY under script(1), over WebSocket and over
+// SPDY), cp both ways, attach,
 // and port-forward to a pod and to a Service, over the WebSocket tunnel and the SPDY fallback.
 // Only our own pod is ever dialled (through kubectl), and the test removes what it created.
 import { after, before, describe, test } from 'node:test';
@@ -145,6 +146,22 @@ describe('streaming: exec, attach, cp, port-forward with the real kubectl', () =
     assert.equal(web.code, 0, web.stderr);
     assert.match(web.stdout, /^httpd/);
     assert.match(web.stderr, /Defaulted container "web" out of: web, side/);
+  });
+
+  test('exec over SPDY (kubectl before 1.30, or with WebSockets off): output, stdin, exit code, tty', () => {
+    const env = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+    const r = kubectl(['exec', '-i', POD, '-c', 'web', '--', 'sh', '-c', 'cat; echo err >&2; exit 4'], { input: 'via spdy\n', env });
+    assert.equal(r.code, 4, r.stderr);
+    assert.equal(r.stdout, 'via spdy\n');
+    assert.match(r.stderr, /^err\n/);
+    const ok = kubectl(['exec', POD, '-c', 'web', '--', 'true'], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    const tty = spawnSync('script', ['-qec', `stty rows 20 cols 70; ${kubectlLine} exec -it ${POD} -c web -- sh -c 'sleep 0.5; stty size'`, '/dev/null'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...env, KCFG: h.kubeconfig },
+    });
+    assert.match(tty.stdout, /20 70/);
   });
 
   test('exec: errors from the server read as Kubernetes errors', () => {

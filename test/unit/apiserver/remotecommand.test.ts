@@ -130,3 +130,14 @@ test('the client going away aborts the runner', async () => {
   await done;
   assert.ok(aborted);
 });
+
+test('over SPDY, the streams a client opens follow its options (client-go v2/v3 createStreams)', async () => {
+  const { expectedStreams } = await import('../../../src/apiserver/remotecommand-spdy.js');
+  const o = (x: Partial<{ stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }>) => ({ command: ['sh'], stdin: false, stdout: false, stderr: false, tty: false, ...x });
+  const cases: Record<string, { opts: ReturnType<typeof o>; want: string[] }> = {
+    'kubectl exec p -- true': { opts: o({ stdout: true, stderr: true }), want: ['error', 'stdout', 'stderr'] },
+    'kubectl exec -i': { opts: o({ stdin: true, stdout: true, stderr: true }), want: ['error', 'stdin', 'stdout', 'stderr'] },
+    'kubectl exec -it (no stderr, a resize stream)': { opts: o({ stdin: true, stdout: true, tty: true }), want: ['error', 'stdin', 'stdout', 'resize'] },
+  };
+  for (const [name, c] of Object.entries(cases)) assert.deepEqual(expectedStreams(c.opts), c.want, name);
+});
