@@ -29,6 +29,7 @@ import {
   type PodRef,
 } from './labels.js';
 import { AgentError, pickLogContainer, resolveContainerName } from './logs.js';
+import { pickStreamTarget, type StreamTarget } from './exec.js';
 import type { NetworkConfig } from './network.js';
 import { observePod, type ObservedPod } from './observed.js';
 import { ensurePauseImage } from './pause.js';
@@ -674,5 +675,13 @@ export class Agent {
     const observed = observePod(pod.metadata.uid, await this.runtime.listContainers(this.scope(pod.metadata.uid)));
     const id = pickLogContainer(pod, observed, name, !!opts.previous);
     return this.runtime.logs(id, { follow: !!opts.follow && !opts.previous, tailLines: opts.tailLines, since: opts.since, timestamps: opts.timestamps });
+  }
+
+  /** exec and attach: the named running container; port-forward ('sandbox'): the pod's address (exec.ts). */
+  async streamTarget(namespace: string, podName: string, want: { container: string | undefined } | 'sandbox'): Promise<StreamTarget> {
+    const pod = this.api.listPods().find((p) => p.metadata.name === podName && (p.metadata.namespace ?? 'default') === namespace);
+    if (!pod?.metadata.uid) throw new AgentError('NotFound', `pods "${podName}" not found`);
+    const observed = observePod(pod.metadata.uid, await this.runtime.listContainers(this.scope(pod.metadata.uid)));
+    return pickStreamTarget(pod, observed, want, this.opts.network.subnet);
   }
 }

@@ -10,6 +10,7 @@ import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { hostFacts, nodeObject } from '../agent/node-status.js';
 import { DockerRuntime } from '../agent/runtime.js';
+import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
 import { RecordIndex } from '../dns/records.js';
 import { ServiceProxy } from '../proxy/proxier.js';
@@ -20,6 +21,7 @@ import type { Endpoints, Node, Pod, PodStatus, Service } from './api/types.js';
 import { rfc3339 } from './api/time.js';
 import { Registry } from './apiserver/registry.js';
 import { createApiHandler, listen, VERSION } from './apiserver/server.js';
+import type { StreamingHooks } from './apiserver/upgrade.js';
 import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
@@ -195,6 +197,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       token,
       logger: logger.child({ component: 'apiserver' }),
       podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts).catch((e) => Promise.reject(asApiError(e))),
+      // exec, attach, port-forward: the agent resolves the target (errors answer the request), Docker serves it
+      ...streamingHooks(agent, new DockerStreams(runtime.docker)),
     });
     const tls = ensureServingCert(cfg.dataDir, [cfg.listenAddress]);
     const { server, port } = await listen(handler, cfg.listenAddress, cfg.port, tls);
@@ -269,6 +273,20 @@ function agentApi(informers: Informers, client: LocalClient, events: StoreEventR
       await client.updateStatus<Pod>({ ...current, status });
     },
     recordEvent: (pod, type, reason, message) => events.record(pod, type, reason, message, 'kubelet'),
+  };
+}
+
+/** kubectl exec/attach/port-forward, served by the agent's containers through Docker. */
+function streamingHooks(agent: Agent, streams: DockerStreams): StreamingHooks {
+  const target = (ns: string, pod: string, want: { container: string | undefined } | 'sandbox') =>
+    agent.streamTarget(ns, pod, want).catch((e) => Promise.reject(asApiError(e)));
+  return {
+    podExec: async (ns, pod, opts) => streams.exec((await target(ns, pod, { container: opts.container })).containerId!, opts),
+    podAttach: async (ns, pod, opts) => streams.attach((await target(ns, pod, { container: opts.container })).containerId!, opts),
+    podPortForward: async (ns, pod) => {
+      const { podIP } = await target(ns, pod, 'sandbox');
+      return (port) => streams.dial(podIP!, port);
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import { applyPatch } from './patch.js';
 import { applyScale, scaleOf } from './scale.js';
 import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
 import type { AnyObject } from '../api/types.js';
+import { createUpgradeHandler, STREAMING_SUBRESOURCES, upgradeRequired, type StreamingHooks } from './upgrade.js';
 
 export interface LogOptions {
   container?: string;
@@ -29,7 +30,8 @@ export interface LogOptions {
   timestamps?: boolean;
 }
 
-export interface ApiServerDeps {
+/** k1s streaming: podExec, podAttach, podPortForward (upgrade.ts) */
+export interface ApiServerDeps extends StreamingHooks {
   registry: Registry;
   token: string;
   logger: Logger;
@@ -53,7 +55,8 @@ interface Request {
 
 export function createApiHandler(deps: ApiServerDeps) {
   const expected = Buffer.from(`Bearer ${deps.token}`);
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  // k1s streaming: upgraded connections (exec, attach, port-forward) are served by upgrade.ts
+  return Object.assign(async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const auth = Buffer.from(req.headers.authorization ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) throw unauthorized();
@@ -68,7 +71,7 @@ export function createApiHandler(deps: ApiServerDeps) {
       if (!res.headersSent) sendJSON(res, err.code, err.toStatus());
       else res.end();
     }
-  };
+  }, { upgrade: createUpgradeHandler(deps) });
 }
 
 function nonResource(path: string): unknown {
@@ -124,6 +127,12 @@ async function handleResource(rq: Request, route: Route) {
       case 'scale':
         return handleScale(rq, r, ns, name);
       case 'status':
+        break;
+      case 'exec':
+      case 'attach':
+      case 'portforward':
+        // k1s streaming: these are served on the upgraded connection (upgrade.ts)
+        if (STREAMING_SUBRESOURCES.has(subresource)) throw upgradeRequired();
         break;
       default:
         throw notFound(r.resource, `${name}/${subresource}`, r.group);
@@ -338,6 +347,7 @@ export async function listen(
 ): Promise<{ server: Server; port: number }> {
   const serve = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
   const server = tls ? createHttpsServer(tls, serve) : createServer(serve);
+  server.on('upgrade', handler.upgrade); // k1s streaming
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -24,11 +24,8 @@ export interface ValidateOptions {
   nodePortRange?: { min: number; max: number };
 }
 
-/** A strategic merge patch's facts about one list field (x-kubernetes-patch-strategy / -merge-key). */
-export interface PatchFieldMeta {
-  strategy?: 'merge' | 'replace' | 'retainKeys' | 'merge,retainKeys';
-  mergeKey?: string;
-}
+export type { PatchFieldMeta } from '../patch/strategic.js';
+import type { PatchFieldMeta } from '../patch/strategic.js';
 
 /** One column of `kubectl get`, as metav1.TableColumnDefinition. */
 export interface PrinterColumn {
