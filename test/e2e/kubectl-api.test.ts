@@ -85,6 +85,26 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(await fails(['scale', 'deployment', 'web', '--replicas=-1']), /replicas/);
   });
 
+  test('set image, set env and patch (strategic, merge, json) change what they name and keep the rest', async () => {
+    assert.equal((await ok(['set', 'image', 'deploy/web', 'web=k1s.local/busybox:1.37'])).trim(), 'deployment.apps/web image updated');
+    assert.equal((await ok(['set', 'env', 'deploy/web', 'GREETING=hi'])).trim(), 'deployment.apps/web env updated');
+    const c = JSON.parse(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0]}']));
+    assert.equal(c.image, 'k1s.local/busybox:1.37');
+    assert.deepEqual(c.env, [{ name: 'GREETING', value: 'hi' }]);
+    assert.deepEqual(c.command, ['httpd', '-f', '-p', '8080'], 'the rest of the container is kept');
+    assert.deepEqual(c.ports, [{ containerPort: 8080, protocol: 'TCP' }]);
+    // strategic (kubectl's default): a second container is added by name, the first one stays
+    await ok(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"k1s.local/busybox:1.36"}]}}}}']);
+    assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[*].name}']), 'side web');
+    await ok(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"side","$patch":"delete"}]}}}}']);
+    assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[*].name}']), 'web');
+    await ok(['patch', 'deploy', 'web', '--type', 'merge', '-p', '{"spec":{"minReadySeconds":2}}']);
+    await ok(['patch', 'deploy', 'web', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/minReadySeconds","value":3}]']);
+    assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.minReadySeconds}']), '3');
+    assert.match(await fails(['patch', 'deploy', 'web', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/nothing"}]']), /the server rejected our request due to an error in our request/);
+    assert.match(await fails(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"image":"x:1"}]}}}}']), /does not contain declared merge key: name/);
+  });
+
   test('label and annotate patch the object', async () => {
     assert.equal((await ok(['label', 'deploy', 'web', 'tier=front'])).trim(), 'deployment.apps/web labeled');
     assert.equal((await ok(['annotate', 'svc', 'web', 'note=hi'])).trim(), 'service/web annotated');
