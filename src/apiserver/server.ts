@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { ApiError, badRequest, internalError, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
 import { byKind, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
-import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType, type BodyDecoder } from './body.js';
+import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType } from './body.js';
+import { decodeKubernetesProtobuf } from './protobuf.js';
 import { discoveryDocument } from './discovery.js';
 import { parsePath, type Route } from './routes.js';
 import type { DeleteOptions, FieldValidation, PatchType, Registry, WatchEvent, WriteOptions } from './registry.js';
@@ -37,8 +38,6 @@ export interface ApiServerDeps extends StreamingHooks {
   logger: Logger;
   /** a pod's container log (the kubelet's part of `kubectl logs`) */
   podLogs?: (namespace: string, pod: string, opts: LogOptions) => Promise<NodeJS.ReadableStream>;
-  /** decodes a Kubernetes protobuf request body into its JSON form (kubectl's typed clients send them) */
-  decodeProtobuf?: BodyDecoder;
   now?: () => Date;
 }
 
@@ -173,7 +172,8 @@ async function handleResource(rq: Request, route: Route) {
 
 async function readObject(rq: Request): Promise<unknown> {
   const raw = await readRaw(rq.req);
-  return decodeObject(raw, rq.req.headers['content-type'] ?? '', rq.deps.decodeProtobuf);
+  // kubectl 1.32's typed clients (`kubectl create deployment`, ...) send protobuf, with no fallback
+  return decodeObject(raw, rq.req.headers['content-type'] ?? '', decodeKubernetesProtobuf);
 }
 
 async function readPatch(rq: Request): Promise<{ type: PatchType; patch: unknown }> {
@@ -189,7 +189,7 @@ async function readPatch(rq: Request): Promise<{ type: PatchType; patch: unknown
 /** DeleteOptions from the query and from the body (kubectl sends a body, curl users a query). */
 async function deleteOptions(rq: Request): Promise<DeleteOptions> {
   const raw = await readRaw(rq.req);
-  const body = (raw.length ? parseJSON(raw) : {}) as {
+  const body = (raw.length ? decodeObject(raw, rq.req.headers['content-type'] ?? '', decodeKubernetesProtobuf) : {}) as {
     dryRun?: string[];
     propagationPolicy?: DeleteOptions['propagationPolicy'];
     orphanDependents?: boolean;

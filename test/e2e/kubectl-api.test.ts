@@ -105,6 +105,20 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(await fails(['patch', 'deploy', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"image":"x:1"}]}}}}']), /does not contain declared merge key: name/);
   });
 
+  test('imperative create (protobuf bodies), expose and delete', async () => {
+    assert.equal((await ok(['create', 'deployment', 'hello', '--image=k1s.local/busybox:1.36', '--replicas=2', '--port=8080'])).trim(), 'deployment.apps/hello created');
+    assert.equal((await ok(['create', 'configmap', 'cfg', '--from-literal=a=1'])).trim(), 'configmap/cfg created');
+    assert.equal((await ok(['create', 'secret', 'generic', 'pw', '--from-literal=p=x'])).trim(), 'secret/pw created');
+    assert.equal((await ok(['create', 'namespace', 'team'])).trim(), 'namespace/team created');
+    assert.equal((await ok(['create', 'service', 'clusterip', 'plain', '--tcp=80:8080'])).trim(), 'service/plain created');
+    assert.equal((await ok(['expose', 'deployment', 'hello', '--port=80', '--target-port=8080', '--type=NodePort'])).trim(), 'service/hello exposed');
+    assert.equal(await ok(['get', 'deploy', 'hello', '-o', 'jsonpath={.spec.replicas} {.spec.template.spec.containers[0].image}']), '2 k1s.local/busybox:1.36');
+    assert.equal(await ok(['get', 'secret', 'pw', '-o', 'jsonpath={.data.p}']), Buffer.from('x').toString('base64'));
+    assert.equal(await ok(['get', 'svc', 'hello', '-o', 'jsonpath={.spec.selector.app} {.spec.ports[0].targetPort}']), 'hello 8080');
+    assert.match(await ok(['delete', 'svc', 'hello', 'plain']), /service "hello" deleted\nservice "plain" deleted/);
+    assert.match(await ok(['delete', 'ns', 'team']), /namespace "team" deleted/);
+  });
+
   test('label and annotate patch the object', async () => {
     assert.equal((await ok(['label', 'deploy', 'web', 'tier=front'])).trim(), 'deployment.apps/web labeled');
     assert.equal((await ok(['annotate', 'svc', 'web', 'note=hi'])).trim(), 'service/web annotated');
