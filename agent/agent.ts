@@ -629,6 +629,9 @@ export class Agent {
         cmd: spec.args?.map((s) => expandVars(s, vars)),
         env,
         workingDir: spec.workingDir,
+        openStdin: spec.stdin,
+        stdinOnce: spec.stdinOnce,
+        tty: spec.tty,
         networkMode: `container:${sandbox.id}`,
         binds: [`${resolvPath}:/etc/resolv.conf`],
       });

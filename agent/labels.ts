@@ -58,6 +58,9 @@ export function hashContainer(c: Container): string {
     workingDir: c.workingDir,
     env: c.env,
     ports: c.ports,
+    stdin: c.stdin,
+    stdinOnce: c.stdinOnce,
+    tty: c.tty,
   };
   return createHash('sha256').update(canonicalJSON(relevant)).digest('hex').slice(0, 16);
 }

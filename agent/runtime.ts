@@ -52,6 +52,11 @@ export interface ContainerCreateSpec {
   /** A network name (sandbox) or `container:<id>` (app containers join the sandbox's namespace). */
   networkMode: string;
   binds?: string[];
+  /** keep stdin open for `kubectl attach -i` / `kubectl run -i` (Container.stdin) */
+  openStdin?: boolean;
+  /** close stdin after the first attach ends (Container.stdinOnce) */
+  stdinOnce?: boolean;
+  tty?: boolean;
 }
 
 export interface LogOptions {
@@ -286,6 +291,9 @@ export class DockerRuntime implements ContainerRuntime {
       Cmd: spec.cmd,
       Env: spec.env,
       WorkingDir: spec.workingDir,
+      OpenStdin: spec.openStdin,
+      StdinOnce: spec.stdinOnce,
+      Tty: spec.tty,
       Hostname: joining ? undefined : spec.hostname,
       HostConfig: { NetworkMode: spec.networkMode, Binds: spec.binds },
       NetworkingConfig: joining ? undefined : { EndpointsConfig: { [spec.networkMode]: {} } },

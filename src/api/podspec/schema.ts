@@ -93,6 +93,9 @@ export const container = z.strictObject({
   livenessProbe: probe.optional(),
   startupProbe: probe.optional(),
   securityContext: securityContext.optional(),
+  stdin: bool.optional(),
+  stdinOnce: bool.optional(),
+  tty: bool.optional(),
 });
 
 // ---- pods ----
