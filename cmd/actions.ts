@@ -11,6 +11,7 @@ import { HttpClient } from '../src/client/http.js';
 import { describe as describeObject } from '../src/cli/describe.js';
 import { noResourcesMessage, printTable } from '../src/cli/table.js';
 import { printApplyResult, toJSON, toYAML } from '../src/cli/output.js';
+import { lastApplied, threeWayPatch, withLastApplied } from '../src/cli/apply.js';
 import { findKubeconfig, readKubeconfig } from '../src/kubeconfig.js';
 import { VERSION } from '../src/apiserver/server.js';
 
@@ -74,12 +75,15 @@ export const apply = (program: Command) => async (opts: Opts) => {
       } catch (e) {
         if ((e as ApiError).code !== 404) throw e;
       }
+      const desired = withLastApplied(obj);
       if (!existing) {
-        await client.create(obj);
+        await client.create(desired);
         out(printApplyResult(r, obj.metadata.name, 'created'));
         continue;
       }
-      const updated = await client.update({ ...obj, metadata: { ...obj.metadata, resourceVersion: existing.metadata.resourceVersion } });
+      // Without a recorded manifest, the live object's own fields stand in for it (as kubectl does).
+      const patch = threeWayPatch(lastApplied(existing) ?? {}, desired);
+      const updated = await client.patch(obj.kind, obj.metadata.namespace, obj.metadata.name, patch);
       const same = updated.metadata.resourceVersion === existing.metadata.resourceVersion;
       out(printApplyResult(r, obj.metadata.name, same ? 'unchanged' : 'configured'));
     } catch (e) {

@@ -16,6 +16,9 @@ export function podTemplateHash(template: Deployment['spec']['template']): strin
   return [...digest.subarray(0, 10)].map((b) => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
 }
 
+/** The revision annotation on ReplicaSets and their Deployment (what `kubectl rollout history` lists). */
+export const REVISION = 'deployment.kubernetes.io/revision';
+
 export function newReplicaSet(d: Deployment, hash: string): ReplicaSet {
   const tpl = structuredClone(d.spec.template);
   tpl.metadata = { ...tpl.metadata, labels: { ...(tpl.metadata?.labels ?? {}), 'pod-template-hash': hash } };
@@ -26,7 +29,7 @@ export function newReplicaSet(d: Deployment, hash: string): ReplicaSet {
       name: `${d.metadata.name}-${hash}`,
       namespace: d.metadata.namespace,
       labels: tpl.metadata.labels,
-      annotations: { 'deployment.kubernetes.io/revision': '1' },
+      annotations: { [REVISION]: '1' },
       ownerReferences: [controllerRef(d)],
     },
     spec: {
@@ -99,16 +102,33 @@ export class DeploymentController extends QueueController {
     let current = owned.find((rs) => rs.metadata.labels?.['pod-template-hash'] === hash);
     const desired = d.spec.replicas ?? 1;
 
-    if (!current) {
-      const revision = 1 + Math.max(0, ...owned.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)));
+    const revisionOf = (rs: ReplicaSet) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
+    const maxOld = Math.max(0, ...owned.filter((rs) => rs !== current).map(revisionOf));
+
+    if (!current && d.spec.paused) {
+      // A paused Deployment rolls nothing out: the template change waits for `rollout resume`.
+      current = owned.reduce<ReplicaSet | undefined>((a, rs) => (!a || revisionOf(rs) > revisionOf(a) ? rs : a), undefined);
+      if (!current) return;
+    } else if (!current) {
       const rs = newReplicaSet(d, hash);
-      rs.metadata.annotations!['deployment.kubernetes.io/revision'] = String(revision);
+      rs.metadata.annotations![REVISION] = String(maxOld + 1);
       current = await this.ctx.client.create(rs);
       this.ctx.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${rs.metadata.name} from 0 to ${desired}`, 'deployment-controller');
-    } else if ((current.spec.replicas ?? 1) !== desired) {
+    } else if (revisionOf(current) <= maxOld) {
+      // An old template back in use (`rollout undo`) becomes the newest revision again.
+      current = await this.ctx.client.update({ ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [REVISION]: String(maxOld + 1) } } });
+    }
+    if ((current.spec.replicas ?? 1) !== desired) {
       const from = current.spec.replicas ?? 1;
       current = await this.ctx.client.update({ ...current, spec: { ...current.spec, replicas: desired } });
       this.ctx.events.record(d, 'Normal', 'ScalingReplicaSet', `Scaled ${desired > from ? 'up' : 'down'} replica set ${current.metadata.name} from ${from} to ${desired}`, 'deployment-controller');
+    }
+    // The Deployment carries its current revision, as kube's controller sets it.
+    const revision = current.metadata.annotations?.[REVISION];
+    if (revision && d.metadata.annotations?.[REVISION] !== revision) {
+      const latest = this.ctx.informers.deployments.get(ns, name) ?? d;
+      await this.ctx.client.update({ ...latest, metadata: { ...latest.metadata, annotations: { ...latest.metadata.annotations, [REVISION]: revision } } });
+      return; // the update requeues this Deployment
     }
     // Old ReplicaSets keep serving until the new one is fully available, then go to 0: no
     // downtime on a template change (a surge of up to 100% until rolling updates come).

@@ -5,7 +5,7 @@
 // Only our own pod is ever dialled (through kubectl), and the test removes what it created.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { ensureTestImages, BUSYBOX_IMAGE, BUSYBOX_INDEX_HTML } from '../fixtures/images.js';
 import { startFakeUpstream } from './upstream.js';
-import { ServerHarness, httpGet, waitFor } from './harness.js';
+import { ROOT, ServerHarness, httpGet, waitFor } from './harness.js';
 
 const POD = 'k1s-stream-e2e';
 const MANIFEST = `apiVersion: v1
@@ -108,6 +108,8 @@ describe('streaming: exec, attach, cp, port-forward with the real kubectl', () =
       // our containers only: the agent removes them once the pod is gone
       await waitFor('the pod containers to be removed', async () => (await docker.listContainers({ all: true, filters: { label: [`io.k1s.pod.name=${POD}`] } })).length === 0, 30_000).catch(() => undefined);
       await h.stop();
+      // as hello.test.ts: what the server made (chains, route_localnet) goes with it
+      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
       h.removeDataDir();
     }
     await upstream?.stop();
