@@ -1,0 +1,106 @@
+// The seed notes' kubectl walkthrough, adapted to a local image, run unchanged against a real
+// `k1s server` with the real kubectl: create deployment, expose, scale, get pods, set env,
+// rollout status/restart/history/undo, exec, logs -l, port-forward svc/..., get events, get
+// nodes, wait, delete. Only our own pods are reached (through kubectl and 127.0.0.1).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import Docker from 'dockerode';
+import { BUSYBOX_IMAGE, BUSYBOX_INDEX_HTML, ensureTestImages } from '../fixtures/images.js';
+import { ROOT, ServerHarness, httpGet, waitFor } from './harness.js';
+import { startFakeUpstream } from './upstream.js';
+import { join } from 'node:path';
+
+describe('the seed walkthrough with the real kubectl', () => {
+  const docker = new Docker();
+  let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
+  let h: ServerHarness;
+  const children: ChildProcess[] = [];
+
+  const kubectl = (...args: string[]) => {
+    const r = spawnSync('kubectl', ['--kubeconfig', h.kubeconfig, ...args], { encoding: 'utf8', timeout: 120_000 });
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  };
+  const ok = (...args: string[]) => {
+    const r = kubectl(...args);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+
+  before(async () => {
+    await ensureTestImages(docker);
+    upstream = await startFakeUpstream({});
+    h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
+    await h.start();
+  });
+
+  after(async () => {
+    for (const c of children) c.kill();
+    if (h) {
+      kubectl('delete', 'deployment', 'web', '--ignore-not-found', '--wait=false');
+      kubectl('delete', 'service', 'web', '--ignore-not-found');
+      await waitFor('the pods to be removed', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 60_000).catch(() => undefined);
+      await h.stop();
+      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+      h.removeDataDir();
+    }
+    await upstream?.stop();
+  });
+
+  test('create deployment, expose, scale, wait', () => {
+    assert.equal(ok('create', 'deployment', 'web', `--image=${BUSYBOX_IMAGE}`, '--port=8080', '--', 'httpd', '-f', '-v', '-p', '8080', '-h', '/www').trim(), 'deployment.apps/web created');
+    assert.equal(ok('expose', 'deployment', 'web', '--port=80', '--target-port=8080', '--type=NodePort').trim(), 'service/web exposed');
+    assert.equal(ok('scale', 'deployment', 'web', '--replicas=2').trim(), 'deployment.apps/web scaled');
+    assert.match(ok('wait', '--for=condition=Available', 'deployment/web', '--timeout=90s'), /deployment\.apps\/web condition met/);
+    assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /deployment "web" successfully rolled out/);
+    const pods = ok('get', 'pods', '-l', 'app=web');
+    assert.match(pods, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
+    assert.equal(pods.match(/^web-\S+\s+1\/1\s+Running\s+0\s+\S+$/gm)?.length, 2, pods);
+    assert.match(ok('get', 'nodes'), /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n\S+\s+Ready\s+control-plane\s+\S+\s+v1\.32\.0-k1s/);
+  });
+
+  test('set env rolls out a new template; exec sees it', () => {
+    assert.equal(ok('set', 'env', 'deployment/web', 'GREETING=hello').trim(), 'deployment.apps/web env updated');
+    assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
+    assert.equal(ok('exec', 'deploy/web', '--', 'sh', '-c', 'echo $GREETING'), 'hello\n');
+  });
+
+  test('port-forward svc/web reaches a pod; logs -l shows the request', async () => {
+    const child = spawn('kubectl', ['--kubeconfig', h.kubeconfig, 'port-forward', 'svc/web', ':80'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const port = await waitFor('port-forward to listen', () => /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(out)?.[1], 30_000);
+    const res = await httpGet(`http://127.0.0.1:${port}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body, BUSYBOX_INDEX_HTML);
+    child.kill();
+    const logs = await waitFor('the request in the logs', () => {
+      const l = kubectl('logs', '-l', 'app=web', '--tail=20').stdout;
+      return /response:200/.test(l) ? l : undefined;
+    }, 15_000);
+    assert.match(logs, /response:200/);
+  });
+
+  test('rollout restart, history and undo', () => {
+    assert.equal(ok('rollout', 'restart', 'deployment/web').trim(), 'deployment.apps/web restarted');
+    assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
+    const history = ok('rollout', 'history', 'deployment/web');
+    assert.match(history, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>\n3\s+<none>\n/);
+    assert.equal(ok('rollout', 'undo', 'deployment/web').trim(), 'deployment.apps/web rolled back');
+    assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
+    // revision 2 (GREETING=hello, not restarted) came back as revision 4
+    assert.match(ok('rollout', 'history', 'deployment/web'), /1\s+<none>\n3\s+<none>\n4\s+<none>\n/);
+    assert.equal(ok('get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.metadata.annotations}'), '');
+  });
+
+  test('get events tells what happened; delete --wait removes the deployment and its pods', async () => {
+    const events = ok('get', 'events');
+    assert.match(events, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+    assert.match(events, /Normal\s+ScalingReplicaSet\s+deployment\/web\s+Scaled up replica set web-/);
+    assert.match(events, /Normal\s+Started\s+pod\/web-/);
+    assert.match(ok('delete', 'deployment', 'web'), /deployment\.apps "web" deleted/);
+    await waitFor('the pods to go', () => !/web-/.test(kubectl('get', 'pods', '-l', 'app=web', '-o', 'name').stdout), 60_000);
+    assert.match(ok('delete', 'service', 'web'), /service "web" deleted/);
+  });
+});
