@@ -23,6 +23,7 @@ const FILES = [
   'k8s.io/api/autoscaling/v1/generated.proto',
   'k8s.io/api/autoscaling/v2/generated.proto',
   'k8s.io/api/policy/v1/generated.proto',
+  'k8s.io/api/authorization/v1/generated.proto',
   'k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto',
   'k8s.io/apimachinery/pkg/util/intstr/generated.proto',
   'k8s.io/apimachinery/pkg/api/resource/generated.proto',
@@ -41,6 +42,9 @@ const ROOTS = [
   'autoscaling.v2.HorizontalPodAutoscaler',
   'policy.v1.PodDisruptionBudget',
   'policy.v1.Eviction',
+  // `kubectl auth can-i` (whoami's SelfSubjectReview has an empty spec: its body is not read)
+  'authorization.v1.SelfSubjectAccessReview',
+  'authorization.v1.SelfSubjectRulesReview',
   ...['DeleteOptions', 'CreateOptions', 'UpdateOptions', 'PatchOptions', 'GetOptions', 'ListOptions', 'Status'].map((k) => `meta.v1.${k}`),
 ];
 

@@ -241,7 +241,8 @@ function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
   const svc: Service = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' } },
+    // kubernetes.io/cluster-service: `kubectl cluster-info` lists it
+    metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/cluster-service': 'true' } },
     spec: { clusterIP: cfg.dnsServiceIP, ports },
   };
   const ep: Endpoints = {

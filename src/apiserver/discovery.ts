@@ -3,6 +3,10 @@
 // verbs and subresources, as kube-apiserver serves them.
 import type { KindDef } from '../api/kinds/kind.js';
 import { apiVersionOf, GROUPS, RESOURCES } from '../api/resources.js';
+import { REVIEW_APIS, type ExtraGroupVersion } from './reviews.js';
+
+/** Group-versions served beside the kinds: reviews, metrics. */
+const EXTRA: ExtraGroupVersion[] = [...REVIEW_APIS];
 
 const OBJECT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -50,7 +54,7 @@ function resourceEntries(r: KindDef): unknown[] {
 }
 
 function groupVersions(group: string) {
-  const version = RESOURCES.find((r) => r.group === group)!.version;
+  const version = RESOURCES.find((r) => r.group === group)?.version ?? EXTRA.find((e) => e.group === group)!.version;
   const gv = { groupVersion: apiVersionOf({ group, version }), version };
   return { name: group, versions: [gv], preferredVersion: gv };
 }
@@ -59,17 +63,20 @@ function groupVersions(group: string) {
 export function discoveryDocument(path: string): unknown {
   if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] };
   if (path === '/apis') {
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.filter((g) => g).map(groupVersions) };
+    const groups = [...GROUPS.filter((g) => g), ...EXTRA.map((e) => e.group)];
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(groupVersions) };
   }
   const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(path);
   if (m) {
     const group = m[2] ?? '';
     const version = m[1] ?? m[3];
     const kinds = RESOURCES.filter((r) => r.group === group && r.version === version);
-    if (!kinds.length) return undefined;
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources: kinds.flatMap(resourceEntries) };
+    const extra = EXTRA.find((e) => e.group === group && e.version === version);
+    if (!kinds.length && !extra) return undefined;
+    const resources = [...kinds.flatMap(resourceEntries), ...(extra?.resources ?? [])];
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
   }
   const g = /^\/apis\/([^/]+)$/.exec(path);
-  if (g && GROUPS.includes(g[1])) return { kind: 'APIGroup', apiVersion: 'v1', ...groupVersions(g[1]) };
+  if (g && (GROUPS.includes(g[1]) || EXTRA.some((e) => e.group === g[1]))) return { kind: 'APIGroup', apiVersion: 'v1', ...groupVersions(g[1]) };
   return undefined;
 }

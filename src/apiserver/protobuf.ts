@@ -95,7 +95,8 @@ function decodeUnknown(buf: Buffer): Envelope {
  */
 function messageFor(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const pkg = group === '' ? `core.${version}` : group === 'meta.k8s.io' ? `meta.${version}` : `${group}.${version}`;
+  // proto packages drop the `.k8s.io` of a group: authorization.k8s.io/v1 is k8s.io.api.authorization.v1
+  const pkg = group === '' ? `core.${version}` : `${group.replace(/\.k8s\.io$/, '')}.${version}`;
   for (const name of [`${pkg}.${kind}`, `meta.v1.${kind}`]) if (MESSAGES[name] !== undefined && !MESSAGES[name].startsWith('@')) return name;
   throw fail('', `kind ${JSON.stringify(kind)} of apiVersion ${JSON.stringify(apiVersion)} is not one k1s can decode from protobuf; send it as application/json`);
 }

@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType } from './body.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import { discoveryDocument } from './discovery.js';
+import { answerReview, reviewAt } from './reviews.js';
 import { parsePath, type Route } from './routes.js';
 import type { DeleteOptions, FieldValidation, PatchType, Registry, WatchEvent, WriteOptions } from './registry.js';
 import { applyPatch } from './patch.js';
@@ -60,6 +61,12 @@ export function createApiHandler(deps: ApiServerDeps) {
       const auth = Buffer.from(req.headers.authorization ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) throw unauthorized();
       const url = new URL(req.url ?? '/', 'http://k1s');
+      const review = reviewAt(url.pathname);
+      if (review) {
+        const raw = await readRaw(req);
+        const body = review.readsBody && raw.length ? decodeObject(raw, req.headers['content-type'] ?? '', decodeKubernetesProtobuf) : undefined;
+        return sendJSON(res, 201, answerReview(url.pathname, req.method ?? 'GET', body));
+      }
       const parsed = parsePath(url.pathname);
       if (parsed.type === 'discovery') return sendJSON(res, 200, nonResource(parsed.path));
       if (parsed.type === 'unknown') throw notFound('', url.pathname, '');

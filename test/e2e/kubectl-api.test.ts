@@ -79,6 +79,15 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(await ok(['api-resources', '--categories', 'all', '-o', 'name']), /deployments\.apps/);
   });
 
+  test('auth can-i, auth whoami, cluster-info, version', async () => {
+    assert.equal((await ok(['auth', 'can-i', 'create', 'pods'])).trim(), 'yes');
+    assert.equal((await ok(['auth', 'can-i', 'delete', 'nodes', '--all-namespaces'])).trim(), 'yes');
+    assert.match(await ok(['auth', 'can-i', '--list']), /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n\*\.\*\s+\[\]\s+\[\]\s+\[\*\]\n/);
+    assert.match(await ok(['auth', 'whoami']), /^ATTRIBUTE\s+VALUE\nUsername\s+k1s-admin\nGroups\s+\[system:masters system:authenticated\]\n$/);
+    assert.match(await ok(['cluster-info']), /Kubernetes control plane.* is running at .*https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(await ok(['version']), /Server Version: v1\.32\.0-k1s/);
+  });
+
   test('scale writes spec.replicas through the scale subresource', async () => {
     assert.equal((await ok(['scale', 'deployment', 'web', '--replicas=3'])).trim(), 'deployment.apps/web scaled');
     assert.equal(await ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '3');
