@@ -7,6 +7,7 @@
 // that catches anything missed. The agent remembers nothing durable: after a restart it adopts
 // running containers from their labels.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { defaultPullPolicy } from '../src/api/defaults.js';
 import type { Container, Pod, PodStatus } from '../src/api/types.js';
@@ -31,7 +32,8 @@ import {
 import { AgentError, pickLogContainer, resolveContainerName } from './logs.js';
 import { pickStreamTarget, type StreamTarget } from './exec.js';
 import type { NetworkConfig } from './network.js';
-import { observePod, type ObservedPod } from './observed.js';
+import { containerUsage, type Usage } from './metrics.js';
+import { observePod, observePods, type ObservedContainer, type ObservedPod } from './observed.js';
 import { ensurePauseImage } from './pause.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
 import { computePodStatus, type WaitingReason } from './status.js';
@@ -678,6 +680,30 @@ export class Agent {
     const observed = observePod(pod.metadata.uid, await this.runtime.listContainers(this.scope(pod.metadata.uid)));
     const id = pickLogContainer(pod, observed, name, !!opts.previous);
     return this.runtime.logs(id, { follow: !!opts.follow && !opts.previous, tailLines: opts.tailLines, since: opts.since, timestamps: opts.timestamps });
+  }
+
+  /** `kubectl top pod`: the usage of every running app container of the pods bound here. */
+  async podUsage(): Promise<{ namespace: string; name: string; containers: { name: string; usage: Usage }[] }[]> {
+    const running = await this.runtime.listContainers({ node: this.opts.nodeName });
+    const observed = observePods(running);
+    const cpus = availableParallelism();
+    return Promise.all(
+      this.api.listPods().flatMap((pod) => {
+        const o = pod.metadata.uid ? observed.get(pod.metadata.uid) : undefined;
+        if (!o) return [];
+        // the newest attempt of each container, if it runs
+        const current = new Map<string, ObservedContainer>();
+        for (const c of o.containers) if (!current.has(c.name)) current.set(c.name, c);
+        const live = [...current.values()].filter((c) => c.state === 'running');
+        return [
+          (async () => ({
+            namespace: pod.metadata.namespace ?? 'default',
+            name: pod.metadata.name,
+            containers: await Promise.all(live.map(async (c) => ({ name: c.name, usage: containerUsage(await this.runtime.stats(c.id), cpus) }))),
+          }))(),
+        ];
+      }),
+    );
   }
 
   /** exec and attach: the named running container; port-forward ('sandbox'): the pod's address (exec.ts). */

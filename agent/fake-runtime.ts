@@ -12,6 +12,7 @@ import type {
   RuntimeEvent,
 } from './runtime.js';
 import { LABEL_CONTAINER_TYPE, LABEL_NODE, LABEL_POD_UID } from './labels.js';
+import type { DockerStats } from './metrics.js';
 
 export interface FakeContainer extends RuntimeContainer {
   spec: ContainerCreateSpec;
@@ -133,6 +134,10 @@ export class FakeRuntime implements ContainerRuntime {
     if (!c) return;
     this.containers.delete(id);
     this.emit(c, 'destroy');
+  }
+
+  async stats(_id: string): Promise<DockerStats> {
+    return { cpu_stats: { cpu_usage: { total_usage: 2e8 }, system_cpu_usage: 4e9, online_cpus: 2 }, precpu_stats: { cpu_usage: { total_usage: 1e8 }, system_cpu_usage: 2e9 }, memory_stats: { usage: 8 << 20, stats: { total_inactive_file: 1 << 20 } } };
   }
 
   async logs(id: string, _opts: LogOptions): Promise<NodeJS.ReadableStream> {

@@ -8,6 +8,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import './lean-dockerode.js'; // first: see there
 import Docker from 'dockerode';
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
+import type { DockerStats } from './metrics.js';
 import { ensureDockerNetwork, statusCode, type NetworkConfig } from './network.js';
 
 export type { NetworkConfig };
@@ -104,6 +105,8 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   /** stdout and stderr, demultiplexed, as one byte stream. */
   logs(id: string, opts: LogOptions): Promise<NodeJS.ReadableStream>;
+  /** one stats sample of a running container (Docker waits for a second reading to rate CPU) */
+  stats(id: string): Promise<DockerStats>;
   /** Calls `onEvent` for k1s container events until `signal` aborts; reconnects on errors. */
   watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void): void;
 }
@@ -326,6 +329,10 @@ export class DockerRuntime implements ContainerRuntime {
       if (code !== 404 && code !== 409) throw err; // gone, or removal already in progress
     }
     this.inspectCache.delete(id);
+  }
+
+  async stats(id: string): Promise<DockerStats> {
+    return (await this.docker.getContainer(id).stats({ stream: false })) as DockerStats;
   }
 
   async logs(id: string, opts: LogOptions): Promise<NodeJS.ReadableStream> {

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
+import { nodeUsage } from '../agent/metrics.js';
 import { hostFacts, nodeObject } from '../agent/node-status.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
@@ -196,6 +197,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       registry,
       token,
       logger: logger.child({ component: 'apiserver' }),
+      metrics: { pods: () => agent.podUsage(), node: () => nodeUsage(facts.cpus) },
       podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts).catch((e) => Promise.reject(asApiError(e))),
       // exec, attach, port-forward: the agent resolves the target (errors answer the request), Docker serves it
       ...streamingHooks(agent, new DockerStreams(runtime.docker)),

@@ -16,7 +16,8 @@ export type StatusReason =
   | 'InternalError'
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
-  | 'RequestEntityTooLarge';
+  | 'RequestEntityTooLarge'
+  | 'ServiceUnavailable';
 
 /** metav1.StatusCause. `type` is the field.ErrorType ("FieldValueRequired", ...). */
 export interface StatusCause {

@@ -3,10 +3,11 @@
 // verbs and subresources, as kube-apiserver serves them.
 import type { KindDef } from '../api/kinds/kind.js';
 import { apiVersionOf, GROUPS, RESOURCES } from '../api/resources.js';
+import { METRICS_API } from './metrics.js';
 import { REVIEW_APIS, type ExtraGroupVersion } from './reviews.js';
 
 /** Group-versions served beside the kinds: reviews, metrics. */
-const EXTRA: ExtraGroupVersion[] = [...REVIEW_APIS];
+const EXTRA: ExtraGroupVersion[] = [...REVIEW_APIS, METRICS_API];
 
 const OBJECT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 

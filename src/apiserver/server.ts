@@ -14,6 +14,7 @@ import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMe
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import { discoveryDocument } from './discovery.js';
 import { answerReview, reviewAt } from './reviews.js';
+import { isMetricsPath, serveMetrics, type MetricsSource } from './metrics.js';
 import { parsePath, type Route } from './routes.js';
 import type { DeleteOptions, FieldValidation, PatchType, Registry, WatchEvent, WriteOptions } from './registry.js';
 import { applyPatch } from './patch.js';
@@ -40,6 +41,8 @@ export interface ApiServerDeps extends StreamingHooks {
   /** a pod's container log (the kubelet's part of `kubectl logs`) */
   podLogs?: (namespace: string, pod: string, opts: LogOptions) => Promise<NodeJS.ReadableStream>;
   now?: () => Date;
+  /** the node agent's usage readings, for `kubectl top` */
+  metrics?: MetricsSource;
 }
 
 export const VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-k1s.0.1.0', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` };
@@ -66,6 +69,9 @@ export function createApiHandler(deps: ApiServerDeps) {
         const raw = await readRaw(req);
         const body = review.readsBody && raw.length ? decodeObject(raw, req.headers['content-type'] ?? '', decodeKubernetesProtobuf) : undefined;
         return sendJSON(res, 201, answerReview(url.pathname, req.method ?? 'GET', body));
+      }
+      if (isMetricsPath(url.pathname)) {
+        return sendJSON(res, 200, await serveMetrics(url.pathname, req.method ?? 'GET', url.searchParams, deps.registry, deps.metrics, deps.now?.() ?? new Date()));
       }
       const parsed = parsePath(url.pathname);
       if (parsed.type === 'discovery') return sendJSON(res, 200, nonResource(parsed.path));

@@ -59,6 +59,13 @@ describe('the seed walkthrough with the real kubectl', () => {
     assert.match(ok('get', 'nodes'), /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n\S+\s+Ready\s+control-plane\s+\S+\s+v1\.32\.0-k1s/);
   });
 
+  test('top pod and top node read the metrics API', () => {
+    const pods = ok('top', 'pod', '-l', 'app=web');
+    assert.match(pods, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\n/);
+    assert.equal(pods.match(/^web-\S+\s+\d+m\s+\d+Mi\s*$/gm)?.length, 2, pods);
+    assert.match(ok('top', 'node'), /^NAME\s+CPU\(cores\)\s+CPU(\(%\)|%)\s+MEMORY\(bytes\)\s+MEMORY(\(%\)|%)\s*\n\S+\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+  });
+
   test('set env rolls out a new template; exec sees it', () => {
     assert.equal(ok('set', 'env', 'deployment/web', 'GREETING=hello').trim(), 'deployment.apps/web env updated');
     assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
