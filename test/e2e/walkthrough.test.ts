@@ -6,6 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
+import * as k8s from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
 import { BUSYBOX_IMAGE, BUSYBOX_INDEX_HTML, ensureTestImages } from '../fixtures/images.js';
 import { ROOT, ServerHarness, httpGet, waitFor } from './harness.js';
 import { startFakeUpstream } from './upstream.js';
@@ -70,6 +72,21 @@ describe('the seed walkthrough with the real kubectl', () => {
     assert.equal(ok('set', 'env', 'deployment/web', 'GREETING=hello').trim(), 'deployment.apps/web env updated');
     assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
     assert.equal(ok('exec', 'deploy/web', '--', 'sh', '-c', 'echo $GREETING'), 'hello\n');
+  });
+
+  test('@kubernetes/client-node exec: output and the exit status come back', async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(h.kubeconfig);
+    const pod = ok('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}');
+    let out = '';
+    const stdout = new Writable({ write: (chunk, _enc, cb) => ((out += String(chunk)), cb()) });
+    const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+      new k8s.Exec(kc).exec('default', pod, 'busybox', ['sh', '-c', 'echo from-client-node; exit 2'], stdout, null, null, false, resolve).catch(reject);
+    });
+    assert.equal(out, 'from-client-node\n');
+    assert.equal(status.status, 'Failure');
+    assert.equal(status.reason, 'NonZeroExitCode');
+    assert.equal(status.details?.causes?.[0]?.message, '2');
   });
 
   test('port-forward svc/web reaches a pod; logs -l shows the request', async () => {
