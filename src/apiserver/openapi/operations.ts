@@ -105,25 +105,29 @@ export function tagOf(r: Pick<KindDef, 'group' | 'version'>): string {
 /** Every path k1s serves for a kind, with its operations. */
 export function pathsOf(r: KindDef): PathItem[] {
   const root = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-  const gvk = { group: r.group, version: r.version, kind: r.kind };
+  const gvk = { group: r.group, kind: r.kind, version: r.version };
   const gv = `${pascal((r.group || 'core').split('.')[0])}${pascal(r.version)}`;
   const scope = r.namespaced ? 'Namespaced' : '';
   const collection = r.namespaced ? `${root}/namespaces/{namespace}/${r.resource}` : `${root}/${r.resource}`;
   const scopeParameters = r.namespaced ? [NAMESPACE] : [];
   const name = pathParameter('name', `name of the ${r.kind}`);
 
-  const op = (method: Method, verb: string, action: string, description: string, rest: Partial<Operation>): Operation => ({
-    method,
-    operationId: `${verb}${gv}${rest.operationId ?? `${scope}${r.kind}`}`,
-    description,
-    action,
-    gvk,
-    parameters: [],
-    consumes: [],
-    produces: [JSON_TYPE],
-    responses: { '200': 'object' },
-    ...rest,
-  });
+  /** `operationId` in `more` is the part after verb and group-version ("NamespacedPodStatus"). */
+  const op = (method: Method, verb: string, action: string, description: string, more: Partial<Operation>): Operation => {
+    const { operationId = `${scope}${r.kind}`, ...rest } = more;
+    return {
+      method,
+      operationId: `${verb}${gv}${operationId}`,
+      description,
+      action,
+      gvk,
+      parameters: [],
+      consumes: [],
+      produces: [JSON_TYPE],
+      responses: { '200': 'object' },
+      ...rest,
+    };
+  };
   /** a PUT or PATCH of the object (suffix '') or of its status ('Status') */
   const writes = (method: 'put' | 'patch', suffix: '' | 'Status'): Operation =>
     op(method, method === 'put' ? 'replace' : 'patch', method, `${method === 'put' ? 'replace' : 'partially update'} ${suffix ? 'status of ' : ''}the specified ${r.kind}`, {
