@@ -51,6 +51,8 @@ export interface BuiltDefinitions {
 export const DEFINITION_REF = '#/definitions/';
 
 const LIST_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
+export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+const INT_OR_STRING_FORMAT = 'int-or-string';
 const POD_SPEC = 'io.k8s.api.core.v1.PodSpec';
 
 export const NOT_SUPPORTED_NOTE = 'Not supported by k1s yet: an object that sets this field is refused rather than run without it.';
@@ -167,10 +169,18 @@ class Builder {
   addKind(kind: KindDef): KindDefinitions {
     this.kind = kind;
     const apiVersion = apiVersionOf(kind);
-    const name = k8sCatalog().kinds[`${apiVersion}/${kind.kind}`];
-    if (!name) throw new Error(`openapi: the catalog has no definition of ${apiVersion} ${kind.kind}`);
     const js = z.toJSONSchema(kind.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    this.register(name, js, '', true);
+    let name = k8sCatalog().kinds[`${apiVersion}/${kind.kind}`];
+    if (name) this.register(name, js, '', true);
+    else {
+      // A kind the catalog lacks still gets a document (a throw here would fail every kubectl apply):
+      // its fields, without Kubernetes' words. The unit tests ask for the catalog to be extended.
+      this.divergences.add(`${kind.kind}: the catalog has no definition of ${apiVersion} ${kind.kind}`);
+      name = `io.k8s.api.${(kind.group || 'core').split('.')[0]}.${kind.version}.${kind.kind}`;
+      const { required = [], ...def } = fromZod(js);
+      const kept = required.filter((k) => k !== 'apiVersion' && k !== 'kind');
+      this.definitions.set(name, { ...def, ...(kept.length ? { required: kept } : {}), 'x-kubernetes-group-version-kind': [{ group: kind.group, kind: kind.kind, version: kind.version }] });
+    }
     const list = `${name}List`;
     this.definitions.set(list, this.listDefinition(kind, name));
     return { object: name, list };
@@ -191,8 +201,12 @@ class Builder {
     this.definitions.set(name, def);
   }
 
-  /** A definition's body: Kubernetes' definition narrowed to the fields of `js`. */
-  private body(name: string, js: JsonSchema, path: string, root: boolean, patch: (field: string, meta: PatchFieldMeta) => void): SchemaObject {
+  /**
+   * A definition's body: Kubernetes' definition narrowed to the fields of `js`. Patch facts go to
+   * `patch` for a named definition (applied once all kinds are walked), straight onto the field
+   * for an inline one.
+   */
+  private body(name: string, js: JsonSchema, path: string, root: boolean, patch?: (field: string, meta: PatchFieldMeta) => void): SchemaObject {
     const catalog = definitionNamed(name);
     if (!catalog) throw new Error(`openapi: the catalog has no definition ${name}`);
     if (zodShape(js) !== 'struct') throw new Error(`openapi: ${this.kind.kind} ${path}: k1s's schema is no object where Kubernetes has ${name}`);
@@ -208,7 +222,8 @@ class Builder {
       if (this.unsupported.has(`${name}.${key}`)) field.description = field.description ? `${NOT_SUPPORTED_NOTE} ${field.description}` : NOT_SUPPORTED_NOTE;
       properties[key] = field;
       const meta = this.kind.patchMergeKeys[at];
-      if (meta) patch(key, meta);
+      if (meta && patch) patch(key, meta);
+      else if (meta) applyPatch(field, meta);
     }
     // The registry fills in apiVersion and kind from the URL, so only the schema's other required fields are.
     const required = (js.required ?? []).filter((k) => Object.hasOwn(properties, k) && !(root && (k === 'apiVersion' || k === 'kind')));
@@ -233,13 +248,22 @@ class Builder {
     }
     const target = refTarget(catalog);
     if (target) {
+      // The catalog has no description for a field whose type is a definition (its generator's
+      // source drops them): the type's own stands in, so that explain lists say something.
+      const said = description.description ? description : { description: definitionNamed(target)?.description };
       const holder = this.named.get(target);
       if (holder === undefined || holder === JSON.stringify(js)) {
         this.register(target, js, path);
-        return { $ref: catalog.$ref, ...description };
+        return { $ref: catalog.$ref, ...(said.description ? said : {}) };
       }
-      const inline = this.body(target, js, path, false, (field, meta) => applyPatch(inline.properties![field], meta));
+      const inline = this.body(target, js, path, false);
       return { ...inline, ...description };
+    }
+    if (catalog.format === INT_OR_STRING_FORMAT && shape === 'scalar') {
+      // Kubernetes' IntOrString is a definition of its own (the catalog inlines it), and naming it is what tells
+      // `kubectl explain` readers that `targetPort: 8080` and `targetPort: http` both work.
+      this.definitions.set(INT_OR_STRING, { type: 'string', format: INT_OR_STRING_FORMAT, ...description });
+      return { $ref: DEFINITION_REF + INT_OR_STRING, ...description };
     }
     switch (shape) {
       case 'array':
@@ -267,7 +291,7 @@ class Builder {
 
   /** <Kind>List as the registry answers a list: apiVersion, kind, metadata.resourceVersion, items. */
   private listDefinition(kind: KindDef, object: string): SchemaObject {
-    const catalog = definitionNamed(object)!;
+    const catalog = definitionNamed(object) ?? { properties: { apiVersion: { type: 'string' }, kind: { type: 'string' } } };
     return {
       type: 'object',
       description: `${kind.kind}List is a list of ${kind.kind} objects.`,
@@ -278,7 +302,7 @@ class Builder {
         metadata: { $ref: DEFINITION_REF + LIST_META, description: 'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds' },
       },
       required: ['items'],
-      'x-kubernetes-group-version-kind': [{ group: kind.group, version: kind.version, kind: `${kind.kind}List` }],
+      'x-kubernetes-group-version-kind': [{ group: kind.group, kind: `${kind.kind}List`, version: kind.version }],
     };
   }
 

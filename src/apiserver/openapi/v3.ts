@@ -6,7 +6,7 @@
 import type { GroupVersionKind } from '../../api/k8s-catalog.js';
 import type { KindDef } from '../../api/kinds/kind.js';
 import { pathsOf, tagOf, type Operation, type Parameter } from './operations.js';
-import { DEFINITION_REF, reachable, type BuiltDefinitions, type KindDefinitions, type SchemaObject } from './schemas.js';
+import { DEFINITION_REF, INT_OR_STRING, reachable, type BuiltDefinitions, type KindDefinitions, type SchemaObject } from './schemas.js';
 import { PATCH_BODY, payloadSchema } from './v2.js';
 
 export const COMPONENT_REF = '#/components/schemas/';
@@ -14,6 +14,7 @@ export const COMPONENT_REF = '#/components/schemas/';
 /** A v3 schema: v2's, plus allOf, which carries a description (or extensions) beside a $ref. */
 export type SchemaV3 = Omit<SchemaObject, 'items' | 'additionalProperties' | 'properties'> & {
   allOf?: SchemaV3[];
+  oneOf?: SchemaV3[];
   items?: SchemaV3;
   additionalProperties?: SchemaV3;
   properties?: Record<string, SchemaV3>;
@@ -70,6 +71,13 @@ export function toV3(s: SchemaObject): SchemaV3 {
   return Object.keys(out).length ? { allOf: [{ $ref: ref }], ...out } : { $ref: ref };
 }
 
+/** A definition in v3: as in v2, but IntOrString says what it is, as kube-openapi's v3 definition of it does. */
+function definitionV3(name: string, s: SchemaObject): SchemaV3 {
+  if (name !== INT_OR_STRING) return toV3(s);
+  const { type: _string, ...rest } = s;
+  return { ...rest, oneOf: [{ type: 'integer' }, { type: 'string' }] };
+}
+
 function parameter(p: Parameter): ParameterV3 {
   return { name: p.name, in: p.in, description: p.description, ...(p.required ? { required: true } : {}), schema: { type: p.type, uniqueItems: true } };
 }
@@ -119,7 +127,7 @@ export function buildOpenAPIV3(kinds: readonly KindDef[], built: BuiltDefinition
         paths[item.path] = out;
       }
     }
-    const schemas = Object.fromEntries(reachable(built.definitions, roots).map((name) => [name, toV3(built.definitions[name])]));
+    const schemas = Object.fromEntries(reachable(built.definitions, roots).map((name) => [name, definitionV3(name, built.definitions[name])]));
     docs.set(gv, {
       openapi: '3.0.0',
       info: { title: 'Kubernetes', version },
