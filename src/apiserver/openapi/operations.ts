@@ -4,7 +4,7 @@
 // no /watch/ paths (a watch is `?watch=true` on a list), no proxy, no server-side apply.
 import type { GroupVersionKind } from '../../api/k8s-catalog.js';
 import type { KindDef } from '../../api/kinds/kind.js';
-import { PATCH_TYPES } from '../body.js';
+import { OBJECT_TYPES, PATCH_TYPES } from '../body.js';
 
 export type Method = 'get' | 'put' | 'post' | 'patch' | 'delete';
 
@@ -43,8 +43,6 @@ export interface PathItem {
 }
 
 const JSON_TYPE = 'application/json';
-/** What k1s decodes in a create or update body (body.ts). */
-const OBJECT_TYPES = [JSON_TYPE, 'application/yaml'];
 /** The patch types the server applies; server-side apply is not served yet. */
 export const PATCH_CONTENT_TYPES = Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t as keyof typeof PATCH_TYPES] !== 'apply');
 
