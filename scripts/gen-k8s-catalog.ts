@@ -47,6 +47,7 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['v1', 'ConfigMap'],
   ['v1', 'Secret'],
   ['v1', 'Event'],
+  ['v1', 'Node'],
   ['apps/v1', 'Deployment'],
   ['apps/v1', 'ReplicaSet'],
   ['apps/v1', 'StatefulSet'],

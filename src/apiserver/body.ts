@@ -50,7 +50,7 @@ export async function readRaw(req: IncomingMessage, limit = MAX_BODY_BYTES): Pro
   return Buffer.concat(chunks);
 }
 
-const OBJECT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
+export const OBJECT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
 /**
  * Decodes a create/update body by its content type. An empty Content-Type is taken as JSON, as

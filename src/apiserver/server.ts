@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType } from './body.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import { discoveryDocument } from './discovery.js';
+import { isOpenAPIPath, serveOpenAPI } from './openapi/serve.js';
 import { answerReview, reviewAt } from './reviews.js';
 import { isMetricsPath, serveMetrics, type MetricsSource } from './metrics.js';
 import { parsePath, type Route } from './routes.js';
@@ -64,6 +65,7 @@ export function createApiHandler(deps: ApiServerDeps) {
       const auth = Buffer.from(req.headers.authorization ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) throw unauthorized();
       const url = new URL(req.url ?? '/', 'http://k1s');
+      if (isOpenAPIPath(url.pathname)) return serveOpenAPI(req, res, url);
       const review = reviewAt(url.pathname);
       if (review) {
         const raw = await readRaw(req);
