@@ -22,7 +22,10 @@ export function parsePath(pathname: string): ParsedPath {
   if (parts[0] === 'api' && parts[1] === 'v1') {
     group = '';
     rest = parts.slice(2);
-  } else if (parts[0] === 'apis' && parts.length >= 3) {
+  } else if (parts[0] === 'apis' && parts.length === 3) {
+    // /apis/<group>/<version>: a group-version's resource list (discovery knows which exist)
+    return { type: 'discovery', path: '/' + parts.join('/') };
+  } else if (parts[0] === 'apis' && parts.length > 3) {
     group = parts[1];
     if (parts[2] !== 'v1') return { type: 'unknown' };
     rest = parts.slice(3);

@@ -53,8 +53,8 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
 
   before(async () => {
     h = await startApi();
-    await ok(['create', '--validate=false', '-f', '-'], DEPLOYMENT);
-    await ok(['create', '--validate=false', '-f', '-'], SERVICE);
+    await ok(['create', '-f', '-'], DEPLOYMENT);
+    await ok(['create', '-f', '-'], SERVICE);
   });
   after(() => h?.stop());
 
@@ -138,7 +138,7 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
 
   test('dry runs never write: create, scale, label, delete', async () => {
     await unchanged(async () => {
-      assert.match(await ok(['create', '--validate=false', '--dry-run=server', '-f', '-'], DEPLOYMENT.replace('name: web\n', 'name: dry\n')), /deployment\.apps\/dry created \(server dry run\)/);
+      assert.match(await ok(['create', '--dry-run=server', '-f', '-'], DEPLOYMENT.replace('name: web\n', 'name: dry\n')), /deployment\.apps\/dry created \(server dry run\)/);
       await ok(['scale', 'deployment', 'web', '--replicas=7', '--dry-run=server']);
       await ok(['label', 'deploy', 'web', 'dry=run', '--dry-run=server']);
       assert.match(await ok(['delete', 'deploy', 'web', '--dry-run=server']), /deployment\.apps "web" deleted \(server dry run\)/);
