@@ -222,3 +222,71 @@ test('a pod re-applied without nodeName stays bound; deletionTimestamp cannot be
   const forged = await call('PATCH', '/api/v1/namespaces/default/pods/bound', { metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' } }, { 'Content-Type': 'application/merge-patch+json' });
   assert.equal(forged.body.metadata.deletionTimestamp, undefined);
 });
+
+test('bad input gets the Status kube-apiserver gives, and nothing is written', async () => {
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('bad-input'));
+  const raw = (method: string, path: string, body: string | Uint8Array, headers: Record<string, string>) =>
+    fetch(base + path, { method, headers: { Authorization: `Bearer ${TOKEN}`, ...headers }, body: body as BodyInit }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const before = store.revision;
+  const cases: Record<string, { run: () => Promise<{ status: number; body: any }>; status: number; reason?: string; message?: RegExp }> = {
+    'a body that is not JSON': {
+      run: () => raw('POST', '/api/v1/namespaces/default/configmaps', '{"kind": ', { 'Content-Type': 'application/json' }),
+      status: 400,
+      reason: 'BadRequest',
+      message: /not valid JSON/,
+    },
+    'a body that is not YAML': {
+      run: () => raw('POST', '/api/v1/namespaces/default/configmaps', 'a: [b', { 'Content-Type': 'application/yaml' }),
+      status: 400,
+      reason: 'BadRequest',
+    },
+    'a body that is not protobuf': {
+      run: () => raw('POST', '/api/v1/namespaces/default/configmaps', Buffer.from('not protobuf'), { 'Content-Type': 'application/vnd.kubernetes.protobuf' }),
+      status: 400,
+      reason: 'BadRequest',
+    },
+    'text/plain': {
+      run: () => raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify(cm('plain')), { 'Content-Type': 'text/plain' }),
+      status: 415,
+      reason: 'UnsupportedMediaType',
+      message: /accepted media types include: application\/json, application\/yaml, application\/vnd\.kubernetes\.protobuf/,
+    },
+    'a JSON patch that does not apply': {
+      run: () => raw('PATCH', '/api/v1/namespaces/default/configmaps/bad-input', '[{"op":"remove","path":"/data/nope"}]', { 'Content-Type': 'application/json-patch+json' }),
+      status: 422,
+      reason: 'Invalid',
+    },
+    'an unknown subresource': {
+      run: () => call('GET', '/api/v1/namespaces/default/configmaps/bad-input/scale'),
+      status: 404,
+      reason: 'NotFound',
+    },
+    'a field selector on an unsupported field': {
+      run: () => call('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=spec.foo%3Dbar'),
+      status: 400,
+      message: /field label not supported: spec\.foo/,
+    },
+    'a watch from a resourceVersion that is not one': {
+      run: () => call('GET', '/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=abc'),
+      status: 400,
+    },
+    'a dryRun value other than All': {
+      run: () => call('POST', '/api/v1/namespaces/default/configmaps?dryRun=Some', cm('dry')),
+      status: 400,
+    },
+    'a body over 3 MiB': {
+      run: () => raw('POST', '/api/v1/namespaces/default/configmaps', Buffer.alloc(3 * 1024 * 1024 + 1, 0x20), { 'Content-Type': 'application/json' }),
+      status: 413,
+      reason: 'RequestEntityTooLarge',
+      message: /^Request entity too large: limit is 3145728$/,
+    },
+  };
+  for (const [name, c] of Object.entries(cases)) {
+    const r = await c.run();
+    assert.equal(r.status, c.status, `${name}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.kind, 'Status', name);
+    if (c.reason) assert.equal(r.body.reason, c.reason, name);
+    if (c.message) assert.match(r.body.message, c.message, name);
+  }
+  assert.equal(store.revision, before, 'nothing was written');
+});
