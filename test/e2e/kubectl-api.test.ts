@@ -3,7 +3,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { byKind } from '../../src/api/resources.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { hasKubectl, startApi, type ApiHarness } from './api-harness.js';
+
+/** Resolves once check() holds (10 s at most). */
+async function until(check: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !check(); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -86,6 +96,21 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(await ok(['auth', 'whoami']), /^ATTRIBUTE\s+VALUE\nUsername\s+k1s-admin\nGroups\s+\[system:masters system:authenticated\]\n$/);
     assert.match(await ok(['cluster-info']), /Kubernetes control plane.* is running at .*https:\/\/127\.0\.0\.1:\d+/);
     assert.match(await ok(['version']), /Server Version: v1\.32\.0-k1s/);
+  });
+
+  test('get -w prints the table, then a row per change', async () => {
+    h.registry.create(byKind('ConfigMap')!, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'listed' }, data: { a: '1' } });
+    const child = spawn('kubectl', ['--kubeconfig', h.kubeconfig, '--cache-dir', join(h.dir, 'cache'), 'get', 'configmaps', '-w', '--request-timeout=20s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    try {
+      await until(() => /^NAME\s+DATA\s+AGE\nlisted\s+1\s+\d+s\n/.test(out));
+      h.registry.create(byKind('ConfigMap')!, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' }, data: { a: '1', b: '2' } });
+      await until(() => /^watched\s+2\s+\d+s$/m.test(out));
+      assert.equal(out.match(/^NAME/gm)?.length, 1, 'the header is printed once');
+    } finally {
+      child.kill();
+    }
   });
 
   test('scale writes spec.replicas through the scale subresource', async () => {

@@ -104,6 +104,12 @@ describe('the seed walkthrough with the real kubectl', () => {
       return /response:200/.test(l) ? l : undefined;
     }, 15_000);
     assert.match(logs, /response:200/);
+    // --timestamps prefixes each line with its RFC3339 time; --since-time leaves older lines out
+    const stamped = ok('logs', '-l', 'app=web', '--timestamps').trim().split('\n');
+    assert.ok(stamped.some((l) => /response:200/.test(l)));
+    for (const line of stamped) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z /);
+    assert.equal(ok('logs', '-l', 'app=web', '--since-time=2100-01-01T00:00:00Z'), '');
+    assert.match(ok('logs', '-l', 'app=web', '--since=1h'), /response:200/);
   });
 
   test('rollout restart, history and undo', () => {
