@@ -201,6 +201,7 @@ export class Registry {
     if (r.kind === 'Namespace') return this.deleteNamespace(name, opts);
     if (opts.dryRun) return current;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(current);
+    if (opts.propagationPolicy === 'Foreground') this.deleteDependents(current);
     try {
       return this.store.delete(keyOf(r, ns, name), pre.resourceVersion) as unknown as AnyObject;
     } catch (e) {
@@ -269,16 +270,34 @@ export class Registry {
     if (errors.length) throw invalid('Service', '', svc.metadata.name, errors);
   }
 
-  /** What the orphan finalizer does: dependents keep living, without their reference to the owner. */
-  private orphanDependents(owner: AnyObject): void {
+  /** The objects that name owner in their ownerReferences, with their kinds. */
+  private dependentsOf(owner: AnyObject): [ResourceInfo, AnyObject][] {
+    const out: [ResourceInfo, AnyObject][] = [];
     for (const r of RESOURCES.filter((k) => k.namespaced || !owner.metadata.namespace)) {
       for (const item of this.store.list(prefixOf(r, owner.metadata.namespace)).items as unknown as AnyObject[]) {
-        const refs = item.metadata.ownerReferences ?? [];
-        if (!refs.some((o) => o.uid === owner.metadata.uid)) continue;
-        const kept = refs.filter((o) => o.uid !== owner.metadata.uid);
-        const metadata = { ...item.metadata, ownerReferences: kept.length ? kept : undefined };
-        this.store.update(keyOf(r, item.metadata.namespace, item.metadata.name), { ...item, metadata } as unknown as StoredValue);
+        if ((item.metadata.ownerReferences ?? []).some((o) => o.uid === owner.metadata.uid)) out.push([r, item]);
       }
+    }
+    return out;
+  }
+
+  /** What the orphan finalizer does: dependents keep living, without their reference to the owner. */
+  private orphanDependents(owner: AnyObject): void {
+    for (const [r, item] of this.dependentsOf(owner)) {
+      const kept = (item.metadata.ownerReferences ?? []).filter((o) => o.uid !== owner.metadata.uid);
+      const metadata = { ...item.metadata, ownerReferences: kept.length ? kept : undefined };
+      this.store.update(keyOf(r, item.metadata.namespace, item.metadata.name), { ...item, metadata } as unknown as StoredValue);
+    }
+  }
+
+  /**
+   * Foreground deletion, done at once: the dependents (and theirs) go before the owner, so when
+   * the owner is gone nothing it owned is left (kube keeps the owner, marked, until then).
+   */
+  private deleteDependents(owner: AnyObject): void {
+    for (const [r, item] of this.dependentsOf(owner)) {
+      this.deleteDependents(item);
+      this.store.delete(keyOf(r, item.metadata.namespace, item.metadata.name));
     }
   }
 

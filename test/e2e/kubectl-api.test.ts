@@ -179,6 +179,16 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(await fails(['get', 'deploy', '--field-selector', 'spec.foo=bar']), /"spec\.foo" is not a known field selector: only "metadata\.name", "metadata\.namespace"/);
   });
 
+  test('delete --cascade=foreground removes the dependents, and theirs, first', async () => {
+    const ns = 'default';
+    const dep = h.registry.create(byKind('Deployment')!, ns, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fg' }, spec: { selector: { matchLabels: { app: 'fg' } }, template: { metadata: { labels: { app: 'fg' } }, spec: { containers: [{ name: 'c', image: 'k1s.local/busybox:1.36' }] } } } });
+    const ref = (o: { metadata: { name: string; uid?: string } }, kind: string, apiVersion: string) => [{ apiVersion, kind, name: o.metadata.name, uid: o.metadata.uid!, controller: true, blockOwnerDeletion: true }];
+    const rs = h.registry.create(byKind('ReplicaSet')!, ns, { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'fg-1', ownerReferences: ref(dep, 'Deployment', 'apps/v1') }, spec: { selector: { matchLabels: { app: 'fg' } }, template: { metadata: { labels: { app: 'fg' } }, spec: { containers: [{ name: 'c', image: 'k1s.local/busybox:1.36' }] } } } });
+    h.registry.create(byKind('Pod')!, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'fg-1-a', labels: { app: 'fg' }, ownerReferences: ref(rs, 'ReplicaSet', 'apps/v1') }, spec: { containers: [{ name: 'c', image: 'k1s.local/busybox:1.36' }] } });
+    assert.match(await ok(['delete', 'deploy', 'fg', '--cascade=foreground']), /deployment\.apps "fg" deleted/);
+    assert.equal(await ok(['get', 'rs/fg-1', 'pod/fg-1-a', '--ignore-not-found', '-o', 'name']), '');
+  });
+
   test('delete --cascade=orphan leaves dependents without their owner reference', async () => {
     const owner = h.registry.get(byKind('Deployment')!, 'default', 'web');
     const rs = h.registry.create(byKind('ReplicaSet')!, 'default', {
