@@ -6,6 +6,7 @@ import { byKind } from '../../src/api/resources.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hasKubectl, startApi, type ApiHarness } from './api-harness.js';
+import { WEB_DEPLOYMENT, WEB_SERVICE } from '../fixtures/manifests.js';
 
 /** Resolves once check() holds (10 s at most). */
 async function until(check: () => boolean): Promise<void> {
@@ -15,32 +16,8 @@ async function until(check: () => boolean): Promise<void> {
   }
 }
 
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  labels: {app: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: k1s.local/busybox:1.36
-        command: [httpd, -f, -p, "8080"]
-        ports: [{containerPort: 8080}]
-`;
-
-const SERVICE = `apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  type: NodePort
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const DEPLOYMENT = WEB_DEPLOYMENT;
+const SERVICE = WEB_SERVICE;
 
 describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is not installed' }, () => {
   let h: ApiHarness;

@@ -11,31 +11,10 @@ import { join } from 'node:path';
 import { readKubeconfig, writeKubeconfig } from '../../src/kubeconfig.js';
 import { byKind } from '../../src/api/resources.js';
 import { hasKubectl, run, startApi, type ApiHarness } from './api-harness.js';
+import { WEB_DEPLOYMENT, WEB_SERVICE } from '../fixtures/manifests.js';
 
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: k1s.local/busybox:1.36
-        command: [httpd, -f, -p, "8080"]
-        ports: [{containerPort: 8080}]
-`;
-
-const SERVICE = `apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const DEPLOYMENT = WEB_DEPLOYMENT;
+const SERVICE = WEB_SERVICE;
 
 const CONFIG = (value: string) => `apiVersion: v1
 kind: ConfigMap

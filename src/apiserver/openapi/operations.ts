@@ -62,7 +62,7 @@ const FIELD_MANAGER = q(
 const FIELD_VALIDATION = q(
   'fieldValidation',
   'string',
-  'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. k1s always validates strictly, whatever the value: a request with an unknown field fails with an error naming it, and a field Kubernetes has but k1s does not implement yet is refused as such.',
+  'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Strict (the default here) fails the request on an unknown field, naming it; Warn drops unknown fields with a Warning header; Ignore drops them silently. A field Kubernetes has but k1s does not implement yet is refused as such whatever the value.',
 );
 const WRITE_PARAMETERS = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION];
 
