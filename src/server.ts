@@ -112,8 +112,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
 
     // 2. informers and controllers
     const informers = createInformers(client);
-    Object.values(informers).forEach((inf) => inf.start());
-    stops.push(() => Object.values(informers).forEach((inf) => inf.close()));
+    informers.all.forEach((inf) => inf.start());
+    stops.push(() => informers.all.forEach((inf) => inf.close()));
     const events = new StoreEventRecorder(client, logger, cfg.nodeName);
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
     for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new Scheduler(ctx, cfg.nodeName)]) {

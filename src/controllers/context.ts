@@ -1,13 +1,15 @@
 // What every controller is given: the client for writes, shared informers for reads, a logger and
 // an event recorder.
-import type { AnyObject, Deployment, Endpoints, Event, Namespace, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
-import { apiVersionOf, byKind } from '../api/resources.js';
+import type { AnyObject, Deployment, Endpoints, Event, Kind, Namespace, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
+import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { Logger } from '../log.js';
 import type { EventRecorder } from './events.js';
 
 export interface Informers {
+  /** one informer per kind of the kind table, by kind */
+  all: ReadonlyMap<string, Informer>;
   namespaces: Informer<Namespace>;
   pods: Informer<Pod>;
   replicaSets: Informer<ReplicaSet>;
@@ -24,15 +26,19 @@ export interface ControllerContext {
   events: EventRecorder;
 }
 
+/** An informer for every kind k1s serves (start them all with `all`), with typed names for the ones controllers read. */
 export function createInformers(client: Client): Informers {
+  const all = new Map(RESOURCES.map((r) => [r.kind, new Informer(client, r.kind as Kind)]));
+  const of = <T extends AnyObject>(kind: Kind) => all.get(kind) as unknown as Informer<T>;
   return {
-    namespaces: new Informer<Namespace>(client, 'Namespace'),
-    pods: new Informer<Pod>(client, 'Pod'),
-    replicaSets: new Informer<ReplicaSet>(client, 'ReplicaSet'),
-    deployments: new Informer<Deployment>(client, 'Deployment'),
-    services: new Informer<Service>(client, 'Service'),
-    endpoints: new Informer<Endpoints>(client, 'Endpoints'),
-    events: new Informer<Event>(client, 'Event'),
+    all,
+    namespaces: of<Namespace>('Namespace'),
+    pods: of<Pod>('Pod'),
+    replicaSets: of<ReplicaSet>('ReplicaSet'),
+    deployments: of<Deployment>('Deployment'),
+    services: of<Service>('Service'),
+    endpoints: of<Endpoints>('Endpoints'),
+    events: of<Event>('Event'),
   };
 }
 

@@ -1,7 +1,7 @@
 // The garbage collector: an object all of whose owners are gone is deleted (background cascading
 // deletion, the default for kubectl delete). Deleting a Deployment thus removes its ReplicaSets,
-// and their removal removes the pods. Only owners of the kinds watched here are judged; an owner
-// of another kind is never assumed gone.
+// and their removal removes the pods. It watches every kind k1s serves; an owner of a kind it
+// does not serve is never assumed gone.
 import type { AnyObject, OwnerReference } from '../api/types.js';
 import type { Informer } from '../client/informer.js';
 import type { ControllerContext } from './context.js';
@@ -13,8 +13,8 @@ export class GarbageCollector extends QueueController {
 
   constructor(private readonly ctx: ControllerContext) {
     super('garbage-collector', ctx.logger);
-    const { pods, replicaSets, deployments } = ctx.informers;
-    this.watched = [deployments, replicaSets, pods] as Informer[];
+    // Events own nothing and are owned by nothing: they are left out.
+    this.watched = [...ctx.informers.all.values()].filter((inf) => inf.kind !== 'Event');
     this.kinds = new Set(this.watched.map((inf) => inf.kind));
   }
 
