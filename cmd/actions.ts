@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ApiError } from '../src/api/errors.js';
 import { ManifestError, loadManifests } from '../src/api/manifest.js';
-import { byKind, byName, pathFor, qualifiedName, type ResourceInfo } from '../src/api/resources.js';
+import { byKind, byName, inCategory, pathFor, qualifiedName, type ResourceInfo } from '../src/api/resources.js';
 import type { AnyObject, Event, Pod, ReplicaSet, Endpoints, Kind } from '../src/api/types.js';
 import { HttpClient } from '../src/client/http.js';
 import { describe as describeObject } from '../src/cli/describe.js';
@@ -96,8 +96,9 @@ export const apply = (program: Command) => async (opts: Opts) => {
 
 /** KIND[,KIND] or "all" to resources. */
 function resourcesFor(word: string): ResourceInfo[] {
-  const words = word === 'all' ? ['pods', 'services', 'deployments', 'replicasets'] : word.split(',');
-  return words.map((w) => {
+  // `all` is the kinds in category "all", core group first, as kubectl lists them from discovery
+  if (word === 'all') return [...inCategory('all')].sort((a, b) => Number(a.group !== '') - Number(b.group !== ''));
+  return word.split(',').map((w) => {
     const r = byName(w);
     if (!r) throw new Error(`error: the server doesn't have a resource type "${w}"`);
     return r;
