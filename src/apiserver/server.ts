@@ -61,6 +61,10 @@ export function createApiHandler(deps: ApiServerDeps) {
   const expected = Buffer.from(`Bearer ${deps.token}`);
   // k1s streaming: upgraded connections (exec, attach, port-forward) are served by upgrade.ts
   return Object.assign(async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // kube-apiserver's httplog line: the time each request took to serve, up to its last byte
+    // handed to the socket (what bench/list.ts reads; K1S_LOG_LEVEL=debug to see it).
+    const start = performance.now();
+    res.once('finish', () => deps.logger.debug({ verb: req.method, uri: req.url, code: res.statusCode, ms: performance.now() - start }, 'served'));
     try {
       const auth = Buffer.from(req.headers.authorization ?? '');
       if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) throw unauthorized();
