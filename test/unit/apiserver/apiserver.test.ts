@@ -63,6 +63,8 @@ test('routes: Kubernetes REST paths', () => {
   assert.equal(r('/apis/apps/v2/deployments'), 'unknown');
   assert.equal(r('/api/v1/widgets'), 'unknown');
   assert.equal(r('/version'), 'discovery');
+  assert.equal(r('/apis/metrics.k8s.io/v1beta1'), 'discovery');
+  assert.equal(r('/apis/apps/v2'), 'discovery'); // a 404 from discoveryDocument
 });
 
 test('no token or a wrong token: 401 Status', async () => {
