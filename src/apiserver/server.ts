@@ -264,6 +264,22 @@ function list(rq: Request, r: ResourceInfo, ns: string | undefined): void {
   sendJSON(rq.res, 200, result);
 }
 
+/** The line of the event being delivered (see sharedLine). */
+let lastLine: { object: object; type: string; line: Buffer } | undefined;
+
+/**
+ * A live event's line, serialized once for every watcher it reaches: the store hands the same
+ * event object to each watcher in turn before the next event, so one slot is enough (a
+ * JSON.stringify per watcher added up with 100 watchers). Replayed events are objects of their
+ * own and simply miss.
+ */
+function sharedLine(ev: WatchEvent): Buffer {
+  if (lastLine?.object === ev.object && lastLine.type === ev.type) return lastLine.line;
+  const line = Buffer.from(JSON.stringify(ev) + '\n');
+  lastLine = { object: ev.object, type: ev.type, line };
+  return line;
+}
+
 /** How long a quiet watch goes between bookmarks, when the client allows them. */
 const BOOKMARK_INTERVAL_MS = 60_000;
 
@@ -274,17 +290,18 @@ function watch(rq: Request, r: ResourceInfo, ns: string | undefined) {
   const t = tableOptions(rq);
   const encode = (ev: WatchEvent): unknown =>
     t.table ? { type: ev.type, object: toTable(r, [ev.object], { now: deps.now?.() ?? new Date(), include: t.include }) } : ev;
-  const buffered: string[] = [];
+  const buffered: (string | Buffer)[] = [];
   let headers = false;
   let lastRV = opts.resourceVersion ?? '0';
-  const write = (ev: unknown) => {
-    const line = JSON.stringify(ev) + '\n';
+  const send = (line: string | Buffer) => {
     if (!headers) buffered.push(line);
     else if (!res.writableEnded) res.write(line);
   };
+  const write = (ev: unknown) => send(JSON.stringify(ev) + '\n');
   const onEvent = (ev: WatchEvent) => {
     lastRV = ev.object.metadata.resourceVersion ?? lastRV;
-    write(encode(ev));
+    if (t.table) write(encode(ev));
+    else send(sharedLine(ev));
   };
   const stop = deps.registry.watch(r, ns, opts, onEvent); // throws Gone before any byte is sent
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });

@@ -204,6 +204,42 @@ test('watch streams newline-delimited events from a resourceVersion', async () =
   ]);
 });
 
+test('watchers of one collection get the same lines, live or replayed (each event is serialized once)', async () => {
+  const { body: start } = await call('POST', '/api/v1/namespaces/default/configmaps', cm('shared'));
+  const rv = start.metadata.resourceVersion;
+  const ctrl = new AbortController();
+  const open = async (query: string, accept?: string) => {
+    const res = await fetch(`${base}/api/v1/namespaces/default/configmaps?watch=true&${query}`, {
+      headers: { Authorization: `Bearer ${TOKEN}`, ...(accept ? { Accept: accept } : {}) },
+      signal: ctrl.signal,
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    return async (n: number) => {
+      while (text.split('\n').filter(Boolean).length < n) text += new TextDecoder().decode((await reader.read()).value);
+      return text.split('\n').filter(Boolean);
+    };
+  };
+  const live = await open(`resourceVersion=${rv}`);
+  const table = await open(`resourceVersion=${rv}`, 'application/json;as=Table;v=v1;g=meta.k8s.io');
+  const { body: second } = await call('PUT', '/api/v1/namespaces/default/configmaps/shared', { ...start, data: { b: '2' } });
+  const replayed = await open(`resourceVersion=${rv}`); // gets the first update from the log
+  const other = await open(`resourceVersion=${rv}&labelSelector=app%3Dnone`);
+  await call('PUT', '/api/v1/namespaces/default/configmaps/shared', { ...second, data: { b: '3' } });
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('marker', { a: '1' }, { app: 'none' }));
+  const lines = await live(3);
+  assert.deepEqual(lines.map((l) => [JSON.parse(l).type, JSON.parse(l).object.data]), [
+    ['MODIFIED', { b: '2' }],
+    ['MODIFIED', { b: '3' }],
+    ['ADDED', { a: '1' }],
+  ]);
+  assert.deepEqual(await replayed(3), lines);
+  assert.deepEqual((await other(1)).map((l) => JSON.parse(l).object.metadata.name), ['marker']);
+  assert.deepEqual((await table(3)).map((l) => JSON.parse(l).object.kind), ['Table', 'Table', 'Table']);
+  ctrl.abort();
+});
+
 test('a namespace delete removes its contents; system namespaces cannot be deleted', async () => {
   await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
   await call('POST', '/api/v1/namespaces/tmp/configmaps', cm('inside'));
