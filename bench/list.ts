@@ -112,6 +112,7 @@ async function main() {
     const table = JSON.parse(first.body) as { kind: string; rows: unknown[] };
     if (first.status !== 200 || table.kind !== 'Table' || table.rows.length !== PODS) throw new Error(`unexpected list answer: ${first.status} ${first.body.slice(0, 200)}`);
     const bytes = Buffer.byteLength(first.body);
+    const floorBytes = Buffer.byteLength(JSON.stringify(api.store.list(prefixOf(podInfo, 'default'))));
 
     // warm the JIT and the TLS session on all three paths before timing anything
     const prefix = prefixOf(podInfo, 'default');
@@ -175,7 +176,8 @@ async function main() {
       ['in-process: registry.list + Table + stringify', ms(median(inProcess)), ms(quantile(inProcess, 0.99))],
       ['floor: store.list + JSON.stringify', ms(median(floor)), ms(quantile(floor, 0.99))],
     ]);
-    console.log(`  target: server median <= 50 ms: ${median(server) <= 50 ? 'met' : 'MISSED'}`);
+    console.log(`  the floor stringifies the whole pods (${(floorBytes / 1024).toFixed(1)} KiB); the Table carries their metadata only`);
+    console.log(`  target: server time <= 50 ms (p99): ${quantile(server, 0.99) <= 50 ? 'met' : 'MISSED'}`);
     console.log(`kubectl get pods, end to end, ${KUBECTL_RUNS} runs (discovery cached):`);
     printTable([
       ['', 'median ms', 'p90 ms'],
