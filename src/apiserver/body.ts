@@ -30,24 +30,43 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Reads the whole body, refusing it once it is larger than the limit (and dropping what was read). */
-export async function readRaw(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) {
-    req.resume(); // discard without buffering
-    throw tooLarge(limit);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) {
-      req.destroy();
-      throw tooLarge(limit);
-    }
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** How long the rest of a refused body is still read and dropped before the connection is cut. */
+const DISCARD_MS = 1000;
+
+/**
+ * Reads the whole body, refusing it once it is larger than the limit, decided from
+ * Content-Length or while streaming. Nothing of a refused body is kept: what was read is dropped
+ * and the rest is read and dropped for up to DISCARD_MS, so the client, still sending, reads the
+ * 413 (closing at once resets the connection under it, and it loses the answer).
+ */
+export function readRaw(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (req.readableEnded) return resolve(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) return void chunks.push(c);
+      chunks.length = 0;
+      refuse();
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    const refuse = () => {
+      req.off('data', onData).off('end', onEnd);
+      discard(req);
+      reject(tooLarge(limit));
+    };
+    req.on('error', reject); // a client gone mid-body; also keeps a late error from being unhandled
+    req.on('close', () => reject(new Error('the request was closed before its body ended')));
+    if (Number(req.headers['content-length'] ?? NaN) > limit) return refuse();
+    req.on('data', onData).on('end', onEnd);
+  });
+}
+
+function discard(req: IncomingMessage): void {
+  req.resume();
+  const timer = setTimeout(() => req.socket.destroy(), DISCARD_MS).unref();
+  req.once('end', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
 }
 
 export const OBJECT_TYPES = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
 import { Registry } from '../../../src/apiserver/registry.js';
 import { createApiHandler, listen } from '../../../src/apiserver/server.js';
 import { parsePath } from '../../../src/apiserver/routes.js';
@@ -238,6 +238,45 @@ test('watchers of one collection get the same lines, live or replayed (each even
   assert.deepEqual((await other(1)).map((l) => JSON.parse(l).object.metadata.name), ['marker']);
   assert.deepEqual((await table(3)).map((l) => JSON.parse(l).object.kind), ['Table', 'Table', 'Table']);
   ctrl.abort();
+});
+
+/** POSTs `size` bytes of filler, chunked or with Content-Length, writing on after any answer. */
+function postFiller(size: number, chunked: boolean): Promise<{ status: number; body: any; error?: string }> {
+  return new Promise((resolve) => {
+    const url = new URL(base);
+    const headers: Record<string, string | number> = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
+    if (!chunked) headers['Content-Length'] = size;
+    const req = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/api/v1/namespaces/default/configmaps', headers });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, body: undefined, error: e.code }));
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const pump = () => {
+      while (sent < size) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      req.end();
+    };
+    pump();
+  });
+}
+
+test('a body over 3 MiB is a 413, with Content-Length or chunked, though the client goes on sending', async () => {
+  for (const chunked of [false, true]) {
+    const r = await postFiller(8 * 1024 * 1024, chunked);
+    assert.equal(r.error, undefined, `chunked=${chunked}`);
+    assert.equal(r.status, 413);
+    assert.equal(r.body.reason, 'RequestEntityTooLarge');
+    assert.equal(r.body.message, 'Request entity too large: limit is 3145728');
+  }
+  // at the limit the body is read (and here refused as JSON)
+  const atLimit = await postFiller(3 * 1024 * 1024, true);
+  assert.equal(atLimit.status, 400);
 });
 
 test('a namespace delete removes its contents; system namespaces cannot be deleted', async () => {
