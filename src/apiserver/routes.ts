@@ -23,13 +23,12 @@ export function parsePath(pathname: string): ParsedPath {
     group = '';
     rest = parts.slice(2);
   } else if (parts[0] === 'apis' && parts.length === 3) {
-    // /apis/<group>/<version>: a group-version's resource list (discovery knows which exist)
+    // /apis/<group>/<version> of any version (metrics.k8s.io/v1beta1) is a discovery document: a
+    // 404 there makes kubectl print an error and fetch discovery afresh on every command
     return { type: 'discovery', path: '/' + parts.join('/') };
   } else if (parts[0] === 'apis' && parts.length > 3) {
     group = parts[1];
-    // /apis/metrics.k8s.io/v1beta1 is a discovery document: a 404 there makes kubectl print an
-    // error and fetch discovery afresh on every command
-    if (parts[2] !== 'v1') return parts.length === 3 ? { type: 'discovery', path: '/' + parts.join('/') } : { type: 'unknown' };
+    if (parts[2] !== 'v1') return { type: 'unknown' };
     rest = parts.slice(3);
   } else {
     return { type: 'discovery', path: '/' + parts.join('/') };
