@@ -26,6 +26,8 @@ export interface ValidateOptions {
 
 export type { PatchFieldMeta } from '../patch/strategic.js';
 import type { PatchFieldMeta } from '../patch/strategic.js';
+export type { FieldType } from '../managed-fields/typed.js';
+import type { FieldType } from '../managed-fields/typed.js';
 
 /** One column of `kubectl get`, as metav1.TableColumnDefinition. */
 export interface PrinterColumn {
@@ -68,6 +70,12 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   readonly printer: Printer<T>;
   /** strategic merge patch facts, keyed by dot-joined field path ('spec.template.spec.containers') */
   readonly patchMergeKeys: Readonly<Record<string, PatchFieldMeta>>;
+  /**
+   * Server-side apply's view of a field where it differs from what patchMergeKeys imply
+   * (x-kubernetes-list-type/-list-map-keys/-map-type), same keys: a container's ports are keyed by
+   * containerPort and protocol, a LabelSelector is atomic.
+   */
+  readonly fieldTypes: Readonly<Record<string, FieldType>>;
   /** SetDefaults_<Kind>: fills absent fields, in place */
   defaults?(obj: T): void;
   /** Validate: the semantic rules of a create or update (metadata is checked by the registry) */
@@ -80,7 +88,7 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   prepareForUpdate?(next: T, prev: T): void;
 }
 
-type Defaulted = 'version' | 'categories' | 'generation' | 'patchMergeKeys' | 'fieldSelectors';
+type Defaulted = 'version' | 'categories' | 'generation' | 'patchMergeKeys' | 'fieldTypes' | 'fieldSelectors';
 type KindSpec<T extends KubeObject> = Omit<KindDef<T>, 'hasStatus' | Defaulted> & Partial<Pick<KindDef<T>, Defaulted>>;
 
 export function defineKind<T extends KubeObject>(spec: KindSpec<T>): KindDef<T> {
@@ -89,6 +97,7 @@ export function defineKind<T extends KubeObject>(spec: KindSpec<T>): KindDef<T> 
     categories: [],
     generation: false,
     patchMergeKeys: {},
+    fieldTypes: {},
     fieldSelectors: [],
     ...spec,
     hasStatus: spec.subresources.includes('status'),

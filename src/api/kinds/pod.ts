@@ -5,7 +5,7 @@ import { age } from '../age.js';
 import { forbidden, type Errors } from '../field-errors.js';
 import { objectBase } from '../fields.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
-import { podSpecPatchKeys } from '../podspec/patch-keys.js';
+import { podSpecFieldTypes, podSpecPatchKeys } from '../podspec/patch-keys.js';
 import { podSpec, podStatus, type PodSpec } from '../podspec/schema.js';
 import { validatePodSpec } from '../podspec/validation.js';
 import { deepEqual } from '../../store/canonical.js';
@@ -87,6 +87,7 @@ export const PodKind = defineKind<Pod>({
     ...podSpecPatchKeys('spec'),
     'status.conditions': { strategy: 'merge', mergeKey: 'type' },
   },
+  fieldTypes: { ...podSpecFieldTypes('spec'), 'status.podIPs': { list: 'map', keys: ['ip'] } },
   defaults: defaultPod,
   validate: (pod) => validatePodSpec(pod.spec, 'spec'),
   validateUpdate(next, prev): Errors {

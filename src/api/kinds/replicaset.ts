@@ -6,7 +6,7 @@ import { objectBase, int, labelSelector, conditionStatus, intOrString, bool, str
 import { formatLabelSelector, selectorString } from '../label-format.js';
 import { validateLabelSelector } from '../meta-validation.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
-import { podSpecPatchKeys } from '../podspec/patch-keys.js';
+import { podSpecFieldTypes, podSpecPatchKeys } from '../podspec/patch-keys.js';
 import { podTemplateSpec } from '../podspec/schema.js';
 import { validateTemplate } from '../podspec/validation.js';
 import { deepEqual } from '../../store/canonical.js';
@@ -80,6 +80,8 @@ export const ReplicaSetKind = defineKind<ReplicaSet>({
     ...podSpecPatchKeys('spec.template.spec'),
     'status.conditions': { strategy: 'merge', mergeKey: 'type' },
   },
+  // LabelSelector is +structType=atomic
+  fieldTypes: { 'spec.selector': { map: 'atomic' }, ...podSpecFieldTypes('spec.template.spec') },
   defaults: defaultReplicaSet,
   validate: validateReplicaSet,
   validateUpdate: immutableSelector,

@@ -192,6 +192,11 @@ export const ServiceKind = defineKind<Service>({
     'spec.ports': { strategy: 'merge', mergeKey: 'port' },
     'status.conditions': { strategy: 'merge', mergeKey: 'type' },
   },
+  // k8s.io/api/core/v1 ServiceSpec: ports `+listType=map +listMapKey=port +listMapKey=protocol`, selector `+mapType=atomic`
+  fieldTypes: {
+    'spec.ports': { list: 'map', keys: ['port', 'protocol'], defaults: { protocol: 'TCP' } },
+    'spec.selector': { map: 'atomic' },
+  },
   defaults: defaultService,
   validate: validateService,
   printer: {

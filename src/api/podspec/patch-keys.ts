@@ -1,7 +1,7 @@
 // The strategic merge patch facts of a pod spec (the patchStrategy/patchMergeKey tags of
 // k8s.io/api/core/v1 types.go), under a prefix: 'spec' for a Pod, 'spec.template.spec' for the
 // template of a workload. `kubectl apply` and `kubectl set image` patch containers by name.
-import type { PatchFieldMeta } from '../kinds/kind.js';
+import type { FieldType, PatchFieldMeta } from '../kinds/kind.js';
 
 export function podSpecPatchKeys(prefix: string): Record<string, PatchFieldMeta> {
   const keys: Record<string, PatchFieldMeta> = {
@@ -20,4 +20,14 @@ export function podSpecPatchKeys(prefix: string): Record<string, PatchFieldMeta>
     keys[`${list}.volumeDevices`] = { strategy: 'merge', mergeKey: 'devicePath' };
   }
   return Object.fromEntries(Object.entries(keys).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
+
+/**
+ * Where server-side apply keys a pod spec's lists differently from their patch merge key
+ * (k8s.io/api/core/v1: `+listType=map +listMapKey=containerPort +listMapKey=protocol`, protocol
+ * defaulting to TCP), under the same prefix.
+ */
+export function podSpecFieldTypes(prefix: string): Record<string, FieldType> {
+  const ports: FieldType = { list: 'map', keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } };
+  return Object.fromEntries(['containers', 'initContainers', 'ephemeralContainers'].map((list) => [`${prefix}.${list}.ports`, ports]));
 }
