@@ -51,6 +51,21 @@ export const ownerReference = z.strictObject({
   blockOwnerDeletion: bool.optional(),
 });
 
+/**
+ * metav1.ManagedFieldsEntry. Its values are not checked here: like kube-apiserver, the server
+ * replaces entries it cannot read with the stored ones rather than refusing the write
+ * (managed-fields/manager.ts), and only ever stores entries it wrote.
+ */
+export const managedFieldsEntry = z.strictObject({
+  manager: str.optional(),
+  operation: str.optional(),
+  apiVersion: str.optional(),
+  time: str.optional(),
+  fieldsType: str.optional(),
+  fieldsV1: z.record(z.string(), z.unknown()).optional(),
+  subresource: str.optional(),
+});
+
 // name is optional here: an object may carry generateName instead, which validation checks.
 export const objectMeta = z.strictObject({
   name: str.optional(),
@@ -64,6 +79,7 @@ export const objectMeta = z.strictObject({
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
   ownerReferences: z.array(ownerReference).optional(),
+  managedFields: z.array(managedFieldsEntry).optional(),
 });
 
 export const labelSelector = z.strictObject({
@@ -87,6 +103,7 @@ export function objectBase<K extends string>(kind: K) {
 /** ObjectMeta once stored: the server always sets a name. */
 export type ObjectMeta = z.output<typeof objectMeta> & { name: string };
 export type OwnerReference = z.output<typeof ownerReference>;
+export type ManagedFieldsEntry = z.output<typeof managedFieldsEntry>;
 export type LabelSelector = z.output<typeof labelSelector>;
 export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
 export type Protocol = z.output<typeof protocol>;

@@ -269,6 +269,8 @@ class Builder {
       case 'array':
         return { type: 'array', items: this.field(js.items ?? {}, catalog.items!, path), ...description };
       case 'map':
+        // Kubernetes' free-form object (FieldsV1) that k1s reads as a map: free-form it stays
+        if (!catalog.additionalProperties) return { type: 'object', ...description };
         return { type: 'object', additionalProperties: this.field(js.additionalProperties as JsonSchema, catalog.additionalProperties!, path), ...description };
       case 'struct':
         // Kubernetes' free-form object that k1s gives a shape
