@@ -93,6 +93,19 @@ function decodeUnknown(buf: Buffer): Envelope {
  * The message an apiVersion/kind is encoded as. Option types and Status are registered in every
  * group version (metav1.AddToGroupVersion), so `v1 DeleteOptions` is meta/v1's DeleteOptions.
  */
+/**
+ * The JSON of a kind's Go zero value, what `New()` gives kube-apiserver: value structs present,
+ * nil slices, maps and pointers without omitempty as null (`containers: null`), `{}` for a kind
+ * the table lacks. Server-side apply compares a created object against it.
+ */
+export function zeroObject(apiVersion: string, kind: string): Record<string, unknown> {
+  try {
+    return decodeMessage(Buffer.alloc(0), messageFor(apiVersion, kind), '');
+  } catch {
+    return {};
+  }
+}
+
 function messageFor(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   // proto packages drop the `.k8s.io` of a group: authorization.k8s.io/v1 is k8s.io.api.authorization.v1
