@@ -8,7 +8,8 @@ import { jsonPatch } from '../api/patch/json.js';
 import { mergePatch } from '../api/patch/merge.js';
 import { patchMetaFromTable, strategicMergePatch } from '../api/patch/strategic.js';
 
-export type PatchType = 'merge' | 'strategic' | 'json';
+/** apply: server-side apply, which the registry does itself (managed-fields/manager.ts), never through applyPatch */
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
 
 /** The patched object; a patch that does not apply is the ApiError kube-apiserver answers. */
 export function applyPatch(r: KindDef, current: unknown, patch: unknown, type: PatchType): unknown {
@@ -20,6 +21,8 @@ export function applyPatch(r: KindDef, current: unknown, patch: unknown, type: P
         return strategicMergePatch(current, patch, patchMetaFromTable(r.patchMergeKeys));
       case 'json':
         return jsonPatch(current, patch);
+      case 'apply':
+        throw new ApiError(415, 'UnsupportedMediaType', 'server-side apply is not a patch this endpoint applies');
     }
   } catch (e) {
     if (e instanceof PatchError) throw new ApiError(e.code, e.reason ?? 'InternalError', e.message);

@@ -9,7 +9,7 @@ import { parseFieldPath, withoutField } from '../api/field-path.js';
 import { validateAndDefault } from '../api/manifest.js';
 import { randomNameSuffix } from '../api/names.js';
 import { apiVersionOf, byKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
-import type { FieldError } from '../api/schema.js';
+import { validateObject, type FieldError } from '../api/schema.js';
 import { validateUpdate } from '../api/validate.js';
 import type { AnyObject, KubeObject, Namespace, Pod, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
@@ -17,6 +17,8 @@ import { Store, StoreError, type StoreEvent, type StoredValue } from '../store/s
 import { allocateServiceAddresses, type AllocatorConfig } from './allocators.js';
 import { applyPatch } from './patch.js';
 import { rfc3339 } from '../api/time.js';
+import { fieldManagerFor, keepTimestampsOfNoOp, type ManagedFieldsEntry } from '../api/managed-fields/manager.js';
+import { zeroObject } from './protobuf.js';
 
 export interface ListResult {
   apiVersion: string;
@@ -39,7 +41,8 @@ export interface ListOptions {
 export interface WriteOptions {
   /** admission, defaulting and validation run; nothing is stored and nothing is allocated */
   dryRun?: boolean;
-  subresource?: 'status';
+  /** status: the status strategy; scale: a write through /scale (recorded as such in managedFields) */
+  subresource?: 'status' | 'scale';
   /**
    * What an unknown field does (metav1.FieldValidation): Strict refuses the write (k1s's default:
    * nothing a user wrote is silently dropped), Warn drops it and says so in `warnings`, Ignore
@@ -48,7 +51,14 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** receives the warnings of the write (the HTTP layer sends them as Warning headers) */
   warnings?: string[];
+  /** who writes, for metadata.managedFields; in-process writes that name no one are "k1s"'s */
+  fieldManager?: string;
+  /** server-side apply: take fields other managers own instead of failing with a conflict */
+  force?: boolean;
 }
+
+/** A write whose managedFields server-side apply has decided already. */
+type ApplyWrite = WriteOptions & { applied?: { managedFields: ManagedFieldsEntry[] | undefined } };
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -124,6 +134,7 @@ export class Registry {
     if (r.hasStatus) delete obj.status;
     r.prepareForCreate?.(obj);
     if (r.kind === 'Service') this.allocate(obj as Service, undefined);
+    this.recordManagers(r, undefined, obj, opts);
     const key = keyOf(r, meta.namespace, meta.name);
     if (opts.dryRun) {
       if (this.store.get(key)) throw alreadyExists(r.resource, meta.name, r.group);
@@ -167,6 +178,7 @@ export class Registry {
       delete meta.generation;
     }
     if (r.kind === 'Service' && opts.subresource !== 'status') this.allocate(obj as Service, current as Service);
+    this.recordManagers(r, current, obj, opts);
     const key = keyOf(r, ns, name);
     if (opts.dryRun) {
       if (meta.resourceVersion && meta.resourceVersion !== current.metadata.resourceVersion) throw conflict(r.resource, name, r.group);
@@ -181,12 +193,56 @@ export class Registry {
 
   /** PATCH: the patch is applied to the stored object, and the result goes through update. */
   patch(r: ResourceInfo, ns: string | undefined, name: string, patch: unknown, opts: WriteOptions & { type?: PatchType } = {}): AnyObject {
+    if (opts.type === 'apply') return this.apply(r, ns, name, patch, opts);
     const current = this.get(r, ns, name);
     const merged = applyPatch(r, current, patch, opts.type ?? 'merge') as AnyObject;
     // Without a resourceVersion in the patch, a patch applies to whatever is current.
     const patched = merged?.metadata?.resourceVersion;
     const rv = patched && patched !== current.metadata.resourceVersion ? patched : current.metadata.resourceVersion;
     return this.update(r, ns, name, { ...merged, metadata: { ...merged.metadata, resourceVersion: rv } }, opts);
+  }
+
+  /**
+   * Server-side apply (managed-fields/manager.ts decides the object and who owns what); the
+   * result is then created or updated like any write. A missing object is created, as kube does.
+   */
+  private apply(r: ResourceInfo, ns: string | undefined, name: string, config: unknown, opts: WriteOptions): AnyObject {
+    const current = this.store.get(keyOf(r, ns, name)) as unknown as AnyObject | undefined;
+    if (!current && opts.subresource) throw notFound(r.resource, name, r.group);
+    const manager = fieldManagerFor(r, opts.subresource);
+    const { object } = manager.apply(current ?? {}, this.withoutUnknownFields(r, config, opts), opts.fieldManager ?? '', opts.force ?? false, this.now());
+    const write: ApplyWrite = { ...opts, applied: { managedFields: object.metadata?.managedFields } };
+    if (current) return this.update(r, ns, name, object, write);
+    if (object.metadata?.name !== name) {
+      throw badRequest(`the name of the object (${object.metadata?.name ?? ''}) does not match the name on the URL (${name})`);
+    }
+    return this.create(r, ns, object, write);
+  }
+
+  /** An applied configuration's unknown fields, refused (Strict) or dropped (Warn, Ignore) as a body's are. */
+  private withoutUnknownFields(r: ResourceInfo, config: unknown, opts: WriteOptions): unknown {
+    const result = validateObject(config);
+    const unknown = result.ok ? [] : result.errors.filter(isUnknownField);
+    if (!unknown.length) return config;
+    if ((opts.fieldValidation ?? 'Strict') === 'Strict') throw strictDecodingError(r, unknown);
+    if (opts.fieldValidation === 'Warn') opts.warnings?.push(...unknown.map((e) => `unknown field ${JSON.stringify(e.path)}`));
+    return unknown.reduce<unknown>((o, e) => withoutField(o, parseFieldPath(e.path)), config);
+  }
+
+  /**
+   * metadata.managedFields of a create or update: what the writer changed becomes its own
+   * (compared with the kind's empty object on a create), unless server-side apply decided them.
+   */
+  private recordManagers(r: ResourceInfo, current: AnyObject | undefined, obj: AnyObject, opts: ApplyWrite): void {
+    let entries: ManagedFieldsEntry[] | undefined;
+    if (opts.applied) entries = opts.applied.managedFields;
+    else {
+      const live = current ?? (zeroObject(apiVersionOf(r), r.kind) as unknown as AnyObject);
+      entries = fieldManagerFor(r, opts.subresource).update(live, obj, opts.fieldManager ?? 'k1s', this.now());
+    }
+    if (entries) obj.metadata.managedFields = entries;
+    else delete obj.metadata.managedFields;
+    if (current) keepTimestampsOfNoOp(obj, current);
   }
 
   delete(r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): AnyObject {

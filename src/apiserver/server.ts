@@ -7,7 +7,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { ApiError, badRequest, internalError, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
+import { ApiError, badRequest, internalError, invalid, methodNotAllowed, notFound, unauthorized } from '../api/errors.js';
+import { forbidden, required, type FieldError } from '../api/field-errors.js';
+import { fieldManagerErrors, managerFromUserAgent } from '../api/managed-fields/manager.js';
+import { parse as parseYAML } from 'yaml';
 import { byKind, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
 import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType } from './body.js';
@@ -17,7 +20,7 @@ import { isOpenAPIPath, serveOpenAPI } from './openapi/serve.js';
 import { answerReview, reviewAt } from './reviews.js';
 import { isMetricsPath, serveMetrics, type MetricsSource } from './metrics.js';
 import { parsePath, type Route } from './routes.js';
-import type { DeleteOptions, FieldValidation, PatchType, Registry, WatchEvent, WriteOptions } from './registry.js';
+import { keyOf, type DeleteOptions, type FieldValidation, type PatchType, type Registry, type WatchEvent, type WriteOptions } from './registry.js';
 import { applyPatch } from './patch.js';
 import { applyScale, scaleOf } from './scale.js';
 import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
@@ -115,13 +118,31 @@ function isDryRun(q: URLSearchParams, body?: { dryRun?: string[] }): boolean {
   return values.length > 0;
 }
 
-/** The options of a create, update or patch from its query: dryRun and fieldValidation. */
-function writeOptions(q: URLSearchParams): WriteOptions & { warnings: string[] } {
+/**
+ * The options of a create, update or patch from its query: dryRun, fieldValidation and
+ * fieldManager (without one, the User-Agent's product name, as kube-apiserver records it).
+ */
+function writeOptions(rq: Request, options: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'): WriteOptions & { warnings: string[] } {
+  const { q } = rq;
   const v = q.get('fieldValidation') ?? undefined;
   if (v !== undefined && !['Strict', 'Warn', 'Ignore'].includes(v)) {
     throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(v)}: supported values: "Ignore", "Strict", "Warn"`);
   }
-  return { dryRun: isDryRun(q), fieldValidation: v as FieldValidation | undefined, warnings: [] };
+  const manager = q.get('fieldManager') ?? '';
+  const errs = fieldManagerErrors(manager).map((message): FieldError => ({ path: 'fieldManager', message }));
+  if (errs.length) throw invalid(options, 'meta.k8s.io', '', errs);
+  const fieldManager = manager || managerFromUserAgent(rq.req.headers['user-agent']);
+  return { dryRun: isDryRun(q), fieldValidation: v as FieldValidation | undefined, warnings: [], fieldManager };
+}
+
+/** ValidatePatchOptions: apply needs a fieldManager of its own; force is for apply alone. */
+function patchOptions(q: URLSearchParams, type: PatchType): { force?: boolean } {
+  const force = q.get('force');
+  const errs: FieldError[] = [];
+  if (type !== 'apply' && force !== null) errs.push(forbidden('force', 'may not be specified for non-apply patch'));
+  if (type === 'apply' && !q.get('fieldManager')) errs.push(required('fieldManager', 'is required for apply patch'));
+  if (errs.length) throw invalid('PatchOptions', 'meta.k8s.io', '', errs);
+  return type === 'apply' ? { force: ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(force ?? '') } : {};
 }
 
 /** The written object, with the write's warnings as Warning headers (kubectl prints them). */
@@ -163,7 +184,7 @@ async function handleResource(rq: Request, route: Route) {
     if (method === 'GET') return list(rq, r, ns);
     if (method === 'POST') {
       const body = await readObject(rq);
-      const opts = writeOptions(q);
+      const opts = writeOptions(rq, 'CreateOptions');
       return sendWritten(rq.res, 201, registry.create(r, ns, body, opts), opts.warnings);
     }
     if (method === 'DELETE') return deleteCollection(rq, r, ns);
@@ -174,13 +195,15 @@ async function handleResource(rq: Request, route: Route) {
       return sendObject(rq, r, registry.get(r, ns, name));
     case 'PUT': {
       const body = await readObject(rq);
-      const opts = { ...writeOptions(q), subresource: status };
+      const opts = { ...writeOptions(rq, 'UpdateOptions'), subresource: status };
       return sendWritten(rq.res, 200, registry.update(r, ns, name, body, opts), opts.warnings);
     }
     case 'PATCH': {
       const { type, patch } = await readPatch(rq);
-      const opts = { ...writeOptions(q), subresource: status, type };
-      return sendWritten(rq.res, 200, registry.patch(r, ns, name, patch, opts), opts.warnings);
+      const opts = { ...writeOptions(rq, 'PatchOptions'), ...patchOptions(q, type), subresource: status, type };
+      // an apply that creates the object answers 201, as kube-apiserver does
+      const existed = type !== 'apply' || registry.store.get(keyOf(r, ns, name)) !== undefined;
+      return sendWritten(rq.res, existed ? 200 : 201, registry.patch(r, ns, name, patch, opts), opts.warnings);
     }
     case 'DELETE':
       return sendJSON(rq.res, 200, registry.delete(r, ns, name, await deleteOptions(rq)));
@@ -195,14 +218,28 @@ async function readObject(rq: Request): Promise<unknown> {
   return decodeObject(raw, rq.req.headers['content-type'] ?? '', decodeKubernetesProtobuf);
 }
 
-async function readPatch(rq: Request): Promise<{ type: PatchType; patch: unknown }> {
+async function readPatch(rq: Request, types: readonly PatchType[] = ['json', 'merge', 'strategic', 'apply']): Promise<{ type: PatchType; patch: unknown }> {
   const type = mediaType(rq.req.headers['content-type']);
   const known = PATCH_TYPES[type as keyof typeof PATCH_TYPES];
-  // Server-side apply is not served yet: kubectl is told which patch types are.
-  if (!known || known === 'apply') throw unsupportedMediaType(Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t as keyof typeof PATCH_TYPES] !== 'apply'));
+  if (!known || !types.includes(known)) throw unsupportedMediaType(Object.keys(PATCH_TYPES).filter((t) => types.includes(PATCH_TYPES[t as keyof typeof PATCH_TYPES])));
   const raw = await readRaw(rq.req);
   if (raw.length === 0) throw badRequest('the request body is empty');
-  return { type: known, patch: parseJSON(raw) };
+  return { type: known, patch: known === 'apply' ? parseApplyConfiguration(raw) : parseJSON(raw) };
+}
+
+/** An apply body: YAML (JSON being YAML) holding one object. */
+function parseApplyConfiguration(raw: Buffer): unknown {
+  let v: unknown;
+  try {
+    v = parseYAML(raw.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`error decoding YAML: ${(e as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) {
+    const got = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+    throw badRequest(`error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${got} into Go value of type map[string]interface {}`);
+  }
+  return v;
 }
 
 /** DeleteOptions from the query and from the body (kubectl sends a body, curl users a query). */
@@ -234,12 +271,17 @@ async function handleScale(rq: Request, r: ResourceInfo, ns: string | undefined,
   const current = registry.get(r, ns, name);
   let body: unknown;
   if (method === 'GET') return sendJSON(rq.res, 200, scaleOf(current));
-  if (method === 'PUT') body = await readObject(rq);
-  else if (method === 'PATCH') {
-    const { type, patch } = await readPatch(rq);
+  let opts: WriteOptions;
+  if (method === 'PUT') {
+    body = await readObject(rq);
+    opts = writeOptions(rq, 'UpdateOptions');
+  } else if (method === 'PATCH') {
+    // server-side apply of a Scale is not served: its managedFields would be the Scale's own
+    const { type, patch } = await readPatch(rq, ['json', 'merge', 'strategic']);
+    opts = { ...writeOptions(rq, 'PatchOptions'), ...patchOptions(rq.q, type) };
     body = applyPatch(r, scaleOf(current), patch, type);
   } else throw methodNotAllowed();
-  const updated = registry.update(r, ns, name, applyScale(current, body), { dryRun: isDryRun(rq.q) });
+  const updated = registry.update(r, ns, name, applyScale(current, body), { dryRun: opts.dryRun, fieldManager: opts.fieldManager, subresource: 'scale' });
   return sendJSON(rq.res, 200, scaleOf(updated));
 }
 
