@@ -43,8 +43,8 @@ export interface PathItem {
 }
 
 const JSON_TYPE = 'application/json';
-/** The patch types the server applies; server-side apply is not served yet. */
-export const PATCH_CONTENT_TYPES = Object.keys(PATCH_TYPES).filter((t) => PATCH_TYPES[t as keyof typeof PATCH_TYPES] !== 'apply');
+/** The patch types the server applies, server-side apply included. */
+export const PATCH_CONTENT_TYPES = Object.keys(PATCH_TYPES);
 
 // Parameter descriptions are Kubernetes' own where k1s behaves as Kubernetes does, and say so where it does not.
 const q = (name: string, type: Parameter['type'], description: string): Parameter => ({ name, in: 'query', type, description });
@@ -57,7 +57,17 @@ const DRY_RUN = q(
 const FIELD_MANAGER = q(
   'fieldManager',
   'string',
-  'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint. k1s accepts it and keeps no managedFields.',
+  'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.',
+);
+const PATCH_FIELD_MANAGER = q(
+  'fieldManager',
+  'string',
+  'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint. This field is required for apply requests (application/apply-patch) but optional for non-apply patch types (JsonPatch, MergePatch, StrategicMergePatch).',
+);
+const FORCE = q(
+  'force',
+  'boolean',
+  'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.',
 );
 const FIELD_VALIDATION = q(
   'fieldValidation',
@@ -65,6 +75,7 @@ const FIELD_VALIDATION = q(
   'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Strict (the default here) fails the request on an unknown field, naming it; Warn drops unknown fields with a Warning header; Ignore drops them silently. A field Kubernetes has but k1s does not implement yet is refused as such whatever the value.',
 );
 const WRITE_PARAMETERS = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION];
+const PATCH_PARAMETERS = [DRY_RUN, PATCH_FIELD_MANAGER, FIELD_VALIDATION, FORCE];
 
 const LIST_PARAMETERS = [
   q('allowWatchBookmarks', 'boolean', 'allowWatchBookmarks requests watch events with type "BOOKMARK". Servers that do not implement bookmarks may ignore this flag and bookmarks are sent at the server\'s discretion. Clients should not assume bookmarks are returned at any specific interval, nor may they assume the server will send any BOOKMARK event during a session. If this is not a watch, this field is ignored.'),
@@ -130,7 +141,7 @@ export function pathsOf(r: KindDef): PathItem[] {
   const writes = (method: 'put' | 'patch', suffix: '' | 'Status'): Operation =>
     op(method, method === 'put' ? 'replace' : 'patch', method, `${method === 'put' ? 'replace' : 'partially update'} ${suffix ? 'status of ' : ''}the specified ${r.kind}`, {
       operationId: `${scope}${r.kind}${suffix}`,
-      parameters: WRITE_PARAMETERS,
+      parameters: method === 'put' ? WRITE_PARAMETERS : PATCH_PARAMETERS,
       body: method === 'put' ? 'object' : 'patch',
       consumes: method === 'put' ? OBJECT_TYPES : PATCH_CONTENT_TYPES,
       responses: { '200': 'object', '201': 'object' },

@@ -67,10 +67,12 @@ test('v2: operation ids are unique and kube-style; actions as Kubernetes names t
   assert.ok(!Object.keys(v2.paths).some((p) => p.includes('/watch/')), 'k1s serves watches as ?watch=true only');
 });
 
-test('v2: patches name the types the server applies, never server-side apply', () => {
-  assert.deepEqual(v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch!.consumes, PATCH_CONTENT_TYPES);
-  assert.ok(PATCH_CONTENT_TYPES.includes('application/strategic-merge-patch+json'));
-  assert.ok(!PATCH_CONTENT_TYPES.includes('application/apply-patch+yaml'));
+test('v2: patches name the types the server applies, server-side apply included, and take force', () => {
+  const patch = v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch!;
+  assert.deepEqual(patch.consumes, PATCH_CONTENT_TYPES);
+  assert.deepEqual(PATCH_CONTENT_TYPES, ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+  assert.ok(patch.parameters!.some((p) => p.name === 'force'));
+  assert.ok(!v2.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].put!.parameters!.some((p) => p.name === 'force'));
 });
 
 function refs(v: unknown, out: string[] = []): string[] {
