@@ -129,6 +129,7 @@ export const get = (program: Command) => async (kindArg: string, names: string[]
     }
   }
   if (format === 'yaml' || format === 'json') {
+    if (!opts.showManagedFields) for (const o of collected) delete o.metadata.managedFields;
     const single = names.length === 1 && resources.length === 1;
     const body = single ? collected[0] : { apiVersion: 'v1', kind: 'List', items: collected, metadata: { resourceVersion: '' } };
     return out(format === 'yaml' ? toYAML(body) : toJSON(body));

@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     .option('-l, --selector <selector>', 'label selector (a=b,c!=d,e in (x,y))')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'yaml', 'json', 'name']))
     .option('--no-headers', 'omit the header line')
+    .option('--show-managed-fields', 'keep metadata.managedFields in -o yaml|json (left out otherwise, as kubectl does)')
     .action(client(program, 'get'));
 
   program

@@ -139,7 +139,8 @@ export class HttpClient implements Client {
 
   private open(method: string, path: string, onResponse: (res: IncomingMessage) => void, contentType = 'application/json') {
     const url = new URL(path, this.config.server);
-    const headers = { Authorization: `Bearer ${this.config.token}`, 'Content-Type': contentType, Accept: 'application/json' };
+    // the User-Agent's product is the field manager of writes that name none (metadata.managedFields)
+    const headers = { Authorization: `Bearer ${this.config.token}`, 'Content-Type': contentType, Accept: 'application/json', 'User-Agent': 'k1s' };
     if (url.protocol === 'https:') return httpsRequest(url, { method, headers, ca: this.config.ca }, onResponse);
     return request(url, { method, headers }, onResponse);
   }
