@@ -12,7 +12,8 @@ import type { ManagedFieldsEntry } from '../fields.js';
 import { rfc3339 } from '../time.js';
 import { FieldSet, pathString, type Path } from './fieldset.js';
 import type { KindDef } from '../kinds/kind.js';
-import { compare, toFieldSet, typeOfKind, TypedError, withoutNulls, type TypeNode } from './typed.js';
+import { dropNulls } from '../schema.js';
+import { compare, toFieldSet, typeOfKind, TypedError, type TypeNode } from './typed.js';
 import { ConflictsError, recordApply, recordUpdate, type Conflict, type ManagedSets, type UpdaterOptions } from './updater.js';
 
 export type { ManagedFieldsEntry };
@@ -231,7 +232,7 @@ export class FieldManager {
         const allowed = this.allowedFromLastApplied(live);
         if (allowed) remaining = remaining.filter((c) => !allowed.has(c.path));
       }
-      if (remaining.length || manager !== 'kubectl') throw conflictError(remaining);
+      if (remaining.length) throw conflictError(remaining);
       outcome = this.applyOnce(liveObj, cfg, managed, manager, true, now);
     }
     const object = outcome.object;
@@ -254,7 +255,8 @@ export class FieldManager {
     managed.fields = result.managers;
     if (result.object === undefined) return { object: structuredClone(live), changed: false };
     managed.times.set(id, rfc3339(now));
-    return { object: withoutNulls(result.object) as Obj, changed: true };
+    // a Go object holds no nulls where k1s's schemas have optional fields (nulls in lists stay, to be refused)
+    return { object: dropNulls(result.object) as Obj, changed: true };
   }
 
   /**

@@ -419,14 +419,3 @@ export function ensureNamedFieldsAreMembers(set: FieldSet, node: TypeNode): Fiel
   });
   return FieldSet.build(members, children);
 }
-
-/** Drops nulls, which a Go object cannot hold where k1s's schemas have optional fields. */
-export function withoutNulls(v: Json): Json {
-  if (Array.isArray(v)) return v.filter((x) => x !== null).map(withoutNulls);
-  if (isObj(v)) {
-    const out: Obj = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = withoutNulls(x);
-    return out;
-  }
-  return v;
-}
