@@ -34,7 +34,7 @@ const FILES = [
 // The kinds k1s serves or will serve, and what clients send beside them. The table is the closure
 // of these over message-typed fields, so a nested type is never missing.
 const ROOTS = [
-  ...['Namespace', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota'].map((k) => `core.v1.${k}`),
+  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota'].map((k) => `core.v1.${k}`),
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].map((k) => `apps.v1.${k}`),
   ...['Job', 'CronJob'].map((k) => `batch.v1.${k}`),
   'autoscaling.v1.HorizontalPodAutoscaler',
