@@ -11,7 +11,7 @@ import { randomNameSuffix } from '../api/names.js';
 import { apiVersionOf, byKind, RESOURCES, type ResourceInfo } from '../api/resources.js';
 import { validateObject, type FieldError } from '../api/schema.js';
 import { validateUpdate } from '../api/validate.js';
-import type { AnyObject, KubeObject, Namespace, Pod, Service } from '../api/types.js';
+import type { AnyObject, KubeObject, Namespace, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
 import { Store, StoreError, type StoreEvent, type StoredValue } from '../store/store.js';
 import { allocateServiceAddresses, type AllocatorConfig } from './allocators.js';

@@ -6,13 +6,11 @@ import { objectBase, int, labelSelector, conditionStatus, intOrString, bool, str
 import { selectorString } from '../label-format.js';
 import { validateLabelSelector } from '../meta-validation.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
-import { podSpecFieldTypes, podSpecPatchKeys } from '../podspec/patch-keys.js';
 import { podTemplateSpec } from '../podspec/schema.js';
 import { validateTemplate } from '../podspec/validation.js';
-import { deepEqual } from '../../store/canonical.js';
-import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
+import { containerCells, POD_TEMPLATE_WORKLOAD, WORKLOAD_WIDE_COLUMNS } from '../podspec/workload.js';
+import { AGE_COLUMN, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
 import { parsePercent } from '../intstr.js';
-import { containerCells, immutableSelector, WORKLOAD_WIDE_COLUMNS } from './replicaset.js';
 
 export const deploymentSchema = z.strictObject({
   ...objectBase('Deployment'),
@@ -130,16 +128,9 @@ export const DeploymentKind = defineKind<Deployment>({
   schema: deploymentSchema,
   subresources: ['status', 'scale'],
   generation: true,
-  patchMergeKeys: {
-    ...META_PATCH_KEYS,
-    ...podSpecPatchKeys('spec.template.spec'),
-    'status.conditions': { strategy: 'merge', mergeKey: 'type' },
-  },
-  // LabelSelector is +structType=atomic
-  fieldTypes: { 'spec.selector': { map: 'atomic' }, ...podSpecFieldTypes('spec.template.spec') },
+  ...POD_TEMPLATE_WORKLOAD,
   defaults: defaultDeployment,
   validate: validateDeployment,
-  validateUpdate: immutableSelector,
   printer: {
     columns: [
       NAME_COLUMN,

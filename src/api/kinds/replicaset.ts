@@ -1,16 +1,15 @@
 // ReplicaSet (apps/v1): keeps spec.replicas pods of its template; the selector is immutable.
 import { z } from 'zod';
 import { age } from '../age.js';
-import { invalidValue, nonNegative, type Errors } from '../field-errors.js';
-import { objectBase, int, labelSelector, conditionStatus, intOrString, bool, str } from '../fields.js';
-import { formatLabelSelector, selectorString } from '../label-format.js';
+import { nonNegative, type Errors } from '../field-errors.js';
+import { objectBase, int, labelSelector } from '../fields.js';
+import { formatLabelSelector } from '../label-format.js';
 import { validateLabelSelector } from '../meta-validation.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
-import { podSpecFieldTypes, podSpecPatchKeys } from '../podspec/patch-keys.js';
 import { podTemplateSpec } from '../podspec/schema.js';
 import { validateTemplate } from '../podspec/validation.js';
-import { deepEqual } from '../../store/canonical.js';
-import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
+import { containerCells, POD_TEMPLATE_WORKLOAD, WORKLOAD_WIDE_COLUMNS } from '../podspec/workload.js';
+import { AGE_COLUMN, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
 
 export const replicaSetSchema = z.strictObject({
   ...objectBase('ReplicaSet'),
@@ -47,21 +46,6 @@ function validateReplicaSet(rs: ReplicaSet): Errors {
   return errs;
 }
 
-/** The selector of a workload may not change (apps/v1 ValidateUpdate). */
-export function immutableSelector(next: { spec: { selector: unknown } }, prev: { spec: { selector: unknown } }): Errors {
-  return deepEqual(next.spec.selector, prev.spec.selector) ? [] : [invalidValue('spec.selector', next.spec.selector, 'field is immutable')];
-}
-
-/** The CONTAINERS and IMAGES cells of a workload's wide row. */
-export function containerCells(containers: { name: string; image: string }[]): [string, string] {
-  return [containers.map((c) => c.name).join(','), containers.map((c) => c.image).join(',')];
-}
-
-export const WORKLOAD_WIDE_COLUMNS = [
-  column('Containers', 'string', 'Names of each container in the template.', 1),
-  column('Images', 'string', 'Images referenced by each container in the template.', 1),
-  column('Selector', 'string', 'Label selector for pods. Existing pods selected by this selector will be the ones affected by this workload.', 1),
-];
 
 export const ReplicaSetKind = defineKind<ReplicaSet>({
   kind: 'ReplicaSet',
@@ -75,16 +59,9 @@ export const ReplicaSetKind = defineKind<ReplicaSet>({
   subresources: ['status', 'scale'],
   fieldSelectors: ['status.replicas'],
   generation: true,
-  patchMergeKeys: {
-    ...META_PATCH_KEYS,
-    ...podSpecPatchKeys('spec.template.spec'),
-    'status.conditions': { strategy: 'merge', mergeKey: 'type' },
-  },
-  // LabelSelector is +structType=atomic
-  fieldTypes: { 'spec.selector': { map: 'atomic' }, ...podSpecFieldTypes('spec.template.spec') },
+  ...POD_TEMPLATE_WORKLOAD,
   defaults: defaultReplicaSet,
   validate: validateReplicaSet,
-  validateUpdate: immutableSelector,
   printer: {
     columns: [
       NAME_COLUMN,
