@@ -1,6 +1,7 @@
 // The API server alone, in-process (real registry over a temporary SQLite store, the real HTTPS
 // handler on a loopback port), driven by the real kubectl through a kubeconfig of its own. No
 // Docker, no iptables: for the many API cases that need no pods to run.
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -29,6 +30,10 @@ export interface ApiHarness {
    * Asynchronous: the server answering it runs in this process.
    */
   kubectl(args: string[], input?: string): Promise<KubectlResult>;
+  /** kubectl that must succeed: its stdout */
+  ok(args: string[], input?: string): Promise<string>;
+  /** kubectl that must fail (with exit status 1): its stderr */
+  fails(args: string[], input?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -44,14 +49,23 @@ export async function startApi(extra: Partial<ApiServerDeps> = {}): Promise<ApiH
   const { server, port } = await listen(createApiHandler({ registry, token, logger: silentLogger, ...extra }), '127.0.0.1', 0, tls);
   const kubeconfig = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, `https://127.0.0.1:${port}`, token, tls.cert);
+  // A fresh cache dir per server: kubectl caches discovery and OpenAPI per host:port.
+  const kubectl = (args: string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], input);
   return {
     registry,
     store,
     kubeconfig,
     dir,
-    kubectl(args, input) {
-      // A fresh cache dir per server: kubectl caches discovery and OpenAPI per host:port.
-      return run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], input);
+    kubectl,
+    async ok(args, input) {
+      const r = await kubectl(args, input);
+      assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    },
+    async fails(args, input) {
+      const r = await kubectl(args, input);
+      assert.equal(r.status, 1, `kubectl ${args.join(' ')} should fail with 1: ${r.status} ${r.stdout}`);
+      return r.stderr;
     },
     async stop() {
       (server as Server).closeAllConnections();

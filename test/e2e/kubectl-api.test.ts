@@ -21,16 +21,8 @@ const SERVICE = WEB_SERVICE;
 
 describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is not installed' }, () => {
   let h: ApiHarness;
-  const ok = async (args: string[], input?: string) => {
-    const r = await h.kubectl(args, input);
-    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const fails = async (args: string[], input?: string) => {
-    const r = await h.kubectl(args, input);
-    assert.notEqual(r.status, 0, `kubectl ${args.join(' ')} should fail: ${r.stdout}`);
-    return r.stderr;
-  };
+  const ok = (args: string[], input?: string) => h.ok(args, input);
+  const fails = (args: string[], input?: string) => h.fails(args, input);
   /** Writes must leave the store's revision where it was. */
   const unchanged = async (fn: () => Promise<void>) => {
     const before = h.store.revision;

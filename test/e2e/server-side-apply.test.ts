@@ -35,16 +35,8 @@ const configMap = (name: string, data: Record<string, string>) =>
 
 describe('kubectl apply --server-side', { skip: !hasKubectl && 'kubectl is not installed' }, () => {
   let h: ApiHarness;
-  const ok = async (args: string[], input?: string) => {
-    const r = await h.kubectl(args, input);
-    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const fails = async (args: string[], input?: string) => {
-    const r = await h.kubectl(args, input);
-    assert.equal(r.status, 1, `kubectl ${args.join(' ')} should fail: ${r.stdout}`);
-    return r.stderr;
-  };
+  const ok = (args: string[], input?: string) => h.ok(args, input);
+  const fails = (args: string[], input?: string) => h.fails(args, input);
   const get = (kind: string, name: string) => h.registry.get<AnyObject & { spec?: any; data?: any }>(byKind(kind)!, 'default', name);
   const managers = (o: AnyObject) => (o.metadata.managedFields ?? []).map((e) => [e.manager, e.operation, ...(e.subresource ? [e.subresource] : [])]);
   const applySSA = ['apply', '--server-side', '-f', '-'];
