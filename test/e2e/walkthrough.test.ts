@@ -124,6 +124,17 @@ describe('the seed walkthrough with the real kubectl', () => {
     assert.equal(ok('get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.metadata.annotations}'), '');
   });
 
+  test('rollout pause holds a template change back; resume rolls it out', async () => {
+    assert.equal(ok('rollout', 'pause', 'deployment/web').trim(), 'deployment.apps/web paused');
+    const before = ok('get', 'rs', '-l', 'app=web', '-o', 'name');
+    ok('set', 'env', 'deployment/web', 'GREETING=paused');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(ok('get', 'rs', '-l', 'app=web', '-o', 'name'), before, 'no new ReplicaSet while paused');
+    assert.equal(ok('rollout', 'resume', 'deployment/web').trim(), 'deployment.apps/web resumed');
+    assert.match(ok('rollout', 'status', 'deployment/web', '--timeout=90s'), /successfully rolled out/);
+    assert.equal(ok('exec', 'deploy/web', '--', 'sh', '-c', 'echo $GREETING'), 'paused\n');
+  });
+
   test('get events tells what happened; delete --wait removes the deployment and its pods', async () => {
     const events = ok('get', 'events');
     assert.match(events, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
