@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { ensureTestImages, BUSYBOX_IMAGE } from '../test/fixtures/images.js';
-import { ServerHarness, waitFor } from '../test/e2e/harness.js';
+import { K1S, ServerHarness, waitFor } from '../test/e2e/harness.js';
 import { startFakeUpstream } from '../test/e2e/upstream.js';
 
 const args = process.argv.slice(2);
@@ -72,6 +72,7 @@ async function main() {
     h.k1s(['delete', '-f', '-'], MANIFEST);
     await waitFor('the pod containers to be removed', async () => (await docker.listContainers({ all: true, filters: { label: [`io.k1s.pod.name=${POD}`] } })).length === 0, 30_000).catch(() => undefined);
     await h.stop();
+    spawnSync(K1S, ['cleanup'], { stdio: 'ignore' }); // chains, network, sysctls: leave the machine as found
     h.removeDataDir();
     await upstream.stop();
   }
