@@ -23,7 +23,7 @@ import { zeroObject } from './protobuf.js';
 export interface ListResult {
   apiVersion: string;
   kind: string;
-  metadata: { resourceVersion: string };
+  metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
   items: AnyObject[];
 }
 
@@ -35,6 +35,10 @@ export interface WatchEvent {
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
+  /** at most this many items; the rest through `continue` (kubectl pages by 500) */
+  limit?: number;
+  /** the token of the previous page */
+  continue?: string;
 }
 
 /** What every write takes (metav1.CreateOptions/UpdateOptions/PatchOptions). */
@@ -107,15 +111,26 @@ export class Registry {
     return v as unknown as T;
   }
 
+  /**
+   * A list, or one page of it. Pages after the first are read from the store as it is then (kube
+   * serves them from the first page's snapshot) but report the first page's resourceVersion, so a
+   * watch started from it misses nothing.
+   */
   list(r: ResourceInfo, ns: string | undefined, opts: ListOptions = {}): ListResult {
     const filter = this.filterFor(r, opts);
     const { items, revision } = this.store.list(prefixOf(r, ns));
-    return {
-      apiVersion: apiVersionOf(r),
-      kind: `${r.kind}List`,
-      metadata: { resourceVersion: String(revision) },
-      items: (items as unknown as AnyObject[]).filter(filter),
-    };
+    const from = opts.continue ? decodeContinue(opts.continue) : { rv: revision, start: '' };
+    const key = (o: AnyObject) => keyOf(r, o.metadata.namespace, o.metadata.name);
+    const matched = (items as unknown as AnyObject[]).filter((o) => key(o) >= from.start && filter(o));
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : matched.length;
+    const page = matched.slice(0, limit);
+    const metadata: ListResult['metadata'] = { resourceVersion: String(from.rv) };
+    if (page.length < matched.length) {
+      metadata.continue = encodeContinue(from.rv, key(page[page.length - 1]) + '\u0000');
+      // as kube: a count only when nothing was filtered out of it
+      if (!opts.labelSelector && !opts.fieldSelector) metadata.remainingItemCount = matched.length - page.length;
+    }
+    return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata, items: page };
   }
 
   /** POST: rest.BeforeCreate (PrepareForCreate, Validate), then the write. */
@@ -417,6 +432,21 @@ export class Registry {
   private timestamp(): string {
     return rfc3339(this.now());
   }
+}
+
+/** kube-apiserver's continue token: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key to resume at>"}. */
+function encodeContinue(rv: number, start: string): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');
+}
+
+function decodeContinue(token: string): { rv: number; start: string } {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
+    if (t.v === 'meta.k8s.io/v1' && Number.isInteger(t.rv) && typeof t.start === 'string' && t.start) return { rv: t.rv!, start: t.start };
+  } catch {
+    // reported below
+  }
+  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
 }
 
 const isUnknownField = (e: FieldError) => e.message.startsWith('unknown field ');

@@ -300,9 +300,13 @@ function sendObject(rq: Request, r: ResourceInfo, obj: AnyObject): void {
 }
 
 function list(rq: Request, r: ResourceInfo, ns: string | undefined): void {
-  const result = rq.deps.registry.list(r, ns, selectors(rq.q));
+  const page = { limit: numberParam(rq.q, 'limit'), continue: rq.q.get('continue') ?? undefined };
+  const result = rq.deps.registry.list(r, ns, { ...selectors(rq.q), ...page });
   const t = tableOptions(rq);
-  if (t.table) return sendJSON(rq.res, 200, toTable(r, result.items, { now: rq.now, include: t.include, resourceVersion: result.metadata.resourceVersion }));
+  if (t.table) {
+    const table = toTable(r, result.items, { now: rq.now, include: t.include, resourceVersion: result.metadata.resourceVersion });
+    return sendJSON(rq.res, 200, { ...table, metadata: { ...result.metadata } });
+  }
   sendJSON(rq.res, 200, result);
 }
 

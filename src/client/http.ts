@@ -146,9 +146,9 @@ export class HttpClient implements Client {
   }
 }
 
-function query(opts: { [key: string]: string | undefined }): string {
+function query(opts: { [key: string]: string | number | undefined }): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(opts)) if (v !== undefined && v !== '') q.set(k, v);
+  for (const [k, v] of Object.entries(opts)) if (v !== undefined && v !== '') q.set(k, String(v));
   const s = q.toString();
   return s ? `?${s}` : '';
 }

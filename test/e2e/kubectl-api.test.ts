@@ -45,6 +45,10 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(svc, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nweb\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+80:3\d{4}\/TCP\s+\d+s\n$/);
     assert.match(await ok(['get', 'deploy', '-A']), /^NAMESPACE\s+NAME\s+READY/);
     assert.match(await ok(['get', 'deploy', '--show-labels']), /LABELS\nweb\s.*app=web\n$/);
+    // one namespace per page: kubectl follows the continue tokens and prints one table
+    const paged = await ok(['get', 'namespaces', '--chunk-size=1']);
+    assert.equal(paged.match(/^NAME/gm)?.length, 1);
+    assert.deepEqual(paged.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
   });
 
   test('get all lists the kinds in category "all"; api-resources lists short names and verbs', async () => {

@@ -367,3 +367,22 @@ test('bad input gets the Status kube-apiserver gives, and nothing is written', a
   }
   assert.equal(store.revision, before, 'nothing was written');
 });
+
+test('lists page with limit and continue, as kubectl --chunk-size and informers ask', async () => {
+  for (const n of ['page-a', 'page-b', 'page-c']) await call('POST', '/api/v1/namespaces/default/configmaps', cm(n, { a: '1' }, { paged: 'yes' }));
+  const first = await call('GET', '/api/v1/namespaces/default/configmaps?labelSelector=paged%3Dyes&limit=2');
+  assert.deepEqual(first.body.items.map((i: any) => i.metadata.name), ['page-a', 'page-b']);
+  assert.ok(first.body.metadata.continue, 'a token for the rest');
+  // a write between pages: the next page still reports the first page's resourceVersion
+  await call('POST', '/api/v1/namespaces/default/configmaps', cm('page-d', { a: '1' }, { paged: 'yes' }));
+  const rest = await call('GET', `/api/v1/namespaces/default/configmaps?labelSelector=paged%3Dyes&limit=2&continue=${first.body.metadata.continue}`);
+  assert.deepEqual(rest.body.items.map((i: any) => i.metadata.name), ['page-c', 'page-d']);
+  assert.equal(rest.body.metadata.resourceVersion, first.body.metadata.resourceVersion);
+  assert.equal(rest.body.metadata.continue, undefined);
+  const all = await call('GET', '/api/v1/namespaces/default/configmaps?limit=1');
+  assert.equal(all.body.items.length, 1);
+  assert.ok(all.body.metadata.remainingItemCount >= 4, 'counted when nothing is filtered');
+  const bad = await call('GET', '/api/v1/namespaces/default/configmaps?limit=1&continue=garbage');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.message, /continue key is not valid/);
+});
