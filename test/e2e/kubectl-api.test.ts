@@ -126,6 +126,14 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     assert.match(await ok(['delete', 'ns', 'team']), /namespace "team" deleted/);
   });
 
+  test('apply --prune -l removes what the manifest no longer has (with --prune-allowlist until k1s serves every kind of the default list)', async () => {
+    const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, labels: {set: pruned}}\ndata: {x: "1"}\n`;
+    await ok(['apply', '-f', '-'], `${cm('keep')}---\n${cm('drop')}`);
+    const out = await ok(['apply', '--prune', '-l', 'set=pruned', '--prune-allowlist=core/v1/ConfigMap', '-f', '-'], cm('keep'));
+    assert.equal(out, 'configmap/keep unchanged\nconfigmap/drop pruned\n');
+    assert.equal(await ok(['get', 'cm', '-l', 'set=pruned', '-o', 'name']), 'configmap/keep\n');
+  });
+
   test('label and annotate patch the object', async () => {
     assert.equal((await ok(['label', 'deploy', 'web', 'tier=front'])).trim(), 'deployment.apps/web labeled');
     assert.equal((await ok(['annotate', 'svc', 'web', 'note=hi'])).trim(), 'service/web annotated');
