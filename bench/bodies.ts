@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_BODY_BYTES } from '../src/apiserver/body.js';
 import { ensureServingCert } from '../src/apiserver/tls.js';
-import { endpointOf, printTable, requestOptions, rssMB, type Endpoint } from './util.js';
+import { endpointOf, numberArg, printTable, requestOptions, rssMB, type Endpoint } from './util.js';
 
 if (!globalThis.gc) {
   const r = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
@@ -24,13 +24,8 @@ if (!globalThis.gc) {
 }
 const gc = globalThis.gc!;
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const CLIENTS = arg('clients', 8);
-const BODY_BYTES = arg('mb', 50) * 1024 * 1024;
+const CLIENTS = numberArg('clients', 8);
+const BODY_BYTES = numberArg('mb', 50) * 1024 * 1024;
 const PATH = '/api/v1/namespaces/default/configmaps';
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
 const EXPECTED = 'Request entity too large: limit is 3145728';

@@ -9,10 +9,9 @@ import Docker from 'dockerode';
 import { ensureTestImages, BUSYBOX_IMAGE } from '../test/fixtures/images.js';
 import { K1S, ServerHarness, waitFor } from '../test/e2e/harness.js';
 import { startFakeUpstream } from '../test/e2e/upstream.js';
+import { numberArg, quantile } from './util.js';
 
-const args = process.argv.slice(2);
-const at = args.indexOf('--runs');
-const RUNS = at >= 0 ? Number(args[at + 1]) : 20;
+const RUNS = numberArg('runs', 20);
 const POD = 'k1s-bench-exec';
 const MANIFEST = `apiVersion: v1
 kind: Pod
@@ -31,11 +30,6 @@ function timed(cmd: string, argv: string[]): number {
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
-}
-
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
 }
 
 async function main() {

@@ -18,16 +18,11 @@ import type { Pod } from '../src/api/types.js';
 import { prefixOf } from '../src/apiserver/registry.js';
 import { toTable } from '../src/apiserver/table.js';
 import { startApi, type ApiHarness } from '../test/e2e/api-harness.js';
-import { endpointOf, fetchText, keepAliveAgent, median, ms, printTable, quantile } from './util.js';
+import { endpointOf, fetchText, keepAliveAgent, median, ms, numberArg, printTable, quantile } from './util.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const PODS = arg('pods', 100);
-const REQUESTS = arg('requests', 200);
-const KUBECTL_RUNS = arg('kubectl', 20);
+const PODS = numberArg('pods', 100);
+const REQUESTS = numberArg('requests', 200);
+const KUBECTL_RUNS = numberArg('kubectl', 20);
 const NODE = 'bench-node';
 const LIST_PATH = '/api/v1/namespaces/default/pods?limit=500';
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';

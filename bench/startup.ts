@@ -11,14 +11,10 @@ import { readKubeconfig } from '../src/kubeconfig.js';
 import { ensureTestImages, BUSYBOX_IMAGE as TEST_IMAGE } from '../test/fixtures/images.js';
 import { K1S, ServerHarness, sleep, waitFor } from '../test/e2e/harness.js';
 import { startFakeUpstream } from '../test/e2e/upstream.js';
+import { numberArg } from './util.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const REPLICAS = arg('replicas', 10);
-const ROUNDS = arg('rounds', 3);
+const REPLICAS = numberArg('replicas', 10);
+const ROUNDS = numberArg('rounds', 3);
 const PAUSE_IMAGE = 'k1s.local/pause:3.10';
 const docker = new Docker();
 

@@ -6,6 +6,13 @@ import type { IncomingMessage } from 'node:http';
 import { readKubeconfig } from '../src/kubeconfig.js';
 
 /** The q-quantile by the nearest-rank method (p99 of 200 samples is the 198th smallest). */
+/** `--name N` from the command line, or dflt. */
+export function numberArg(name: string, dflt: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
+
 export function quantile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.max(0, Math.min(s.length - 1, Math.ceil(q * s.length) - 1))];

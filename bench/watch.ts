@@ -19,17 +19,12 @@ import { byKind } from '../src/api/resources.js';
 import type { ConfigMap } from '../src/api/types.js';
 import { prefixOf } from '../src/apiserver/registry.js';
 import type { ApiHarness } from '../test/e2e/api-harness.js';
-import { endpointOf, ms, printTable, quantile, requestOptions, type Endpoint } from './util.js';
+import { endpointOf, ms, numberArg, printTable, quantile, requestOptions, type Endpoint } from './util.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const WATCHERS = arg('watchers', 100);
-const WRITES = arg('writes', 200);
-const GAP_MS = arg('gap', 10);
-const SAME_THREAD = args.includes('--same-thread');
+const WATCHERS = numberArg('watchers', 100);
+const WRITES = numberArg('writes', 200);
+const GAP_MS = numberArg('gap', 10);
+const SAME_THREAD = process.argv.includes('--same-thread');
 const NS = 'watch-bench';
 const CM = 'bench';
 

@@ -3,16 +3,12 @@
 // Docker, no iptables: for the many API cases that need no pods to run.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from '../../src/apiserver/registry.js';
-import { createApiHandler, listen, type ApiServerDeps } from '../../src/apiserver/server.js';
-import { ensureServingCert } from '../../src/apiserver/tls.js';
+import type { Registry } from '../../src/apiserver/registry.js';
+import type { ApiServerDeps } from '../../src/apiserver/server.js';
 import { writeKubeconfig } from '../../src/kubeconfig.js';
-import { silentLogger } from '../../src/log.js';
-import { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
+import { startInProcessApi } from '../fixtures/api-server.js';
 
 export interface KubectlResult {
   status: number;
@@ -40,22 +36,16 @@ export interface ApiHarness {
 export const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 export async function startApi(extra: Partial<ApiServerDeps> = {}): Promise<ApiHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'k1s-kubectl-'));
-  const store = new Store(join(dir, 'state.db'));
-  const registry = new Registry(store, { serviceCIDR: '10.96.0.0/16', nodePortRange: { min: 30000, max: 32767 }, reservedIPs: ['10.96.0.10'] });
-  registry.bootstrap();
-  const token = 'kubectl-test-token';
-  const tls = ensureServingCert(dir, ['127.0.0.1']);
-  const { server, port } = await listen(createApiHandler({ registry, token, logger: silentLogger, ...extra }), '127.0.0.1', 0, tls);
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeKubeconfig(kubeconfig, `https://127.0.0.1:${port}`, token, tls.cert);
+  const api = await startInProcessApi({ tls: true, token: 'kubectl-test-token', deps: extra });
+  const kubeconfig = join(api.dir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, api.base, api.token, api.tls!.cert);
   // A fresh cache dir per server: kubectl caches discovery and OpenAPI per host:port.
-  const kubectl = (args: string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], input);
+  const kubectl = (args: string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(api.dir, 'cache'), ...args], input);
   return {
-    registry,
-    store,
+    registry: api.registry,
+    store: api.store,
     kubeconfig,
-    dir,
+    dir: api.dir,
     kubectl,
     async ok(args, input) {
       const r = await kubectl(args, input);
@@ -67,12 +57,7 @@ export async function startApi(extra: Partial<ApiServerDeps> = {}): Promise<ApiH
       assert.equal(r.status, 1, `kubectl ${args.join(' ')} should fail with 1: ${r.status} ${r.stdout}`);
       return r.stderr;
     },
-    async stop() {
-      (server as Server).closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => api.stop(),
   };
 }
 

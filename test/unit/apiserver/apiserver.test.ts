@@ -2,38 +2,22 @@
 // handler on a loopback port, and plain fetch as the client.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { request as httpRequest, type Server } from 'node:http';
-import { Registry } from '../../../src/apiserver/registry.js';
-import { createApiHandler, listen } from '../../../src/apiserver/server.js';
+import { request as httpRequest } from 'node:http';
 import { parsePath } from '../../../src/apiserver/routes.js';
-import { silentLogger } from '../../../src/log.js';
-import { Store } from '../../../src/store/store.js';
+import type { Store } from '../../../src/store/store.js';
+import { startInProcessApi, type InProcessApi } from '../../fixtures/api-server.js';
 
 const TOKEN = 'test-token';
 let base = '';
-let server: Server;
 let store: Store;
-let dir: string;
+let api: InProcessApi;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'k1s-api-'));
-  store = new Store(join(dir, 'state.db'));
-  const registry = new Registry(store, { serviceCIDR: '10.96.0.0/16', nodePortRange: { min: 30000, max: 32767 }, reservedIPs: ['10.96.0.10'] });
-  registry.bootstrap();
-  const l = await listen(createApiHandler({ registry, token: TOKEN, logger: silentLogger }), '127.0.0.1', 0);
-  server = l.server;
-  base = `http://127.0.0.1:${l.port}`;
+  api = await startInProcessApi({ token: TOKEN });
+  ({ base, store } = api);
 });
 
-after(() => {
-  server.closeAllConnections();
-  server.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => api.stop());
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(base + path, {

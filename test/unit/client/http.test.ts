@@ -2,40 +2,26 @@
 // compacted history, reporting every change once, deletions included.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { byKind } from '../../../src/api/resources.js';
-import { Registry } from '../../../src/apiserver/registry.js';
-import { createApiHandler, listen } from '../../../src/apiserver/server.js';
+import type { Registry } from '../../../src/apiserver/registry.js';
 import { HttpClient } from '../../../src/client/http.js';
 import type { WatchEvent } from '../../../src/client/client.js';
-import { silentLogger } from '../../../src/log.js';
-import { Store } from '../../../src/store/store.js';
+import type { Store } from '../../../src/store/store.js';
+import { startInProcessApi, type InProcessApi } from '../../fixtures/api-server.js';
 
-let server: Server;
 let store: Store;
 let registry: Registry;
 let client: HttpClient;
-let dir: string;
+let api: InProcessApi;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'k1s-http-'));
-  store = new Store(join(dir, 'state.db'), { keepRevisions: 1 });
-  registry = new Registry(store, { serviceCIDR: '10.96.0.0/16', nodePortRange: { min: 30000, max: 32767 }, reservedIPs: [] });
-  registry.bootstrap();
-  const l = await listen(createApiHandler({ registry, token: 't', logger: silentLogger }), '127.0.0.1', 0);
-  server = l.server;
-  client = new HttpClient({ server: `http://127.0.0.1:${l.port}`, token: 't', namespace: 'default' });
+  // one revision kept: a client that misses anything must list again
+  api = await startInProcessApi({ token: 't', store: { keepRevisions: 1 }, reservedIPs: [] });
+  ({ store, registry } = api);
+  client = new HttpClient({ server: api.base, token: 't', namespace: 'default' });
 });
 
-after(() => {
-  server.closeAllConnections();
-  server.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => api.stop());
 
 const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: '1' } });
 const ConfigMap = byKind('ConfigMap')!;
@@ -57,7 +43,7 @@ test('a watch reconnects from its last resourceVersion after the connection brea
   try {
     registry.create(ConfigMap, 'default', cm('one'));
     await until(events, (e) => seen(e, 'ADDED', 'one'));
-    server.closeAllConnections();
+    api.server.closeAllConnections();
     registry.create(ConfigMap, 'default', cm('two'));
     await until(events, (e) => seen(e, 'ADDED', 'two'));
     assert.equal(events.filter((e) => e.object.metadata.name === 'one').length, 1, 'no event is delivered twice');
@@ -74,7 +60,7 @@ test('a watch whose history was compacted lists again and reports deletions it m
     await until(events, (e) => seen(e, 'ADDED', 'gone-soon'));
     // While the client is away, the object is deleted and the history compacted past it.
     const rv = store.revision;
-    server.closeAllConnections();
+    api.server.closeAllConnections();
     registry.delete(ConfigMap, 'default', 'gone-soon');
     for (let i = 0; i < 3; i++) registry.create(ConfigMap, 'default', cm(`filler-${i}`));
     store.compact();
