@@ -71,6 +71,8 @@ import type { PatchType } from './patch.js';
 
 export interface DeleteOptions {
   dryRun?: boolean;
+  /** Pods: seconds the containers get to stop (0: delete at once). */
+  gracePeriodSeconds?: number;
   preconditions?: { resourceVersion?: string; uid?: string };
   /** Orphan: dependents lose their ownerReference instead of being collected */
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';

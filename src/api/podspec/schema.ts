@@ -23,6 +23,7 @@ export const envVar = z.strictObject({
       configMapKeyRef: keySelector.optional(),
       secretKeyRef: keySelector.optional(),
       fieldRef: z.strictObject({ fieldPath: str, apiVersion: str.optional() }).optional(),
+      resourceFieldRef: z.strictObject({ containerName: str.optional(), resource: str, divisor: quantity.optional() }).optional(),
     })
     .optional(),
 });
@@ -133,6 +134,7 @@ export const podSpec = z.strictObject({
     })
     .optional(),
   hostNetwork: bool.optional(),
+  enableServiceLinks: bool.optional(),
   nodeName: str.optional(),
   hostname: str.optional(),
   subdomain: str.optional(),

@@ -56,6 +56,21 @@ function validateResources(c: Container, path: string): Errors {
   return errs;
 }
 
+const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
+const CPU_DIVISORS = ['1m', '1'];
+const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+
+/** kube's validateContainerResourceFieldSelector and validateContainerResourceDivisor. */
+function validateResourceFieldRef(ref: { resource: string; divisor?: string | number }, path: string): Errors {
+  if (!ref.resource) return [required(`${path}.resource`)];
+  if (!RESOURCE_FIELD_PATHS.includes(ref.resource)) return [unsupported(`${path}.resource`, ref.resource, RESOURCE_FIELD_PATHS)];
+  if (ref.divisor === undefined) return [];
+  const divisors = ref.resource.endsWith('.cpu') ? CPU_DIVISORS : BYTE_DIVISORS;
+  const ok = quantityError(ref.divisor) === undefined && divisors.some((d) => parseQuantity(d) === parseQuantity(ref.divisor!));
+  const which = ref.resource.endsWith('.cpu') ? 'cpu' : 'memory';
+  return ok ? [] : [invalidValue(`${path}.divisor`, ref.divisor, `only divisor's values ${divisors.join(', ')} are supported with the ${which} resource`)];
+}
+
 function validateProbe(probe: Probe | undefined, path: string, which: 'readiness' | 'liveness' | 'startup'): Errors {
   if (!probe) return [];
   const errs: Errors = [];
@@ -139,7 +154,7 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
     if (!e.name) errs.push(required(`${ep}.name`));
     else errs.push(...each(`${ep}.name`, e.name, isEnvVarName(e.name)));
     if (e.valueFrom) {
-      const sources = (['fieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => e.valueFrom![s] !== undefined);
+      const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => e.valueFrom![s] !== undefined);
       if (sources.length === 0) errs.push(invalidValue(`${ep}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       if (sources.length > 1) errs.push(invalidValue(`${ep}.valueFrom`, '', 'may not have more than one field specified at a time'));
       if (e.value) errs.push(invalidValue(`${ep}.valueFrom`, '', 'may not be specified when `value` is not empty'));
@@ -160,6 +175,7 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
         if (!fr.fieldPath) errs.push(required(`${fp}.fieldPath`));
         else if (!FIELD_REF_PATHS.includes(base)) errs.push(unsupported(`${fp}.fieldPath`, fr.fieldPath, FIELD_REF_PATHS));
       }
+      if (e.valueFrom.resourceFieldRef) errs.push(...validateResourceFieldRef(e.valueFrom.resourceFieldRef, `${ep}.valueFrom.resourceFieldRef`));
     }
   });
 
