@@ -150,7 +150,11 @@ export class PodSyncer {
     let changed = false;
     const grace = gracePeriodOf(pod, observed);
 
-    // Steps 2-3: kill the pod, or the containers that must go.
+    // Step 2: sandbox gone -> say so, and stop everything still running.
+    if (actions.createSandbox && observed.sandboxes.length > 0) {
+      this.o.view.recordEvent(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    }
+    // Step 3: kill the pod, or the containers that must not run (spec changed, duplicates).
     if (actions.killPod) {
       await this.stopAll(pod, observed, grace, mem);
       changed = true;
