@@ -22,11 +22,8 @@ export class PodFiles {
   async writeResolvConf(pod: Pod): Promise<string> {
     const dir = this.podDir(pod.metadata.uid ?? '');
     await mkdir(dir, { recursive: true });
-    let hostText = '';
-    const policy = pod.spec.dnsPolicy ?? 'ClusterFirst';
-    if (policy === 'Default' || this.dns.nameservers.length === 0) {
-      hostText = await readFile(this.hostResolvConfPath, 'utf8').catch(() => '');
-    }
+    // read each time: ClusterFirst keeps the host's search domains too, and they may change
+    const hostText = await readFile(this.hostResolvConfPath, 'utf8').catch(() => '');
     const path = join(dir, 'resolv.conf');
     await writeFile(path, resolvConf(pod, this.dns, hostText), { mode: 0o644 });
     return path;

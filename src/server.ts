@@ -9,7 +9,7 @@ import { Agent, AgentError, type NodeView } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { nodeUsage } from '../agent/metrics.js';
-import { hostFacts, nodeObject } from '../agent/node-status.js';
+import { hostAddresses, hostFacts, nodeObject } from '../agent/node-status.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
@@ -152,7 +152,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       runtime,
       logger,
       nodeName: cfg.nodeName,
-      hostIP: cfg.podGateway, // the node's address as pods see it
+      // status.hostIP is the Node's InternalIP, as the kubelet reports it
+      hostIP: hostAddresses()[0] ?? cfg.podGateway,
       dataDir: cfg.dataDir,
       network: { name: cfg.networkName, subnet: cfg.podCIDR, gateway: cfg.podGateway, bridgeName: cfg.bridgeName },
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },

@@ -5,7 +5,7 @@
 import type { Container, PodSpec } from './schema.js';
 import { notSupportedYet, type FieldError } from '../field-errors.js';
 
-const POD_FIELDS = ['volumes', 'hostNetwork', 'dnsConfig', 'securityContext'] as const;
+const POD_FIELDS = ['volumes', 'hostNetwork', 'securityContext'] as const;
 const CONTAINER_FIELDS = ['volumeMounts', 'readinessProbe', 'livenessProbe', 'startupProbe', 'securityContext', 'resources'] as const;
 
 /** The refused fields as paths below a PodSpec (`containers.resources`): the OpenAPI documents mark them. */
