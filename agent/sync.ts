@@ -8,6 +8,7 @@ import { canonicalJSON } from '../src/store/canonical.js';
 import type { Logger } from '../src/log.js';
 import { computePodActions, type ContainerToStart, type PodActions } from './actions.js';
 import { nextBackoff, type BackoffEntry } from './backoff.js';
+import { containerSettings, sandboxSettings, verifyRunAsNonRoot } from './container-config.js';
 import { containerEnv, expandVars } from './env.js';
 import { errorMessage, ImageManager } from './image-manager.js';
 import {
@@ -15,6 +16,7 @@ import {
   LABEL_CONTAINER_NAME,
   LABEL_CONTAINER_TYPE,
   LABEL_HASH,
+  LABEL_HOST_NETWORK_IP,
   SANDBOX_NAME,
   containerName,
   hashContainer,
@@ -260,6 +262,7 @@ export class PodSyncer {
 
   private async createSandbox(pod: Pod, attempt: number): Promise<{ id: string; ip: string } | undefined> {
     const ref = podRef(pod);
+    const sandbox = sandboxSettings(pod);
     let id: string | undefined;
     try {
       await this.o.files.writeResolvConf(pod);
@@ -270,11 +273,16 @@ export class PodSyncer {
           ...podLabels(this.o.nodeName, ref, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
           [LABEL_CONTAINER_TYPE]: 'sandbox',
           [LABEL_ATTEMPT]: String(attempt),
+          ...(sandbox.hostNetwork ? { [LABEL_HOST_NETWORK_IP]: this.o.hostIP } : {}),
         },
         hostname: podHostname(pod),
-        networkMode: this.o.network.name,
+        networkMode: sandbox.hostNetwork ? 'host' : this.o.network.name,
+        portBindings: Object.keys(sandbox.portBindings).length ? sandbox.portBindings : undefined,
+        ipcMode: sandbox.ipcMode,
       });
       await this.o.runtime.startContainer(id);
+      // on the host's network the pod's IP is the node's
+      if (sandbox.hostNetwork) return { id, ip: this.o.hostIP };
       const info = await this.o.runtime.inspectContainer(id);
       if (!info?.ip) throw new Error(`sandbox ${id.slice(0, 12)} has no address on network ${this.o.network.name}`);
       await this.o.runtime.enableHairpin(this.o.network);
@@ -309,10 +317,12 @@ export class PodSyncer {
       nodeCPUCores: this.cpus,
       nodeMemoryBytes: this.memoryBytes,
     });
-    if (!env.ok) {
+    const configError = env.ok ? await this.nonRootError(pod, spec) : env.message;
+    if (configError !== undefined || !env.ok) {
       // kubelet: CreateContainerConfigError, an event each time the sync fails on it
-      this.setWaiting(pod, mem, spec.name, { reason: 'CreateContainerConfigError', message: env.message });
-      this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${env.message}`);
+      const message = configError ?? '';
+      this.setWaiting(pod, mem, spec.name, { reason: 'CreateContainerConfigError', message });
+      this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${message}`);
       return;
     }
     if (this.isBeingDeleted(pod)) return;
@@ -339,6 +349,7 @@ export class PodSyncer {
         tty: spec.tty,
         networkMode: `container:${sandbox.id}`,
         binds: [`${resolvPath}:/etc/resolv.conf`],
+        settings: containerSettings(pod, spec, sandbox.id, this.memoryBytes),
       });
     } catch (err) {
       const msg = errorMessage(err);
@@ -358,6 +369,12 @@ export class PodSyncer {
     }
     mem.waiting.delete(spec.name);
     this.o.view.recordEvent(pod, 'Normal', 'Started', `Started container ${spec.name}`);
+  }
+
+  /** runAsNonRoot needs the image's user when runAsUser does not say. */
+  private async nonRootError(pod: Pod, spec: Container): Promise<string | undefined> {
+    if (!(spec.securityContext?.runAsNonRoot ?? pod.spec.securityContext?.runAsNonRoot)) return undefined;
+    return verifyRunAsNonRoot(pod, spec, (await this.o.runtime.imageUser(spec.image)) ?? '');
   }
 
   /** The pod is gone from the API: stop (with grace) and remove everything it had, and its files. */

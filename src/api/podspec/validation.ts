@@ -1,6 +1,6 @@
 // Semantic validation of a pod spec (pkg/apis/core/validation: ValidatePodSpec and its parts),
 // for pods and for the pod templates of workloads.
-import { duplicate, each, forbidden, invalidValue, nonNegative, notFoundValue, portNumber, portNumOrName, required, unsupported, type Errors } from '../field-errors.js';
+import { duplicate, each, forbidden, invalidValue, nonNegative, notFoundValue, notSupportedYet, portNumber, portNumOrName, required, unsupported, type Errors } from '../field-errors.js';
 import type { LabelSelector } from '../fields.js';
 import { fromLabelSelector, matches } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
@@ -112,7 +112,19 @@ function validateSecurityContext(sc: SecurityContext | undefined, path: string):
   if (sc.privileged && sc.allowPrivilegeEscalation === false) {
     errs.push(invalidValue(path, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
   }
+  seccomp(errs, `${path}.seccompProfile`, sc.seccompProfile);
   return errs;
+}
+
+/** kube's validateSeccompProfileField; Localhost needs profiles on the node, which k1s does not manage. */
+function seccomp(errs: Errors, path: string, p: SecurityContext['seccompProfile']): void {
+  if (!p) return;
+  if (p.type === 'Localhost') {
+    if (!p.localhostProfile) errs.push(required(`${path}.localhostProfile`, 'must be set when seccomp type is Localhost'));
+    else errs.push(notSupportedYet(`${path}.localhostProfile`));
+  } else if (p.localhostProfile !== undefined) {
+    errs.push(invalidValue(`${path}.localhostProfile`, p.localhostProfile, 'can only be set when seccomp type is Localhost'));
+  }
 }
 
 /** A path inside a volume (subPath, items[].path): relative and without '..'. */
@@ -303,6 +315,10 @@ export function validatePodSpec(spec: PodSpec, path: string, template?: string):
     idRange(errs, `${path}.securityContext.runAsGroup`, psc.runAsGroup);
     idRange(errs, `${path}.securityContext.fsGroup`, psc.fsGroup);
     (psc.supplementalGroups ?? []).forEach((g, i) => idRange(errs, `${path}.securityContext.supplementalGroups[${i}]`, g));
+    seccomp(errs, `${path}.securityContext.seccompProfile`, psc.seccompProfile);
+  }
+  if (spec.shareProcessNamespace && spec.hostPID) {
+    errs.push(invalidValue(`${path}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   }
   return errs;
 }
