@@ -1,6 +1,6 @@
 // What every controller is given: the client for writes, shared informers for reads, a logger and
 // an event recorder.
-import type { AnyObject, Deployment, Endpoints, Event, Kind, Namespace, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
+import type { AnyObject, Deployment, Endpoints, Event, Kind, Namespace, PersistentVolume, PersistentVolumeClaim, Pod, ReplicaSet, Service, StorageClass, OwnerReference } from '../api/types.js';
 import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
@@ -17,6 +17,9 @@ export interface Informers {
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
   events: Informer<Event>;
+  persistentVolumes: Informer<PersistentVolume>;
+  persistentVolumeClaims: Informer<PersistentVolumeClaim>;
+  storageClasses: Informer<StorageClass>;
 }
 
 export interface ControllerContext {
@@ -39,6 +42,9 @@ export function createInformers(client: Client): Informers {
     services: of<Service>('Service'),
     endpoints: of<Endpoints>('Endpoints'),
     events: of<Event>('Event'),
+    persistentVolumes: of<PersistentVolume>('PersistentVolume'),
+    persistentVolumeClaims: of<PersistentVolumeClaim>('PersistentVolumeClaim'),
+    storageClasses: of<StorageClass>('StorageClass'),
   };
 }
 
