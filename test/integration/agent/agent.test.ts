@@ -1,38 +1,15 @@
-// The agent on the real Docker engine, with a tiny in-memory AgentApi. One agent (then a second,
+// The agent on the real Docker engine, with a tiny in-memory NodeView (test/fixtures/real-agent.ts). One agent (then a second,
 // to prove adoption) runs a handful of pods through the life cycle. Everything this file creates
 // carries its own node name, and is removed in t.after even when a step fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Docker from 'dockerode';
-import { silentLogger } from '../../../src/log.js';
-import { Agent } from '../../../agent/agent.js';
-import { DockerRuntime, DockerLogDemuxer } from '../../../agent/runtime.js';
-import { DEFAULT_NETWORK } from '../../../agent/network.js';
-import { BUSYBOX_IMAGE, BUSYBOX_INDEX_HTML, PAUSE_IMAGE, UNPULLABLE_IMAGE, ensureTestImages } from '../../fixtures/images.js';
-import { MemoryNodeView, makePod, waitFor } from '../../fixtures/node-view.js';
+import { BUSYBOX_IMAGE, BUSYBOX_INDEX_HTML, UNPULLABLE_IMAGE } from '../../fixtures/images.js';
+import { makePod, waitFor } from '../../fixtures/node-view.js';
+import { docker, execIn, realAgent } from '../../fixtures/real-agent.js';
 import type { Pod } from '../../../src/api/types.js';
 
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const NODE = `itest-agent-${process.pid}`;
-
-async function execIn(id: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const demux = new DockerLogDemuxer();
-    demux.on('data', (c: Buffer) => (out += c.toString()));
-    demux.on('end', resolve);
-    stream.on('error', reject);
-    stream.pipe(demux);
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, out };
-}
 
 async function readAll(s: NodeJS.ReadableStream): Promise<string> {
   let text = '';
@@ -40,56 +17,10 @@ async function readAll(s: NodeJS.ReadableStream): Promise<string> {
   return text;
 }
 
-/** This test's containers of one pod (by the pod's uid label). */
-async function podContainers(pod: Pod): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`io.k1s.node=${NODE}`, `io.k1s.pod.uid=${pod.metadata.uid}`] } });
-}
-
 test('agent on the real Docker engine', { timeout: 150_000 }, async (t) => {
-  await ensureTestImages(docker);
-  const networkExisted = await docker
-    .getNetwork(DEFAULT_NETWORK.name)
-    .inspect()
-    .then(() => true)
-    .catch(() => false);
-  const dataDir = mkdtempSync(join(tmpdir(), 'k1s-agent-it-'));
-  const api = new MemoryNodeView();
-  const runtime = new DockerRuntime(docker);
-  const agents: Array<{ ac: AbortController; run: Promise<void> }> = [];
-
-  const startAgent = async (): Promise<Agent> => {
-    const agent = new Agent({
-      view: api,
-      runtime,
-      logger: silentLogger,
-      nodeName: NODE,
-      hostIP: '192.0.2.2',
-      dataDir,
-      network: DEFAULT_NETWORK,
-      dns: { nameservers: ['10.96.0.10'], clusterDomain: 'cluster.local' },
-      pauseImage: PAUSE_IMAGE,
-      resyncMs: 1000,
-    });
-    const ac = new AbortController();
-    agents.push({ ac, run: agent.start(ac.signal) });
-    await agent.ready;
-    return agent;
-  };
-
-  t.after(async () => {
-    for (const a of agents) a.ac.abort();
-    await Promise.allSettled(agents.map((a) => a.run));
-    const ours = await docker.listContainers({ all: true, filters: { label: [`io.k1s.node=${NODE}`] } });
-    await Promise.allSettled(ours.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
-    if (!networkExisted) {
-      await docker.getNetwork(DEFAULT_NETWORK.name).remove().catch(() => undefined); // refused if someone else uses it
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
+  const { api, runtime, startAgent, stopAgents, idOf, podContainers } = await realAgent(t, NODE);
   let agent = await startAgent();
   const status = (pod: Pod, name: string) => api.get(pod)?.status?.containerStatuses?.find((c) => c.name === name);
-  const idOf = (pod: Pod, name: string) => status(pod, name)!.containerID!.replace('docker://', '');
 
   const web = makePod('web', {
     restartPolicy: 'Always',
@@ -172,8 +103,7 @@ test('agent on the real Docker engine', { timeout: 150_000 }, async (t) => {
   await t.test('a new agent adopts the running containers: same ids, no status write', async () => {
     const before = (await podContainers(web)).map((c) => c.Id).sort();
     const writes = api.writes;
-    agents[0].ac.abort();
-    await agents[0].run;
+    await stopAgents();
     agent = await startAgent();
     await new Promise((r) => setTimeout(r, 2_500)); // two resyncs
     assert.deepEqual((await podContainers(web)).map((c) => c.Id).sort(), before);
