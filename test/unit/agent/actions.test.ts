@@ -60,6 +60,7 @@ const nothing: PodActions = {
   createSandbox: false,
   sandboxId: 'sb0',
   sandboxAttempt: 0,
+  initContainersToStart: [],
   containersToStart: [],
   containersToKill: [],
   containersToRemove: [],
