@@ -6,7 +6,7 @@ import { forbidden, type Errors } from '../field-errors.js';
 import { objectBase } from '../fields.js';
 import { defaultPodSpec } from '../podspec/defaults.js';
 import { podSpecFieldTypes, podSpecPatchKeys } from '../podspec/patch-keys.js';
-import { podSpec, podStatus, type PodSpec } from '../podspec/schema.js';
+import { podSpec, podStatus, type Container, type ContainerStatus, type PodSpec } from '../podspec/schema.js';
 import { validatePodSpec } from '../podspec/validation.js';
 import { deepEqual } from '../../store/canonical.js';
 import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
@@ -14,6 +14,11 @@ import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stor
 export const podSchema = z.strictObject({ ...objectBase('Pod'), spec: podSpec, status: podStatus.optional() });
 
 export type Pod = Stored<z.output<typeof podSchema>>;
+
+/** kubectl's "native sidecar": an init container with restartPolicy Always. */
+function isSidecar(c: Container | undefined): boolean {
+  return c?.restartPolicy === 'Always';
+}
 
 /** What kubectl shows in a pod's STATUS column, with READY and RESTARTS computed alongside (printers.go printPod). */
 export function podSummary(pod: Pod, now: Date): { ready: string; status: string; restarts: string } {
@@ -23,30 +28,69 @@ export function podSummary(pod: Pod, now: Date): { ready: string; status: string
     if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
   }
 
+  const initSpecs = new Map((pod.spec.initContainers ?? []).map((c) => [c.name, c]));
+  // sidecars count as containers of the pod (READY 2/2 for one app container and one sidecar)
+  const total = pod.spec.containers.length + [...initSpecs.values()].filter(isSidecar).length;
   let restarts = 0;
   let readyContainers = 0;
   let lastRestart = 0;
-  let hasRunning = false;
-  const statuses = pod.status?.containerStatuses ?? [];
-  // kubectl walks the statuses backwards, so the first container's reason wins
-  for (let i = statuses.length - 1; i >= 0; i--) {
-    const c = statuses[i];
+  let sidecarRestarts = 0;
+  let lastSidecarRestart = 0;
+  const finishedAt = (c: ContainerStatus): number => Date.parse(c.lastState?.terminated?.finishedAt ?? '') || 0;
+
+  // Init containers in spec order: the first that has not completed (or, for a sidecar, started) says
+  // how far initialization got.
+  let initializing = false;
+  const initStatuses = pod.status?.initContainerStatuses ?? [];
+  for (let i = 0; i < initStatuses.length; i++) {
+    const c = initStatuses[i];
     restarts += c.restartCount ?? 0;
-    const finished = c.lastState?.terminated?.finishedAt;
-    if (finished) lastRestart = Math.max(lastRestart, Date.parse(finished) || 0);
-    const waiting = c.state?.waiting;
-    const terminated = c.state?.terminated;
-    if (waiting?.reason) reason = waiting.reason;
-    else if (terminated?.reason) reason = terminated.reason;
-    else if (terminated) reason = `ExitCode:${terminated.exitCode}`;
-    else if (c.ready && c.state?.running) {
-      hasRunning = true;
-      readyContainers++;
+    lastRestart = Math.max(lastRestart, finishedAt(c));
+    const sidecar = isSidecar(initSpecs.get(c.name));
+    if (sidecar) {
+      sidecarRestarts += c.restartCount ?? 0;
+      lastSidecarRestart = Math.max(lastSidecarRestart, finishedAt(c));
     }
+    const terminated = c.state?.terminated;
+    const waiting = c.state?.waiting;
+    if (terminated && terminated.exitCode === 0) continue;
+    if (sidecar && c.started) {
+      if (c.ready) readyContainers++;
+      continue;
+    }
+    if (terminated) reason = terminated.reason ? `Init:${terminated.reason}` : `Init:ExitCode:${terminated.exitCode}`;
+    else if (waiting?.reason && waiting.reason !== 'PodInitializing') reason = `Init:${waiting.reason}`;
+    else reason = `Init:${i}/${initSpecs.size}`;
+    initializing = true;
+    break;
   }
-  if (reason === 'Completed' && hasRunning) {
-    const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-    reason = ready ? 'Running' : 'NotReady';
+
+  const initialized = (pod.status?.conditions ?? []).some((c) => c.type === 'Initialized' && c.status === 'True');
+  if (!initializing || initialized) {
+    // once the app containers run, only the sidecars' restarts still count beside theirs
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
+    let hasRunning = false;
+    const statuses = pod.status?.containerStatuses ?? [];
+    // kubectl walks the statuses backwards, so the first container's reason wins
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const c = statuses[i];
+      restarts += c.restartCount ?? 0;
+      lastRestart = Math.max(lastRestart, finishedAt(c));
+      const waiting = c.state?.waiting;
+      const terminated = c.state?.terminated;
+      if (waiting?.reason) reason = waiting.reason;
+      else if (terminated?.reason) reason = terminated.reason;
+      else if (terminated) reason = `ExitCode:${terminated.exitCode}`;
+      else if (c.ready && c.state?.running) {
+        hasRunning = true;
+        readyContainers++;
+      }
+    }
+    if (reason === 'Completed' && hasRunning) {
+      const ready = (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+      reason = ready ? 'Running' : 'NotReady';
+    }
   }
 
   const terminal = phase === 'Succeeded' || phase === 'Failed';
@@ -57,13 +101,13 @@ export function podSummary(pod: Pod, now: Date): { ready: string; status: string
   if (restarts !== 0 && lastRestart > 0) {
     restartsText = `${restarts} (${age(new Date(lastRestart).toISOString(), now)} ago)`;
   }
-  return { ready: `${readyContainers}/${pod.spec.containers.length}`, status: reason, restarts: restartsText };
+  return { ready: `${readyContainers}/${total}`, status: reason, restarts: restartsText };
 }
 
 /** SetDefaults_Pod (pods only, not templates): a limit without a request requests the limit. */
 function defaultPod(pod: Pod): void {
   defaultPodSpec(pod.spec);
-  for (const c of pod.spec.containers) {
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
     const limits = c.resources?.limits;
     if (!limits || !Object.keys(limits).length) continue;
     const requests = (c.resources!.requests ??= {});
@@ -92,15 +136,18 @@ export const PodKind = defineKind<Pod>({
   validate: (pod) => validatePodSpec(pod.spec, 'spec'),
   validateUpdate(next, prev): Errors {
     const before = prev.spec;
-    // Undo the changes that are allowed (each container's image; a first nodeName, which is the
-    // scheduler's binding) and what is left must be unchanged.
+    // Undo the changes that are allowed (each container's and init container's image; a first
+    // nodeName, which is the scheduler's binding) and what is left must be unchanged.
     const undone: PodSpec = {
       ...next.spec,
       containers: next.spec.containers.map((c, i) => ({ ...c, image: before.containers[i]?.image ?? c.image })),
+      ...(next.spec.initContainers
+        ? { initContainers: next.spec.initContainers.map((c, i) => ({ ...c, image: before.initContainers?.[i]?.image ?? c.image })) }
+        : {}),
       nodeName: before.nodeName ? next.spec.nodeName : undefined,
     };
     if (deepEqual(undone, before)) return [];
-    return [forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image` (and `spec.nodeName` while unset)')];
+    return [forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image` (and `spec.nodeName` while unset)')];
   },
   prepareForUpdate(next, prev) {
     // Re-applying a pod's manifest does not unbind it: the binding is the scheduler's field.

@@ -62,5 +62,6 @@ export function defaultPodSpec(spec: PodSpec): void {
     if (v.secret) v.secret.defaultMode ??= 0o644;
     if (v.hostPath) v.hostPath.type ??= '';
   }
+  for (const c of spec.initContainers ?? []) defaultContainer(c, spec.hostNetwork === true);
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork === true);
 }

@@ -100,6 +100,10 @@ export const container = z.strictObject({
   stdin: bool.optional(),
   stdinOnce: bool.optional(),
   tty: bool.optional(),
+  // Init containers only, and only `Always` (a "native sidecar"): Kubernetes has one Container type
+  // for both lists, and validation refuses it on app containers. A plain string, so that a wrong
+  // value gets kube's `Unsupported value` from validation rather than a decoding error.
+  restartPolicy: str.optional(),
 });
 
 // ---- pods ----
@@ -124,6 +128,7 @@ export const volume = z.strictObject({
 });
 
 export const podSpec = z.strictObject({
+  initContainers: z.array(container).optional(),
   containers: z.array(container),
   volumes: z.array(volume).optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
@@ -172,6 +177,18 @@ export const containerState = z.strictObject({
     .optional(),
 });
 
+export const containerStatus = z.strictObject({
+  name: str,
+  state: containerState,
+  lastState: containerState,
+  ready: bool,
+  restartCount: int,
+  image: str,
+  imageID: str,
+  containerID: str.optional(),
+  started: bool.optional(),
+});
+
 export const podStatus = z.strictObject({
   phase: z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']).optional(),
   conditions: z
@@ -190,21 +207,8 @@ export const podStatus = z.strictObject({
   podIP: str.optional(),
   podIPs: z.array(z.strictObject({ ip: str })).optional(),
   startTime: str.optional(),
-  containerStatuses: z
-    .array(
-      z.strictObject({
-        name: str,
-        state: containerState,
-        lastState: containerState,
-        ready: bool,
-        restartCount: int,
-        image: str,
-        imageID: str,
-        containerID: str.optional(),
-        started: bool.optional(),
-      }),
-    )
-    .optional(),
+  initContainerStatuses: z.array(containerStatus).optional(),
+  containerStatuses: z.array(containerStatus).optional(),
   reason: str.optional(),
   message: str.optional(),
 });
@@ -230,5 +234,5 @@ export type ContainerState = z.output<typeof containerState>;
 export type PodStatus = z.output<typeof podStatus>;
 export type PodPhase = NonNullable<PodStatus['phase']>;
 export type PodCondition = NonNullable<PodStatus['conditions']>[number];
-export type ContainerStatus = NonNullable<PodStatus['containerStatuses']>[number];
+export type ContainerStatus = z.output<typeof containerStatus>;
 export type PodTemplateSpec = z.output<typeof podTemplateSpec>;

@@ -18,10 +18,13 @@ export function unimplementedPodFields(spec: PodSpec, path: string): FieldError[
   const errs: FieldError[] = [];
   const s = spec as unknown as Record<string, unknown>;
   for (const f of POD_FIELDS) if (isSet(s[f])) errs.push(notSupportedYet(`${path}.${f}`));
-  spec.containers.forEach((c: Container, i) => {
+  const container = (c: Container, at: string) => {
     const cs = c as unknown as Record<string, unknown>;
-    for (const f of CONTAINER_FIELDS) if (isSet(cs[f])) errs.push(notSupportedYet(`${path}.containers[${i}].${f}`));
-  });
+    for (const f of CONTAINER_FIELDS) if (isSet(cs[f])) errs.push(notSupportedYet(`${at}.${f}`));
+  };
+  // Init containers share the Container type, so what the agent cannot do for one it cannot do for the other.
+  spec.initContainers?.forEach((c, i) => container(c, `${path}.initContainers[${i}]`));
+  spec.containers.forEach((c, i) => container(c, `${path}.containers[${i}]`));
   return errs;
 }
 

@@ -137,7 +137,19 @@ function fileMode(errs: Errors, path: string, mode: number | undefined): void {
   if (mode !== undefined && (mode < 0 || mode > 0o777)) errs.push(invalidValue(path, mode, 'must be a number between 0 and 0777 (octal), both inclusive'));
 }
 
-function validateContainer(c: Container, path: string, spec: PodSpec, volumeNames: Set<string>): Errors {
+/** A restartable init container ("native sidecar"): started in order, then kept running like an app container. */
+export function isRestartableInit(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+const PROBES = [
+  ['readinessProbe', 'readiness'],
+  ['livenessProbe', 'liveness'],
+  ['startupProbe', 'startup'],
+] as const;
+
+/** `init`: the container is one of spec.initContainers (validateInitContainers' extra rules). */
+function validateContainer(c: Container, path: string, spec: PodSpec, volumeNames: Set<string>, init = false): Errors {
   const errs: Errors = [];
   if (!c.name) errs.push(required(`${path}.name`));
   else errs.push(...each(`${path}.name`, c.name, isDNS1123Label(c.name)));
@@ -216,9 +228,18 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
   });
 
   errs.push(...validateResources(c, `${path}.resources`));
-  errs.push(...validateProbe(c.readinessProbe, `${path}.readinessProbe`, 'readiness'));
-  errs.push(...validateProbe(c.livenessProbe, `${path}.livenessProbe`, 'liveness'));
-  errs.push(...validateProbe(c.startupProbe, `${path}.startupProbe`, 'startup'));
+  if (init && c.restartPolicy !== undefined && c.restartPolicy !== 'Always') {
+    errs.push(unsupported(`${path}.restartPolicy`, c.restartPolicy, ['Always']));
+  }
+  if (!init && c.restartPolicy !== undefined) errs.push(forbidden(`${path}.restartPolicy`, 'may not be set for non-init containers'));
+  for (const [field, which] of PROBES) {
+    // An init container that runs to completion has nothing to probe; a sidecar is probed as an app container is.
+    if (init && !isRestartableInit(c)) {
+      if (c[field]) errs.push(forbidden(`${path}.${field}`, 'may not be set for init containers without restartPolicy=Always'));
+    } else {
+      errs.push(...validateProbe(c[field], `${path}.${field}`, which));
+    }
+  }
   errs.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
   return errs;
 }
@@ -276,6 +297,13 @@ export function validatePodSpec(spec: PodSpec, path: string, template?: string):
   spec.containers.forEach((c, i) => {
     errs.push(...validateContainer(c, `${path}.containers[${i}]`, spec, volumeNames));
     if (c.name && names.has(c.name)) errs.push(duplicate(`${path}.containers[${i}].name`, c.name));
+    names.add(c.name);
+  });
+  // Names are unique across both lists (they name the containers of one pod); as kube does, a clash
+  // is reported on the init container.
+  (spec.initContainers ?? []).forEach((c, i) => {
+    errs.push(...validateContainer(c, `${path}.initContainers[${i}]`, spec, volumeNames, true));
+    if (c.name && names.has(c.name)) errs.push(duplicate(`${path}.initContainers[${i}].name`, c.name));
     names.add(c.name);
   });
 

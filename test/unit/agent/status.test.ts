@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { ContainerState, Pod, PodStatus } from '../../../src/api/types.js';
 import type { ObservedContainer, ObservedPod } from '../../../agent/observed.js';
 import { computePodStatus, type WaitingReason } from '../../../agent/status.js';
+import type { ProbeResults } from '../../../agent/probe-results.js';
 
 const NOW = Date.parse('2026-01-01T00:10:00Z');
 const at = (s: string): string => `2026-01-01T00:0${s}.123456789Z`; // Docker's nanosecond times
@@ -328,4 +329,261 @@ test('computePodStatus: a start failure (executable not found) is ContainerCanno
   const s = compute(f).containerStatuses!.find((x) => x.name === 'app')!;
   assert.equal(s.state.terminated?.reason, 'ContainerCannotRun');
   assert.equal(s.state.terminated?.message, c.error);
+});
+
+// ---- init containers, sidecars and probe results ----
+
+interface InitFixture extends Fixture {
+  liveness: Map<string, 'Success' | 'Failure'>;
+  startup: Map<string, 'Success' | 'Failure'>;
+  readiness: Map<string, boolean>;
+}
+
+/** setup (plain) completed, proxy (a native sidecar) running, app running: initialized and Ready. */
+function initBase(): InitFixture {
+  const pod: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'default', uid: 'u-1' },
+    spec: {
+      restartPolicy: 'Always',
+      initContainers: [
+        { name: 'setup', image: 'k1s.local/busybox:1.36' },
+        { name: 'proxy', image: 'k1s.local/busybox:1.36', restartPolicy: 'Always' },
+      ],
+      containers: [{ name: 'app', image: 'k1s.local/busybox:1.36' }],
+    },
+  };
+  const c = (id: string, name: string, exitCode?: number): ObservedContainer => ({
+    id,
+    name,
+    attempt: 0,
+    hash: 'h',
+    state: exitCode === undefined ? 'running' : 'exited',
+    exitCode,
+    image: 'k1s.local/busybox:1.36',
+    imageID: 'sha256:bb',
+    createdAt: at('1:00'),
+    startedAt: at('1:01'),
+    finishedAt: exitCode === undefined ? undefined : at('1:02'),
+  });
+  return {
+    pod,
+    observed: {
+      uid: 'u-1',
+      name: 'web',
+      namespace: 'default',
+      sandboxes: [{ id: 'sb0', attempt: 0, state: 'running', ip: '10.244.0.2', createdAt: at('0:59') }],
+      containers: [c('app0', 'app'), c('proxy0', 'proxy'), c('setup0', 'setup', 0)],
+    },
+    waiting: new Map(),
+    liveness: new Map(),
+    startup: new Map(),
+    readiness: new Map(),
+  };
+}
+
+interface InitSummary {
+  phase?: string;
+  initialized: string;
+  ready: string;
+  init: string[];
+  containers: string[];
+}
+
+/** A container as one line: name state ready? started? */
+const line = (c: { name: string; state: ContainerState; ready: boolean; started?: boolean }) =>
+  `${c.name} ${stateLine(c.state)}${c.ready ? ' ready' : ''}${c.started ? ' started' : ''}`;
+
+function initSummary(f: InitFixture): InitSummary {
+  const probes: ProbeResults = { liveness: (id) => f.liveness.get(id), startup: (id) => f.startup.get(id), readiness: (id) => f.readiness.get(id) };
+  const s = computePodStatus(f.pod, f.observed, { hostIP: '192.0.2.2', now: NOW, waiting: f.waiting, probes });
+  const cond = (type: string) => {
+    const c = (s.conditions ?? []).find((x) => x.type === type);
+    return [c?.status, c?.reason, c?.message].filter(Boolean).join(' ');
+  };
+  return { phase: s.phase, initialized: cond('Initialized'), ready: cond('Ready'), init: (s.initContainerStatuses ?? []).map(line), containers: (s.containerStatuses ?? []).map(line) };
+}
+
+const removeAllBut = (f: InitFixture, ...names: string[]) => {
+  f.observed.containers = f.observed.containers.filter((c) => names.includes(c.name));
+};
+
+const initCases: Record<string, { mutate?: (f: InitFixture) => void; expected: InitSummary }> = {
+  'everything is good: Running, Initialized, Ready; completed init containers are ready, not started': {
+    expected: {
+      phase: 'Running',
+      initialized: 'True',
+      ready: 'True',
+      init: ['setup terminated:Completed:0 ready', 'proxy running ready started'],
+      containers: ['app running ready started'],
+    },
+  },
+
+  'nothing ran yet: Pending, everything PodInitializing': {
+    mutate: (f) => removeAllBut(f),
+    expected: {
+      phase: 'Pending',
+      initialized: 'False ContainersNotInitialized containers with incomplete status: [setup proxy]',
+      ready: 'False ContainersNotReady containers with unready status: [proxy app]',
+      init: ['setup waiting:PodInitializing', 'proxy waiting:PodInitializing'],
+      containers: ['app waiting:PodInitializing'],
+    },
+  },
+
+  'the first init container runs: Pending, started but not ready': {
+    mutate: (f) => {
+      removeAllBut(f, 'setup');
+      Object.assign(f.observed.containers[0], { state: 'running', exitCode: undefined });
+    },
+    expected: {
+      phase: 'Pending',
+      initialized: 'False ContainersNotInitialized containers with incomplete status: [setup proxy]',
+      ready: 'False ContainersNotReady containers with unready status: [proxy app]',
+      init: ['setup running started', 'proxy waiting:PodInitializing'],
+      containers: ['app waiting:PodInitializing'],
+    },
+  },
+
+  'an init container failed, Never: Failed': {
+    mutate: (f) => {
+      f.pod.spec.restartPolicy = 'Never';
+      removeAllBut(f, 'setup');
+      f.observed.containers[0].exitCode = 1;
+    },
+    expected: {
+      phase: 'Failed',
+      initialized: 'False ContainersNotInitialized containers with incomplete status: [setup proxy]',
+      ready: 'False PodCompleted',
+      init: ['setup terminated:Error:1', 'proxy waiting:PodInitializing'],
+      containers: ['app waiting:PodInitializing'],
+    },
+  },
+
+  'an init container crash-looping (Always): Pending, waiting with the crash as lastState': {
+    mutate: (f) => {
+      removeAllBut(f, 'setup');
+      Object.assign(f.observed.containers[0], { exitCode: 1, attempt: 2 });
+      f.waiting.set('setup', { reason: 'CrashLoopBackOff', message: 'back-off 20s' });
+    },
+    expected: {
+      phase: 'Pending',
+      initialized: 'False ContainersNotInitialized containers with incomplete status: [setup proxy]',
+      ready: 'False ContainersNotReady containers with unready status: [proxy app]',
+      init: ['setup waiting:CrashLoopBackOff', 'proxy waiting:PodInitializing'],
+      containers: ['app waiting:PodInitializing'],
+    },
+  },
+
+  'a sidecar before its startupProbe passed is not started: initialization waits for it': {
+    mutate: (f) => {
+      removeAllBut(f, 'setup', 'proxy');
+      f.pod.spec.initContainers![1].startupProbe = { tcpSocket: { port: 15000 } };
+    },
+    expected: {
+      phase: 'Pending',
+      initialized: 'False ContainersNotInitialized containers with incomplete status: [proxy]',
+      ready: 'False ContainersNotReady containers with unready status: [proxy app]',
+      init: ['setup terminated:Completed:0 ready', 'proxy running'],
+      containers: ['app waiting:PodInitializing'],
+    },
+  },
+
+  'a sidecar that is not ready makes the pod not ready': {
+    mutate: (f) => {
+      f.pod.spec.initContainers![1].readinessProbe = { tcpSocket: { port: 15000 } };
+      f.readiness.set('proxy0', false);
+    },
+    expected: {
+      phase: 'Running',
+      initialized: 'True',
+      ready: 'False ContainersNotReady containers with unready status: [proxy]',
+      init: ['setup terminated:Completed:0 ready', 'proxy running started'],
+      containers: ['app running ready started'],
+    },
+  },
+
+  'an app container with a readinessProbe not probed yet is not ready; once it passes, it is': {
+    mutate: (f) => {
+      f.pod.spec.containers[0].readinessProbe = { httpGet: { port: 8080 } };
+    },
+    expected: {
+      phase: 'Running',
+      initialized: 'True',
+      ready: 'False ContainersNotReady containers with unready status: [app]',
+      init: ['setup terminated:Completed:0 ready', 'proxy running ready started'],
+      containers: ['app running started'],
+    },
+  },
+
+  'an app container with a startupProbe not passed yet is neither started nor ready': {
+    mutate: (f) => {
+      f.pod.spec.containers[0].startupProbe = { httpGet: { port: 8080 } };
+      f.pod.spec.containers[0].readinessProbe = { httpGet: { port: 8080 } };
+      f.readiness.set('app0', true);
+    },
+    expected: {
+      phase: 'Running',
+      initialized: 'True',
+      ready: 'False ContainersNotReady containers with unready status: [app]',
+      init: ['setup terminated:Completed:0 ready', 'proxy running ready started'],
+      containers: ['app running'],
+    },
+  },
+
+  'startup and readiness passed: started and ready': {
+    mutate: (f) => {
+      f.pod.spec.containers[0].startupProbe = { httpGet: { port: 8080 } };
+      f.pod.spec.containers[0].readinessProbe = { httpGet: { port: 8080 } };
+      f.startup.set('app0', 'Success');
+      f.readiness.set('app0', true);
+    },
+    expected: {
+      phase: 'Running',
+      initialized: 'True',
+      ready: 'True',
+      init: ['setup terminated:Completed:0 ready', 'proxy running ready started'],
+      containers: ['app running ready started'],
+    },
+  },
+
+  'a sidecar restarting after the app started does not send the pod back to Pending': {
+    mutate: (f) => {
+      Object.assign(f.observed.containers.find((c) => c.name === 'proxy')!, { state: 'exited', exitCode: 1 });
+      f.waiting.set('proxy', { reason: 'CrashLoopBackOff' });
+    },
+    expected: {
+      phase: 'Running',
+      initialized: 'True',
+      ready: 'False ContainersNotReady containers with unready status: [proxy]',
+      init: ['setup terminated:Completed:0 ready', 'proxy waiting:CrashLoopBackOff'],
+      containers: ['app running ready started'],
+    },
+  },
+
+  'Never: the app completed and the sidecar was stopped: Succeeded': {
+    mutate: (f) => {
+      f.pod.spec.restartPolicy = 'Never';
+      for (const c of f.observed.containers.filter((x) => x.state === 'running')) Object.assign(c, { state: 'exited', exitCode: c.name === 'app' ? 0 : 137 });
+    },
+    expected: {
+      phase: 'Succeeded',
+      initialized: 'True',
+      ready: 'False PodCompleted',
+      init: ['setup terminated:Completed:0 ready', 'proxy terminated:Error:137'],
+      containers: ['app terminated:Completed:0'],
+    },
+  },
+};
+
+for (const [name, { mutate, expected }] of Object.entries(initCases)) {
+  test(`computePodStatus, init containers: ${name}`, () => {
+    const f = initBase();
+    mutate?.(f);
+    assert.deepStrictEqual(initSummary(f), expected);
+  });
+}
+
+test('computePodStatus: a pod without init containers has no initContainerStatuses', () => {
+  assert.equal(compute(base()).initContainerStatuses, undefined);
 });

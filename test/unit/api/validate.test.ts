@@ -161,6 +161,58 @@ const cases: Record<string, Case> = {
       { path: 'spec.containers[0].livenessProbe.successThreshold', message: 'Invalid value: 2: must be 1' },
     ],
   },
+  'init containers: valid ones, a native sidecar with probes, are accepted': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.initContainers = [
+        { name: 'setup', image: 'k1s/busybox:1.36', command: ['true'] },
+        { name: 'proxy', image: 'k1s/busybox:1.36', restartPolicy: 'Always', startupProbe: { tcpSocket: { port: 15000 } }, readinessProbe: { tcpSocket: { port: 15000 } } },
+      ];
+    },
+    expected: [],
+  },
+  'init containers: names unique across both lists, checked like containers': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.initContainers = [
+        { name: 'web', image: 'k1s/busybox:1.36' },
+        { name: 'setup', image: '' },
+        { name: 'setup', image: 'k1s/busybox:1.36' },
+      ];
+    },
+    expected: [
+      { path: 'spec.initContainers[0].name', message: 'Duplicate value: "web"' },
+      { path: 'spec.initContainers[1].image', message: 'Required value' },
+      { path: 'spec.initContainers[2].name', message: 'Duplicate value: "setup"' },
+    ],
+  },
+  'init containers: restartPolicy only Always, and never on app containers': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.initContainers = [{ name: 'setup', image: 'k1s/busybox:1.36', restartPolicy: 'OnFailure' }];
+      p.spec.containers[0].restartPolicy = 'Always';
+    },
+    expected: [
+      { path: 'spec.containers[0].restartPolicy', message: 'Forbidden: may not be set for non-init containers' },
+      { path: 'spec.initContainers[0].restartPolicy', message: 'Unsupported value: "OnFailure": supported values: "Always"' },
+    ],
+  },
+  'init containers: probes only on sidecars (restartPolicy Always)': {
+    base: pod,
+    mutate: (p) => {
+      const probe = { exec: { command: ['true'] } };
+      p.spec.initContainers = [
+        { name: 'setup', image: 'k1s/busybox:1.36', readinessProbe: probe, livenessProbe: probe, startupProbe: probe },
+        { name: 'proxy', image: 'k1s/busybox:1.36', restartPolicy: 'Always', livenessProbe: { exec: { command: ['true'] }, successThreshold: 2 } },
+      ];
+    },
+    expected: [
+      { path: 'spec.initContainers[0].readinessProbe', message: 'Forbidden: may not be set for init containers without restartPolicy=Always' },
+      { path: 'spec.initContainers[0].livenessProbe', message: 'Forbidden: may not be set for init containers without restartPolicy=Always' },
+      { path: 'spec.initContainers[0].startupProbe', message: 'Forbidden: may not be set for init containers without restartPolicy=Always' },
+      { path: 'spec.initContainers[1].livenessProbe.successThreshold', message: 'Invalid value: 2: must be 1' },
+    ],
+  },
   'dnsPolicy None without dnsConfig': {
     base: pod,
     mutate: (p) => (p.spec.dnsPolicy = 'None'),
@@ -351,8 +403,14 @@ test('updates: a pod may change its images and be bound once, nothing else', () 
   assert.deepEqual(validateUpdate(bound, before), []);
   const moved: any = structuredClone(bound);
   moved.spec.nodeName = 'node2';
-  const forbidden = [{ path: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image` (and `spec.nodeName` while unset)' }];
+  const forbidden = [{ path: 'spec', message: 'Forbidden: pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image` (and `spec.nodeName` while unset)' }];
   assert.deepEqual(validateUpdate(moved, bound), forbidden);
+  const withInit = applyDefaults({ ...pod(), spec: { ...pod().spec, initContainers: [{ name: 'setup', image: 'k1s/busybox:1.36' }] } } as AnyObject) as any;
+  const initImage: any = structuredClone(withInit);
+  initImage.spec.initContainers[0].image = 'k1s/busybox:1.37';
+  assert.deepEqual(validateUpdate(initImage, withInit), []);
+  initImage.spec.initContainers[0].command = ['true'];
+  assert.deepEqual(validateUpdate(initImage, withInit), forbidden);
   const ports: any = structuredClone(before);
   ports.spec.containers[0].ports = [];
   assert.deepEqual(validateUpdate(ports, before), forbidden);
@@ -375,4 +433,23 @@ test('validate: fields the agent does not act on yet are refused by name, never 
   p.spec.volumes = [{ name: 'v', emptyDir: {} }];
   const errs = validateSemantics(p).filter((e) => e.message.includes('not supported by k1s yet'));
   assert.deepEqual(errs.map((e) => e.path), ['spec.volumes', 'spec.containers[0].readinessProbe']);
+});
+
+test('validate: init containers are accepted, and refused the same not-yet-implemented fields as containers', () => {
+  const p = pod() as any;
+  p.spec.initContainers = [{ name: 'setup', image: 'k1s/busybox:1.36', command: ['true'] }];
+  assert.deepEqual(validateSemantics(p), []);
+  p.spec.initContainers[0].volumeMounts = [{ name: 'v', mountPath: '/v' }];
+  p.spec.volumes = [{ name: 'v', emptyDir: {} }];
+  const errs = validateSemantics(p).filter((e) => e.message.includes('not supported by k1s yet'));
+  assert.deepEqual(errs.map((e) => e.path), ['spec.volumes', 'spec.initContainers[0].volumeMounts']);
+});
+
+test('defaults: init containers get the defaults of containers', () => {
+  const p = applyDefaults({ ...pod(), spec: { ...pod().spec, initContainers: [{ name: 'setup', image: 'k1s/busybox:1.36', resources: { limits: { cpu: '1' } } }] } } as AnyObject) as any;
+  const c = p.spec.initContainers[0];
+  assert.equal(c.imagePullPolicy, 'IfNotPresent');
+  assert.equal(c.terminationMessagePath, '/dev/termination-log');
+  assert.equal(c.terminationMessagePolicy, 'File');
+  assert.deepEqual(c.resources.requests, { cpu: '1' });
 });
