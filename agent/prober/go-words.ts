@@ -26,8 +26,10 @@ export function dialErrorText(err: unknown): string {
   }
 }
 
-/** time.Duration's String() for whole seconds: 1s, 30s, 1m30s, 1h0m0s. */
-export function goDuration(seconds: number): string {
+/** time.Duration's String() for a timeout: 300ms, 1s, 1.5s, 30s, 1m30s, 1h0m0s. */
+export function goDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const seconds = ms / 1000;
   if (seconds < 60) return `${seconds}s`;
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);

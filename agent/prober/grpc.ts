@@ -12,7 +12,7 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 
 export function grpcProbe(host: string, service: string, port: number, timeoutMs: number): Promise<ProbeOutcome> {
   const addr = joinHostPort(host, port);
-  const within = goDuration(Math.round(timeoutMs / 1000));
+  const within = goDuration(timeoutMs);
   return new Promise((resolve) => {
     let settled = false;
     let connected = false;

@@ -5,7 +5,7 @@ import type { Pod } from '../../src/api/kinds/pod.js';
 import type { Container, Probe } from '../../src/api/podspec/schema.js';
 import { ResultsManager, type ResultListener } from './results.js';
 import { runProbe, type ExecInContainer } from './runners.js';
-import { realScheduler, type ProbeResult, type ProbeType, type Scheduler } from './types.js';
+import { realScheduler, type ProbeOutcome, type ProbeResult, type ProbeType, type Scheduler } from './types.js';
 import { ProbeWorker } from './worker.js';
 
 /** A pod's container as the runtime reports it, for syncPod. */
@@ -25,7 +25,7 @@ export interface ProbeManagerOptions {
   recordEvent(pod: Pod, containerName: string, type: 'Normal' | 'Warning', reason: string, message: string): void;
   scheduler?: Scheduler;
   /** Replaces the runners (tests): one probe of `probe` on the container. */
-  run?: (probe: Probe, container: Container, target: { podIP: string; containerId: string }) => Promise<import('./types.js').ProbeOutcome>;
+  run?: (probe: Probe, container: Container, target: { podIP: string; containerId: string }) => Promise<ProbeOutcome>;
 }
 
 /** Why the agent must kill a container a probe gave up on (kuberuntime computePodActions). */
