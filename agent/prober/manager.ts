@@ -94,7 +94,9 @@ export class ProbeManager {
     const deleting = pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null;
     const wanted = new Set<string>();
     for (const spec of pod.spec.containers) {
-      const rc = containers.find((c) => c.name === spec.name);
+      // an exited container may still be listed beside its replacement: probe the running one
+      const named = containers.filter((c) => c.name === spec.name);
+      const rc = named.find((c) => c.running) ?? named.at(-1);
       if (!rc) continue;
       for (const type of TYPES) {
         const probe = probeOf(spec, type);

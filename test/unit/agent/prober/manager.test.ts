@@ -105,7 +105,7 @@ test('manager: a liveness failure asks for a kill with kube words; a new contain
   assert.equal(h.m.liveness('c1'), 'Failure');
   assert.deepEqual(h.m.probeKill('c1'), { reason: 'LivenessProbe', message: 'Container app failed liveness probe, will be restarted', gracePeriodSeconds: 5 });
 
-  h.m.syncPod(pod(), [running('c9')], '10.244.0.7');
+  h.m.syncPod(pod(), [{ ...running('c1'), running: false }, running('c9')], '10.244.0.7');
   assert.equal(h.m.liveness('c9'), 'Success');
   assert.equal(h.m.probeKill('c9'), undefined);
   assert.equal(h.m.probeKill('c1'), undefined);
