@@ -53,6 +53,7 @@ export const probe = z.strictObject({
     })
     .optional(),
   tcpSocket: z.strictObject({ port: intOrString, host: str.optional() }).optional(),
+  grpc: z.strictObject({ port: int, service: str.optional() }).optional(),
   initialDelaySeconds: int.optional(),
   timeoutSeconds: int.optional(),
   periodSeconds: int.optional(),

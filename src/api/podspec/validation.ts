@@ -74,7 +74,7 @@ function validateResourceFieldRef(ref: { resource: string; divisor?: string | nu
 function validateProbe(probe: Probe | undefined, path: string, which: 'readiness' | 'liveness' | 'startup'): Errors {
   if (!probe) return [];
   const errs: Errors = [];
-  const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
+  const handlers = (['exec', 'httpGet', 'tcpSocket', 'grpc'] as const).filter((h) => probe[h] !== undefined);
   if (handlers.length === 0) errs.push(required(path, 'must specify a handler type'));
   for (const h of handlers.slice(1)) errs.push(forbidden(`${path}.${h}`, 'may not specify more than 1 handler type'));
   if (probe.exec && !probe.exec.command?.length) errs.push(required(`${path}.exec.command`));
@@ -87,6 +87,7 @@ function validateProbe(probe: Probe | undefined, path: string, which: 'readiness
     });
   }
   if (probe.tcpSocket) portNumOrName(errs, `${path}.tcpSocket.port`, probe.tcpSocket.port);
+  if (probe.grpc) portNumOrName(errs, `${path}.grpc.port`, probe.grpc.port);
   for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'] as const) {
     nonNegative(errs, `${path}.${f}`, probe[f]);
   }

@@ -213,6 +213,17 @@ const cases: Record<string, Case> = {
       { path: 'spec.initContainers[1].livenessProbe.successThreshold', message: 'Invalid value: 2: must be 1' },
     ],
   },
+  'probes: grpc is a handler; its port must be a port number': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.containers[0].readinessProbe = { grpc: { port: 0 } };
+      p.spec.containers[0].startupProbe = { tcpSocket: { port: 80 }, grpc: { port: 9000, service: 'app' } };
+    },
+    expected: [
+      { path: 'spec.containers[0].readinessProbe.grpc.port', message: 'Invalid value: 0: must be between 1 and 65535, inclusive' },
+      { path: 'spec.containers[0].startupProbe.grpc', message: 'Forbidden: may not specify more than 1 handler type' },
+    ],
+  },
   'dnsPolicy None without dnsConfig': {
     base: pod,
     mutate: (p) => (p.spec.dnsPolicy = 'None'),
