@@ -96,9 +96,9 @@ export class VolumeManager {
    * Unmounts every mount below the pod's directory (found in mountinfo, so it works after an agent
    * restart too), then removes the directory without following symlinks or crossing into a mount.
    */
-  tearDown(uid: string): Promise<void> {
+  async tearDown(uid: string): Promise<void> {
     const dir = this.podDir(uid);
-    return this.serial(uid, async () => {
+    await this.serial(uid, async () => {
       for (const m of await this.opts.mounter.mountsUnder(dir)) await this.opts.mounter.unmount(m);
       await removeTree(dir);
     });
