@@ -3,7 +3,8 @@
 // Docker binds. setUp runs on every pod sync: it is idempotent, and cheap when nothing changed
 // (a stat per volume, a mountinfo read per memory-backed volume, a read of each projected file).
 import { cpus, totalmem } from 'node:os';
-import { access, chmod, mkdir, readdir, stat, statfs, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, chmod, mkdir, readdir, readlink, stat, statfs, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import type { Pod, Volume } from '../../src/api/types.js';
 import { writeAtomic, type Payload } from './atomic-writer.js';
@@ -59,6 +60,17 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Paths, modes, contents and the fsGroup: what a write would change. */
+function payloadDigest(payload: Payload, fsGroup: number | undefined): string {
+  const h = createHash('sha256');
+  h.update(`fsGroup=${fsGroup ?? ''}\n`);
+  for (const [p, f] of [...payload].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    h.update(`${p}\0${f.mode}\0${f.data.length}\0`);
+    h.update(f.data);
+  }
+  return h.digest('hex');
+}
+
 async function machineAllocatable(dataDir: string): Promise<NodeAllocatable> {
   const fs = await statfs(dataDir).catch(() => undefined);
   return { cpuCores: cpus().length, memoryBytes: totalmem(), ephemeralStorageBytes: fs ? fs.blocks * fs.bsize : 0 };
@@ -67,6 +79,8 @@ async function machineAllocatable(dataDir: string): Promise<NodeAllocatable> {
 export class VolumeManager {
   private readonly locks = new Map<string, Promise<void>>();
   private node: Promise<NodeAllocatable> | undefined;
+  /** Per projected volume dir: what was last written there, and the version ..data pointed at. */
+  private readonly written = new Map<string, { digest: string; link: string }>();
 
   constructor(private readonly opts: VolumeManagerOptions) {}
 
@@ -99,6 +113,7 @@ export class VolumeManager {
   async tearDown(uid: string): Promise<void> {
     const dir = this.podDir(uid);
     await this.serial(uid, async () => {
+      for (const key of this.written.keys()) if (key.startsWith(`${dir}/`)) this.written.delete(key);
       for (const m of await this.opts.mounter.mountsUnder(dir)) await this.opts.mounter.unmount(m);
       await removeTree(dir);
     });
@@ -225,15 +240,22 @@ export class VolumeManager {
   /** configMap, secret, downwardAPI, projected: an emptyDir (tmpfs when it may hold secrets) written atomically. */
   private async projectFiles(pod: Pod, uid: string, kind: PluginKind, name: string, payload: Payload, memory: boolean): Promise<PreparedVolume> {
     const dir = this.volumeDir(uid, kind, name);
+    const fsGroup = pod.spec.securityContext?.fsGroup;
+    // The common sync: same payload as last written and ..data still where we left it (which also
+    // proves a memory volume's tmpfs is in place: nothing is ever written below an absent mount).
+    const digest = payloadDigest(payload, fsGroup);
+    const last = this.written.get(dir);
+    if (last?.digest === digest && (await readlink(join(dir, '..data')).catch(() => '')) === last.link) return { hostPath: dir, readOnly: true };
+    this.written.delete(dir);
     await this.wrapperDir(pod, dir, memory, undefined);
     // never write a secret where no tmpfs is: a failed or vanished mount stops here
     if (memory && !(await this.opts.mounter.isMountPoint(dir))) throw new VolumeError(`${dir} is not a tmpfs mount point`);
-    const fsGroup = pod.spec.securityContext?.fsGroup;
     await writeAtomic(dir, payload, {
       now: this.opts.now,
       // the whole volume, not only the new version: the first write creates the visible links too
       setPerms: fsGroup === undefined ? undefined : () => setVolumeOwnership(dir, fsGroup, true),
     });
+    this.written.set(dir, { digest, link: await readlink(join(dir, '..data')) });
     return { hostPath: dir, readOnly: true };
   }
 

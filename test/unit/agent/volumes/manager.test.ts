@@ -393,3 +393,13 @@ test('setUp: concurrent syncs of one pod are serialised (one version, one mount)
     assert.equal(w.mounter.calls.filter((c) => c.startsWith('mount')).length, 1);
     assert.equal((await readdir(vdir(w, 'kubernetes.io~secret', 's'))).filter((n) => /^\.\.\d/.test(n)).length, 1);
   }));
+
+test('setUp: a volume dir wiped behind the agent is made again on the next sync', () =>
+  world(async (w) => {
+    w.cms.set('default/app-config', configMap({ a: '1' }));
+    const p = pod([{ name: 'cfg', configMap: { name: 'app-config' } }]);
+    ok(await w.vm.setUp(p));
+    await rm(join(w.podDir, 'volumes'), { recursive: true });
+    ok(await w.vm.setUp(p));
+    assert.equal(await readFile(join(vdir(w, 'kubernetes.io~configmap', 'cfg'), 'a'), 'utf8'), '1');
+  }));
