@@ -76,6 +76,7 @@ export const objectMeta = z.strictObject({
   generation: int.optional(),
   creationTimestamp: str.optional(),
   deletionTimestamp: str.optional(),
+  deletionGracePeriodSeconds: int.optional(),
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
   ownerReferences: z.array(ownerReference).optional(),

@@ -3,9 +3,9 @@
 // socket); the CLI uses HttpClient against the REST API. Both speak the same interface.
 import { byKind, type ResourceInfo } from '../api/resources.js';
 import type { AnyObject, Kind } from '../api/types.js';
-import type { ListOptions, ListResult, Registry, WatchEvent } from '../apiserver/registry.js';
+import type { DeleteOptions, ListOptions, ListResult, Registry, WatchEvent } from '../apiserver/registry.js';
 
-export type { ListOptions, WatchEvent };
+export type { DeleteOptions, ListOptions, WatchEvent };
 
 export interface Client {
   get<T extends AnyObject>(kind: Kind, namespace: string | undefined, name: string): Promise<T>;
@@ -14,7 +14,7 @@ export interface Client {
   update<T extends AnyObject>(obj: T): Promise<T>;
   updateStatus<T extends AnyObject>(obj: T): Promise<T>;
   patch<T extends AnyObject>(kind: Kind, namespace: string | undefined, name: string, patch: unknown): Promise<T>;
-  delete(kind: Kind, namespace: string | undefined, name: string): Promise<AnyObject>;
+  delete(kind: Kind, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject>;
   /** Without resourceVersion: ADDED for every current object first, then changes. */
   watch(kind: Kind, namespace: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void;
 }
@@ -53,8 +53,8 @@ export class LocalClient implements Client {
     return this.registry.patch(resourceOf(kind), ns, name, clone(patch)) as T;
   }
 
-  async delete(kind: Kind, ns: string | undefined, name: string): Promise<AnyObject> {
-    return this.registry.delete(resourceOf(kind), ns, name);
+  async delete(kind: Kind, ns: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject> {
+    return this.registry.delete(resourceOf(kind), ns, name, opts);
   }
 
   watch(kind: Kind, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {

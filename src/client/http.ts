@@ -6,7 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { pathFor } from '../api/resources.js';
 import type { AnyObject, Kind } from '../api/types.js';
 import type { KubeConfigInfo } from '../kubeconfig.js';
-import { resourceOf, type Client, type ListOptions, type WatchEvent } from './client.js';
+import { resourceOf, type Client, type DeleteOptions, type ListOptions, type WatchEvent } from './client.js';
 
 export class HttpClient implements Client {
   constructor(readonly config: KubeConfigInfo) {}
@@ -36,8 +36,9 @@ export class HttpClient implements Client {
     return this.call('PATCH', pathFor(resourceOf(kind), ns, name), patch, 'application/merge-patch+json');
   }
 
-  delete(kind: Kind, ns: string | undefined, name: string): Promise<AnyObject> {
-    return this.call('DELETE', pathFor(resourceOf(kind), ns, name));
+  delete(kind: Kind, ns: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject> {
+    const body = opts ? { apiVersion: 'v1', kind: 'DeleteOptions', ...opts, dryRun: opts.dryRun ? ['All'] : undefined } : undefined;
+    return this.call('DELETE', pathFor(resourceOf(kind), ns, name), body);
   }
 
   /**
