@@ -111,6 +111,24 @@ export const container = z.strictObject({
 
 export const keyToPath = z.strictObject({ key: str, path: str, mode: int.optional() });
 
+const objectFieldSelector = z.strictObject({ fieldPath: str, apiVersion: str.optional() });
+const resourceFieldSelector = z.strictObject({ containerName: str.optional(), resource: str, divisor: quantity.optional() });
+
+export const downwardAPIVolumeFile = z.strictObject({
+  path: str,
+  fieldRef: objectFieldSelector.optional(),
+  resourceFieldRef: resourceFieldSelector.optional(),
+  mode: int.optional(),
+});
+
+// serviceAccountToken and clusterTrustBundle sources are left out: the field catalog refuses them
+// as "not supported by k1s yet" (k1s has no service account tokens nor trust bundles).
+export const volumeProjection = z.strictObject({
+  configMap: z.strictObject({ name: str, items: z.array(keyToPath).optional(), optional: bool.optional() }).optional(),
+  secret: z.strictObject({ name: str, items: z.array(keyToPath).optional(), optional: bool.optional() }).optional(),
+  downwardAPI: z.strictObject({ items: z.array(downwardAPIVolumeFile).optional() }).optional(),
+});
+
 export const volume = z.strictObject({
   name: str,
   emptyDir: z.strictObject({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: quantity.optional() }).optional(),
@@ -126,6 +144,9 @@ export const volume = z.strictObject({
       type: z.enum(['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']).optional(),
     })
     .optional(),
+  downwardAPI: z.strictObject({ items: z.array(downwardAPIVolumeFile).optional(), defaultMode: int.optional() }).optional(),
+  projected: z.strictObject({ sources: z.array(volumeProjection).optional(), defaultMode: int.optional() }).optional(),
+  persistentVolumeClaim: z.strictObject({ claimName: str, readOnly: bool.optional() }).optional(),
 });
 
 export const podSpec = z.strictObject({
@@ -225,6 +246,8 @@ export type Probe = z.output<typeof probe>;
 export type SecurityContext = z.output<typeof securityContext>;
 export type KeyToPath = z.output<typeof keyToPath>;
 export type Volume = z.output<typeof volume>;
+export type DownwardAPIVolumeFile = z.output<typeof downwardAPIVolumeFile>;
+export type VolumeProjection = z.output<typeof volumeProjection>;
 export type PodSpec = z.output<typeof podSpec>;
 export type PodSecurityContext = NonNullable<PodSpec['securityContext']>;
 export type PodDNSConfig = NonNullable<PodSpec['dnsConfig']>;

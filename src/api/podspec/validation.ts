@@ -6,7 +6,7 @@ import { fromLabelSelector, matches } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
 import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidPortName } from '../names.js';
 import { parseQuantity, quantityError } from '../quantity.js';
-import type { Container, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
 import { unimplementedPodFields } from './unimplemented.js';
 
 
@@ -128,10 +128,22 @@ function seccomp(errs: Errors, path: string, p: SecurityContext['seccompProfile'
   }
 }
 
-/** A path inside a volume (subPath, items[].path): relative and without '..'. */
+/** validatePathNoBacksteps: no '..' element (hostPath.path, and every path inside a volume). */
+function noBacksteps(errs: Errors, path: string, value: string): void {
+  if (value.split('/').includes('..')) errs.push(invalidValue(path, value, "must not contain '..'"));
+}
+
+/** validateLocalDescendingPath: a path inside a volume (subPath): relative and without '..'. */
 function relativePath(errs: Errors, path: string, value: string): void {
   if (value.startsWith('/')) errs.push(invalidValue(path, value, 'must be a relative path'));
-  if (value.split('/').includes('..')) errs.push(invalidValue(path, value, "must not contain '..'"));
+  noBacksteps(errs, path, value);
+}
+
+/** ValidateLocalNonReservedPath: a file a volume projects (items[].path); names starting with '..'
+ * are the atomic writer's own (..data, ..2026_12_02_...). */
+function projectedPath(errs: Errors, path: string, value: string): void {
+  relativePath(errs, path, value);
+  if (value.startsWith('..') && !value.startsWith('../')) errs.push(invalidValue(path, value, "must not start with '..'"));
 }
 
 function fileMode(errs: Errors, path: string, mode: number | undefined): void {
@@ -245,21 +257,108 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
   return errs;
 }
 
+// validContainerResourceFieldPathExpressions and the divisors validateContainerResourceDivisor allows
+const DOWNWARD_API_RESOURCES = ['limits.cpu', 'limits.ephemeral-storage', 'limits.memory', 'requests.cpu', 'requests.ephemeral-storage', 'requests.memory'];
+const CPU_DIVISOR_VALUES = [0.001, 1];
+const BYTE_DIVISOR_VALUES = [1, 1e3, 1e6, 1e9, 1e12, 1e15, 1e18, 2 ** 10, 2 ** 20, 2 ** 30, 2 ** 40, 2 ** 50, 2 ** 60];
+const BYTE_DIVISORS_TEXT = '1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei';
+// validVolumeDownwardAPIFieldPathExpressions: what a downward API file may show (sorted, as kube lists them)
+const VOLUME_FIELD_REF_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
+
+function validateResourceDivisor(errs: Errors, path: string, resource: string, divisor: string | undefined): void {
+  if (divisor === undefined || quantityError(divisor)) {
+    if (divisor !== undefined) errs.push(invalidValue(path, divisor, quantityError(divisor)!));
+    return;
+  }
+  const value = parseQuantity(divisor);
+  if (value === 0) return; // an unset divisor: 1
+  const ok = (allowed: number[]) => allowed.some((a) => Math.abs(a - value) < 1e-9 * a);
+  if (resource.endsWith('.cpu') && !ok(CPU_DIVISOR_VALUES)) {
+    errs.push(invalidValue(path, resource, "only divisor's values 1m and 1 are supported with the cpu resource"));
+  } else if (resource.endsWith('.memory') && !ok(BYTE_DIVISOR_VALUES)) {
+    errs.push(invalidValue(path, resource, `only divisor's values ${BYTE_DIVISORS_TEXT} are supported with the memory resource`));
+  } else if (resource.endsWith('.ephemeral-storage') && !ok(BYTE_DIVISOR_VALUES)) {
+    errs.push(invalidValue(path, resource, `only divisor's values ${BYTE_DIVISORS_TEXT} are supported with the local ephemeral storage resource`));
+  }
+}
+
+/** validateDownwardAPIVolumeFile, for downwardAPI volumes and projected downwardAPI sources. */
+function validateDownwardAPIFile(errs: Errors, path: string, f: DownwardAPIVolumeFile): void {
+  if (!f.path) errs.push(required(`${path}.path`));
+  else projectedPath(errs, `${path}.path`, f.path);
+  if (f.fieldRef) {
+    const fp = `${path}.fieldRef`;
+    if (f.fieldRef.apiVersion !== undefined && f.fieldRef.apiVersion !== 'v1') errs.push(unsupported(`${fp}.apiVersion`, f.fieldRef.apiVersion, ['v1']));
+    const sub = /^(metadata\.(?:labels|annotations))\['([^']*)'\]$/.exec(f.fieldRef.fieldPath);
+    if (!f.fieldRef.fieldPath) errs.push(required(`${fp}.fieldPath`));
+    else if (sub) errs.push(...each(fp, sub[2], isQualifiedName(sub[1] === 'metadata.annotations' ? sub[2].toLowerCase() : sub[2])));
+    else if (!VOLUME_FIELD_REF_PATHS.includes(f.fieldRef.fieldPath)) errs.push(unsupported(`${fp}.fieldPath`, f.fieldRef.fieldPath, VOLUME_FIELD_REF_PATHS));
+    if (f.resourceFieldRef) errs.push(invalidValue(path, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+  } else if (f.resourceFieldRef) {
+    const rp = `${path}.resourceFieldRef`;
+    const r = f.resourceFieldRef;
+    if (!r.containerName) errs.push(required(`${rp}.containerName`));
+    else if (!r.resource) errs.push(required(`${rp}.resource`));
+    else if (!DOWNWARD_API_RESOURCES.includes(r.resource)) errs.push(unsupported(`${rp}.resource`, r.resource, DOWNWARD_API_RESOURCES));
+    validateResourceDivisor(errs, `${rp}.divisor`, r.resource, r.divisor);
+  } else {
+    errs.push(required(path, 'one of fieldRef and resourceFieldRef is required'));
+  }
+  fileMode(errs, `${path}.mode`, f.mode);
+}
+
+/** validateKeyToPath */
+function validateItems(errs: Errors, p: string, list: KeyToPath[] | undefined, first = 0): void {
+  (list ?? []).forEach((it, k) => {
+    const i = first + k;
+    if (!it.key) errs.push(required(`${p}.items[${i}].key`));
+    if (!it.path) errs.push(required(`${p}.items[${i}].path`));
+    else projectedPath(errs, `${p}.items[${i}].path`, it.path);
+    fileMode(errs, `${p}.items[${i}].mode`, it.mode);
+  });
+}
+
+/** validateProjectionSources: one source each, and no two sources projecting the same path. */
+function validateProjected(errs: Errors, path: string, projected: NonNullable<Volume['projected']>): void {
+  fileMode(errs, `${path}.defaultMode`, projected.defaultMode);
+  const allPaths = new Set<string>();
+  const claim = (p: string, value: string) => {
+    if (!p) return;
+    if (allPaths.has(p)) errs.push(invalidValue(path, value, 'conflicting duplicate paths'));
+    allPaths.add(p);
+  };
+  (projected.sources ?? []).forEach((src, i) => {
+    const sp = `${path}.sources[${i}]`;
+    const kinds = (['secret', 'configMap', 'downwardAPI'] as const).filter((k) => src[k] !== undefined);
+    for (const k of ['secret', 'configMap'] as const) {
+      const ref = src[k];
+      if (!ref) continue;
+      if (!ref.name) errs.push(required(`${sp}.${k}.name`));
+      (ref.items ?? []).forEach((it, j) => {
+        validateItems(errs, `${sp}.${k}`, [it], j);
+        claim(it.path, ref.name);
+      });
+    }
+    (src.downwardAPI?.items ?? []).forEach((f) => {
+      // kube reports a downward API file's errors at the source's path, not the item's
+      validateDownwardAPIFile(errs, `${sp}.downwardAPI`, f);
+      claim(f.path, f.path);
+    });
+    if (kinds.length > 1) errs.push(forbidden(sp, 'may not specify more than 1 volume type'));
+  });
+}
+
+const VOLUME_SOURCES = ['emptyDir', 'configMap', 'secret', 'hostPath', 'downwardAPI', 'projected', 'persistentVolumeClaim'] as const;
+
 function validateVolume(v: Volume, path: string): Errors {
   const errs: Errors = [];
   if (!v.name) errs.push(required(`${path}.name`));
   else errs.push(...each(`${path}.name`, v.name, isDNS1123Label(v.name)));
-  const sources = (['emptyDir', 'configMap', 'secret', 'hostPath'] as const).filter((s) => v[s] !== undefined);
+  const sources = VOLUME_SOURCES.filter((s) => v[s] !== undefined);
   if (sources.length === 0) errs.push(required(path, 'must specify a volume type'));
   for (const s of sources.slice(1)) errs.push(forbidden(`${path}.${s}`, 'may not specify more than 1 volume type'));
 
-  const items = (p: string, list: { key: string; path: string; mode?: number }[] | undefined) =>
-    (list ?? []).forEach((it, i) => {
-      if (!it.key) errs.push(required(`${p}.items[${i}].key`));
-      if (!it.path) errs.push(required(`${p}.items[${i}].path`));
-      else relativePath(errs, `${p}.items[${i}].path`, it.path);
-      fileMode(errs, `${p}.items[${i}].mode`, it.mode);
-    });
+  const items = (p: string, list: KeyToPath[] | undefined) => validateItems(errs, p, list);
   if (v.configMap) {
     const p = `${path}.configMap`;
     if (!v.configMap.name) errs.push(required(`${p}.name`));
@@ -274,7 +373,17 @@ function validateVolume(v: Volume, path: string): Errors {
     items(p, v.secret.items);
     fileMode(errs, `${p}.defaultMode`, v.secret.defaultMode);
   }
-  if (v.hostPath && !v.hostPath.path) errs.push(required(`${path}.hostPath.path`));
+  if (v.hostPath) {
+    if (!v.hostPath.path) errs.push(required(`${path}.hostPath.path`));
+    else noBacksteps(errs, `${path}.hostPath.path`, v.hostPath.path);
+  }
+  if (v.downwardAPI) {
+    fileMode(errs, `${path}.downwardAPI.defaultMode`, v.downwardAPI.defaultMode);
+    // kube reports a downward API file's errors at the volume source's path, not the item's
+    for (const f of v.downwardAPI.items ?? []) validateDownwardAPIFile(errs, `${path}.downwardAPI`, f);
+  }
+  if (v.projected) validateProjected(errs, `${path}.projected`, v.projected);
+  if (v.persistentVolumeClaim && !v.persistentVolumeClaim.claimName) errs.push(required(`${path}.persistentVolumeClaim.claimName`));
   if (v.emptyDir?.sizeLimit !== undefined) {
     const bad = quantityError(v.emptyDir.sizeLimit);
     if (bad) errs.push(invalidValue(`${path}.emptyDir.sizeLimit`, v.emptyDir.sizeLimit, bad));
