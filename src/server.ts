@@ -30,6 +30,7 @@ import { DeploymentController } from './controllers/deployment.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
+import { NamespaceController } from './controllers/namespace.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { Scheduler } from './controllers/scheduler.js';
 import { tokenFor, writeKubeconfig } from './kubeconfig.js';
@@ -116,7 +117,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     stops.push(() => informers.all.forEach((inf) => inf.close()));
     const events = new StoreEventRecorder(client, logger, cfg.nodeName);
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new Scheduler(ctx, cfg.nodeName)]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName)]) {
       c.start();
       stops.push(() => c.stop());
     }

@@ -76,9 +76,11 @@ export const objectMeta = z.strictObject({
   generation: int.optional(),
   creationTimestamp: str.optional(),
   deletionTimestamp: str.optional(),
+  deletionGracePeriodSeconds: int.optional(),
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
   ownerReferences: z.array(ownerReference).optional(),
+  finalizers: stringList.optional(),
   managedFields: z.array(managedFieldsEntry).optional(),
 });
 

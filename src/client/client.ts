@@ -3,9 +3,9 @@
 // socket); the CLI uses HttpClient against the REST API. Both speak the same interface.
 import { byKind, type ResourceInfo } from '../api/resources.js';
 import type { AnyObject, Kind } from '../api/types.js';
-import type { ListOptions, ListResult, Registry, WatchEvent } from '../apiserver/registry.js';
+import type { DeleteOptions, ListOptions, ListResult, Registry, WatchEvent } from '../apiserver/registry.js';
 
-export type { ListOptions, WatchEvent };
+export type { DeleteOptions, ListOptions, WatchEvent };
 
 export interface Client {
   get<T extends AnyObject>(kind: Kind, namespace: string | undefined, name: string): Promise<T>;
@@ -14,7 +14,10 @@ export interface Client {
   update<T extends AnyObject>(obj: T): Promise<T>;
   updateStatus<T extends AnyObject>(obj: T): Promise<T>;
   patch<T extends AnyObject>(kind: Kind, namespace: string | undefined, name: string, patch: unknown): Promise<T>;
-  delete(kind: Kind, namespace: string | undefined, name: string): Promise<AnyObject>;
+  /** PUT .../finalize: a namespace's spec.finalizers (the namespace controller's write) */
+  finalize<T extends AnyObject>(obj: T): Promise<T>;
+  /** With opts.gracePeriodSeconds 0 and a uid precondition: the node agent's final delete of a pod it stopped. */
+  delete(kind: Kind, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject>;
   /** Without resourceVersion: ADDED for every current object first, then changes. */
   watch(kind: Kind, namespace: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void;
 }
@@ -49,12 +52,16 @@ export class LocalClient implements Client {
     return this.registry.update(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name, clone(obj), { subresource: 'status' }) as T;
   }
 
+  async finalize<T extends AnyObject>(obj: T): Promise<T> {
+    return this.registry.update(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name, clone(obj), { subresource: 'finalize' }) as T;
+  }
+
   async patch<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string, patch: unknown): Promise<T> {
     return this.registry.patch(resourceOf(kind), ns, name, clone(patch)) as T;
   }
 
-  async delete(kind: Kind, ns: string | undefined, name: string): Promise<AnyObject> {
-    return this.registry.delete(resourceOf(kind), ns, name);
+  async delete(kind: Kind, ns: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject> {
+    return this.registry.delete(resourceOf(kind), ns, name, opts);
   }
 
   watch(kind: Kind, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {

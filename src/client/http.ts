@@ -6,7 +6,7 @@ import { ApiError } from '../api/errors.js';
 import { pathFor } from '../api/resources.js';
 import type { AnyObject, Kind } from '../api/types.js';
 import type { KubeConfigInfo } from '../kubeconfig.js';
-import { resourceOf, type Client, type ListOptions, type WatchEvent } from './client.js';
+import { resourceOf, type Client, type DeleteOptions, type ListOptions, type WatchEvent } from './client.js';
 
 export class HttpClient implements Client {
   constructor(readonly config: KubeConfigInfo) {}
@@ -32,12 +32,17 @@ export class HttpClient implements Client {
     return this.call('PUT', pathFor(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name) + '/status', obj);
   }
 
+  finalize<T extends AnyObject>(obj: T): Promise<T> {
+    return this.call('PUT', pathFor(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name) + '/finalize', obj);
+  }
+
   patch<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string, patch: unknown): Promise<T> {
     return this.call('PATCH', pathFor(resourceOf(kind), ns, name), patch, 'application/merge-patch+json');
   }
 
-  delete(kind: Kind, ns: string | undefined, name: string): Promise<AnyObject> {
-    return this.call('DELETE', pathFor(resourceOf(kind), ns, name));
+  delete(kind: Kind, ns: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject> {
+    const body = opts && { kind: 'DeleteOptions', apiVersion: 'v1', ...opts, dryRun: opts.dryRun ? ['All'] : undefined };
+    return this.call('DELETE', pathFor(resourceOf(kind), ns, name), body);
   }
 
   /**

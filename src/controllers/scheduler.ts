@@ -15,17 +15,22 @@ export class Scheduler extends QueueController {
   start(): void {
     const pods = this.ctx.informers.pods;
     this.on(pods, (type, pod) => {
-      if (type !== 'DELETED' && !pod.spec.nodeName) this.queue.add(objectKey(pod));
+      if (type !== 'DELETED' && unbound(pod)) this.queue.add(objectKey(pod));
     });
-    for (const pod of pods.list()) if (!pod.spec.nodeName) this.queue.add(objectKey(pod));
+    for (const pod of pods.list()) if (unbound(pod)) this.queue.add(objectKey(pod));
   }
 
   /** Binds one pod. */
   protected async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const pod = this.ctx.informers.pods.get(ns, name);
-    if (!pod || pod.spec.nodeName) return;
+    if (!pod || !unbound(pod)) return;
     const bound = await this.ctx.client.update<Pod>({ ...pod, spec: { ...pod.spec, nodeName: this.nodeName } });
     this.ctx.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${this.nodeName}`, 'default-scheduler');
   }
+}
+
+/** A pod to bind: no node yet, and not being deleted (the scheduler skips those, as kube's does). */
+function unbound(pod: Pod): boolean {
+  return !pod.spec.nodeName && !pod.metadata.deletionTimestamp;
 }
