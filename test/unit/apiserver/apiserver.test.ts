@@ -306,6 +306,24 @@ test('a pod re-applied without nodeName stays bound; deletionTimestamp cannot be
   assert.equal(forged.body.metadata.deletionTimestamp, undefined);
 });
 
+test('DELETE reads gracePeriodSeconds from the query or a DeleteOptions body', async () => {
+  const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node1', containers: [{ name: 'c', image: 'x:1' }] } });
+  const { body: created } = await call('POST', '/api/v1/namespaces/default/pods', pod('graceful'));
+  const marked = await call('DELETE', '/api/v1/namespaces/default/pods/graceful?gracePeriodSeconds=7');
+  assert.equal(marked.status, 200);
+  assert.equal(marked.body.metadata.deletionGracePeriodSeconds, 7);
+  const shortened = await call('DELETE', '/api/v1/namespaces/default/pods/graceful', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 2 });
+  assert.equal(shortened.body.metadata.deletionGracePeriodSeconds, 2);
+  assert.equal(Date.parse(shortened.body.metadata.deletionTimestamp) - Date.parse(marked.body.metadata.deletionTimestamp), -5000);
+  const bad = await call('DELETE', '/api/v1/namespaces/default/pods/graceful?gracePeriodSeconds=soon');
+  assert.equal(bad.status, 400);
+  const stale = await call('DELETE', '/api/v1/namespaces/default/pods/graceful', { gracePeriodSeconds: 0, preconditions: { uid: 'not-this-one' } });
+  assert.equal(stale.status, 409);
+  const final = await call('DELETE', '/api/v1/namespaces/default/pods/graceful', { gracePeriodSeconds: 0, preconditions: { uid: created.metadata.uid } });
+  assert.equal(final.status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/default/pods/graceful')).status, 404);
+});
+
 test('bad input gets the Status kube-apiserver gives, and nothing is written', async () => {
   await call('POST', '/api/v1/namespaces/default/configmaps', cm('bad-input'));
   const raw = (method: string, path: string, body: string | Uint8Array, headers: Record<string, string>) =>
