@@ -75,6 +75,13 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.get(ref);
   }
 
+  /** USER of the images that have one (default: root, ''). */
+  readonly imageUsers = new Map<string, string>();
+
+  async imageUser(ref: string): Promise<string | undefined> {
+    return this.images.has(ref) ? (this.imageUsers.get(ref) ?? '') : undefined;
+  }
+
   async pullImage(ref: string): Promise<void> {
     this.calls.push(`pull ${ref}`);
     if (this.unpullable.has(ref)) {

@@ -19,6 +19,9 @@ export const LABEL_HASH = 'io.k1s.container.hash';
 /** Kept on every container so a pod deleted while the agent was down still gets its grace period. */
 export const LABEL_GRACE = 'io.k1s.pod.terminationGracePeriod';
 
+/** On a sandbox in the host's network namespace: the pod's IP (the node's), which Docker does not report. */
+export const LABEL_HOST_NETWORK_IP = 'io.k1s.pod.hostNetworkIP';
+
 export type ContainerType = 'sandbox' | 'container';
 
 /** The pseudo container name kubelet gives the infra container, in names only. */

@@ -82,7 +82,7 @@ export function osImageOf(osRelease: string): string {
 }
 
 /** The host's IPv4 addresses, without loopback and without the bridges of containers. */
-function hostAddresses(): string[] {
+export function hostAddresses(): string[] {
   const out: string[] = [];
   for (const [name, list] of Object.entries(networkInterfaces())) {
     if (/^(docker|br-|veth|k1s|cni|flannel)/.test(name)) continue;

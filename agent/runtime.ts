@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import './lean-dockerode.js'; // first: see there
 import Docker from 'dockerode';
-import { LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
+import { LABEL_HOST_NETWORK_IP, LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
+import type { DockerSecurityAndResources } from './container-config.js';
 import type { DockerStats } from './metrics.js';
 import { ensureDockerNetwork, statusCode, type NetworkConfig } from './network.js';
 
@@ -58,6 +59,11 @@ export interface ContainerCreateSpec {
   /** close stdin after the first attach ends (Container.stdinOnce) */
   stdinOnce?: boolean;
   tty?: boolean;
+  /** Security and resource settings of an app container (container-config.ts). */
+  settings?: DockerSecurityAndResources;
+  /** Sandboxes: published host ports ("8080/tcp" -> bindings) and the pod's IPC namespace mode. */
+  portBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+  ipcMode?: string;
 }
 
 export interface LogOptions {
@@ -94,6 +100,8 @@ export interface ContainerRuntime {
   enableHairpin(cfg: NetworkConfig): Promise<void>;
   /** The image id when the image is present locally, undefined otherwise. */
   imageID(ref: string): Promise<string | undefined>;
+  /** The image's USER ('' for root by default), undefined when the image is absent. */
+  imageUser(ref: string): Promise<string | undefined>;
   pullImage(ref: string): Promise<void>;
   /** `docker import` semantics: a root filesystem tar plus Dockerfile-style changes. */
   importImage(tar: Buffer, ref: string, changes: string[]): Promise<void>;
@@ -158,7 +166,7 @@ export function fromInspect(info: Docker.ContainerInspectInfo): RuntimeContainer
     exitCode: state === 'exited' ? s.ExitCode : undefined,
     oomKilled: s.OOMKilled || undefined,
     error: s.Error || undefined,
-    ip: ip || undefined,
+    ip: ip || info.Config?.Labels?.[LABEL_HOST_NETWORK_IP] || undefined,
   };
 }
 
@@ -262,6 +270,15 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  async imageUser(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(ref).inspect()).Config?.User ?? '';
+    } catch (err) {
+      if (statusCode(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   async pullImage(ref: string): Promise<void> {
     await this.finish(await this.docker.pull(ref));
   }
@@ -286,6 +303,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async createContainer(spec: ContainerCreateSpec): Promise<string> {
     const joining = spec.networkMode.startsWith('container:');
+    const userNetwork = !joining && spec.networkMode !== 'host';
+    const x = spec.settings ?? {};
     const c = await this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
@@ -297,9 +316,30 @@ export class DockerRuntime implements ContainerRuntime {
       OpenStdin: spec.openStdin,
       StdinOnce: spec.stdinOnce,
       Tty: spec.tty,
-      Hostname: joining ? undefined : spec.hostname,
-      HostConfig: { NetworkMode: spec.networkMode, Binds: spec.binds },
-      NetworkingConfig: joining ? undefined : { EndpointsConfig: { [spec.networkMode]: {} } },
+      User: x.user,
+      // Docker refuses a hostname for a container that joins another's or the host's network
+      Hostname: userNetwork ? spec.hostname : undefined,
+      ExposedPorts: spec.portBindings ? Object.fromEntries(Object.keys(spec.portBindings).map((k) => [k, {}])) : undefined,
+      HostConfig: {
+        NetworkMode: spec.networkMode,
+        Binds: spec.binds,
+        PortBindings: spec.portBindings,
+        IpcMode: spec.ipcMode ?? x.ipcMode,
+        PidMode: x.pidMode,
+        GroupAdd: x.groupAdd,
+        Privileged: x.privileged,
+        CapAdd: x.capAdd,
+        CapDrop: x.capDrop,
+        ReadonlyRootfs: x.readonlyRootfs,
+        SecurityOpt: x.securityOpt,
+        Memory: x.memoryBytes,
+        MemorySwap: x.memorySwapBytes,
+        CpuShares: x.cpuShares,
+        CpuQuota: x.cpuQuota,
+        CpuPeriod: x.cpuPeriod,
+        OomScoreAdj: x.oomScoreAdj,
+      },
+      NetworkingConfig: userNetwork ? { EndpointsConfig: { [spec.networkMode]: {} } } : undefined,
     });
     return c.id;
   }

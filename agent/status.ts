@@ -15,6 +15,7 @@ export type WaitingReasonCode =
   | 'ImagePullBackOff'
   | 'ErrImageNeverPull'
   | 'CreateContainerError'
+  | 'CreateContainerConfigError'
   | 'RunContainerError';
 
 export interface WaitingReason {

@@ -23,6 +23,7 @@ const FILES = [
   'k8s.io/api/autoscaling/v1/generated.proto',
   'k8s.io/api/autoscaling/v2/generated.proto',
   'k8s.io/api/policy/v1/generated.proto',
+  'k8s.io/api/storage/v1/generated.proto',
   'k8s.io/api/authorization/v1/generated.proto',
   'k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto',
   'k8s.io/apimachinery/pkg/util/intstr/generated.proto',
@@ -34,7 +35,7 @@ const FILES = [
 // The kinds k1s serves or will serve, and what clients send beside them. The table is the closure
 // of these over message-typed fields, so a nested type is never missing.
 const ROOTS = [
-  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota'].map((k) => `core.v1.${k}`),
+  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota', 'PersistentVolume', 'PersistentVolumeClaim'].map((k) => `core.v1.${k}`),
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].map((k) => `apps.v1.${k}`),
   ...['Job', 'CronJob'].map((k) => `batch.v1.${k}`),
   'autoscaling.v1.HorizontalPodAutoscaler',
@@ -42,6 +43,7 @@ const ROOTS = [
   'autoscaling.v2.HorizontalPodAutoscaler',
   'policy.v1.PodDisruptionBudget',
   'policy.v1.Eviction',
+  'storage.v1.StorageClass',
   // `kubectl auth can-i` (whoami's SelfSubjectReview has an empty spec: its body is not read)
   'authorization.v1.SelfSubjectAccessReview',
   'authorization.v1.SelfSubjectRulesReview',

@@ -5,11 +5,11 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import type { Server } from 'node:http';
-import { Agent, AgentError, type AgentApi } from '../agent/agent.js';
+import { Agent, AgentError, type NodeView } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { nodeUsage } from '../agent/metrics.js';
-import { hostFacts, nodeObject } from '../agent/node-status.js';
+import { hostAddresses, hostFacts, nodeObject } from '../agent/node-status.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
@@ -31,6 +31,8 @@ import { EndpointsController } from './controllers/endpoints.js';
 import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { NamespaceController } from './controllers/namespace.js';
+import { PersistentVolumeController } from './controllers/persistentvolume.js';
+import { HostVolumeDirs } from './controllers/volume-dirs.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { Scheduler } from './controllers/scheduler.js';
 import { tokenFor, writeKubeconfig } from './kubeconfig.js';
@@ -117,7 +119,9 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     stops.push(() => informers.all.forEach((inf) => inf.close()));
     const events = new StoreEventRecorder(client, logger, cfg.nodeName);
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName)]) {
+    // local-path volumes live in <data dir>/storage, as k3s's in /var/lib/rancher/k3s/storage
+    const volumes = new PersistentVolumeController(ctx, { nodeName: cfg.nodeName, storageDir: join(cfg.dataDir, 'storage'), dirs: new HostVolumeDirs() });
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes]) {
       c.start();
       stops.push(() => c.stop());
     }
@@ -149,11 +153,12 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const agentAbort = new AbortController();
     const runtime = new DockerRuntime();
     const agent = new Agent({
-      api: agentApi(informers, client, events, cfg.nodeName),
+      view: nodeView(informers, client, events, cfg.nodeName),
       runtime,
       logger,
       nodeName: cfg.nodeName,
-      hostIP: cfg.podGateway, // the node's address as pods see it
+      // status.hostIP is the Node's InternalIP, as the kubelet reports it
+      hostIP: hostAddresses()[0] ?? cfg.podGateway,
       dataDir: cfg.dataDir,
       network: { name: cfg.networkName, subnet: cfg.podCIDR, gateway: cfg.podGateway, bridgeName: cfg.bridgeName },
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
@@ -265,16 +270,44 @@ function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
   }
 }
 
-/** The agent's view of the API: bound pods from the informer; the store skips equal status writes. */
-function agentApi(informers: Informers, client: LocalClient, events: StoreEventRecorder, nodeName: string): AgentApi {
+/** The agent's view of the API, from the shared informers: the pods bound to this node and what
+ * they refer to. The store skips equal status writes. */
+function nodeView(informers: Informers, client: LocalClient, events: StoreEventRecorder, nodeName: string): NodeView {
+  const { configMaps, secrets } = informers;
+  // like the kubelet, the agent sees only pods bound to its node
+  const bound = (p: Pod | undefined) => !!p && p.spec.nodeName === nodeName;
+  const byUid = (uid: string) => informers.pods.list().find((p) => p.metadata.uid === uid);
   return {
-    // like the kubelet, the agent sees only pods bound to its node
-    listPods: () => informers.pods.list().filter((p) => p.spec.nodeName === nodeName),
-    onChange: (cb) => informers.pods.on(() => cb()),
+    pods: () => informers.pods.list().filter(bound),
+    pod: (uid) => {
+      const p = byUid(uid);
+      return bound(p) ? p : undefined;
+    },
+    configMap: (ns, name) => configMaps.get(ns, name),
+    secret: (ns, name) => secrets.get(ns, name),
+    services: (ns) => informers.services.list(ns),
+    onChange: (cb) => {
+      const offs = [
+        informers.pods.on((type, pod, old) => {
+          if (bound(pod) || bound(old)) cb({ kind: 'Pod', type: bound(pod) ? type : 'DELETED', object: pod, old });
+        }),
+        configMaps.on((type, object, old) => cb({ kind: 'ConfigMap', type, object, old })),
+        secrets.on((type, object, old) => cb({ kind: 'Secret', type, object, old })),
+      ];
+      return () => offs.forEach((off) => off());
+    },
     updatePodStatus: async (pod: Pod, status: PodStatus) => {
       const current = informers.pods.get(pod.metadata.namespace, pod.metadata.name);
       if (!current || current.metadata.uid !== pod.metadata.uid) return; // deleted meanwhile
       await client.updateStatus<Pod>({ ...current, status });
+    },
+    deletePod: async (pod: Pod) => {
+      await client
+        .delete('Pod', pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
+        .catch((e: { code?: number }) => {
+          // gone already, or a new pod of the same name: nothing of ours to delete
+          if (e.code !== 404 && e.code !== 409) throw e;
+        });
     },
     recordEvent: (pod, type, reason, message) => events.record(pod, type, reason, message, 'kubelet'),
   };

@@ -13,6 +13,9 @@ export type { Secret } from './kinds/secret.js';
 export type { Event } from './kinds/event.js';
 export type { ReplicaSet } from './kinds/replicaset.js';
 export type { Deployment, DeploymentCondition } from './kinds/deployment.js';
+export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistentvolume.js';
+export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
+export type { StorageClass } from './kinds/storageclass.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -24,7 +27,10 @@ import type { Pod } from './kinds/pod.js';
 import type { ReplicaSet } from './kinds/replicaset.js';
 import type { Secret } from './kinds/secret.js';
 import type { Service } from './kinds/service.js';
+import type { PersistentVolume } from './kinds/persistentvolume.js';
+import type { PersistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
+import type { StorageClass } from './kinds/storageclass.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass;
 
 export type Kind = AnyObject['kind'];

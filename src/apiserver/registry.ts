@@ -21,6 +21,8 @@ import { fieldManagerFor, keepTimestampsOfNoOp, type ManagedFieldsEntry } from '
 import { zeroObject } from './protobuf.js';
 import { planDeletion } from './deletion.js';
 import { validateNoNewFinalizers } from '../api/meta-validation.js';
+import type { AdmissionReader } from '../api/kinds/kind.js';
+import { ANN, LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER } from '../api/storage.js';
 
 export interface ListResult {
   apiVersion: string;
@@ -93,6 +95,19 @@ export interface RegistryOptions extends AllocatorConfig {
 /** Namespaces that exist from the start and may not be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
+/**
+ * The default StorageClass, as k3s's local-storage manifest makes it: claims without a class get
+ * a directory under <data dir>/storage once a pod uses them (controllers/persistentvolume.ts).
+ */
+export const LOCAL_PATH_STORAGE_CLASS = {
+  apiVersion: 'storage.k8s.io/v1',
+  kind: 'StorageClass',
+  metadata: { name: LOCAL_PATH_CLASS, annotations: { [ANN.isDefaultClass]: 'true' } },
+  provisioner: LOCAL_PATH_PROVISIONER,
+  reclaimPolicy: 'Delete',
+  volumeBindingMode: 'WaitForFirstConsumer',
+} as const;
+
 type WithStatus = AnyObject & { status?: unknown; spec?: unknown };
 
 export class Registry {
@@ -105,7 +120,11 @@ export class Registry {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** Creates the system namespaces if missing (idempotent, writes nothing when they exist). */
+  /**
+   * Creates the system namespaces and the default StorageClass if missing (idempotent, writes
+   * nothing when they exist). Like k3s, which reapplies its local-storage manifest at every start,
+   * a deleted local-path class comes back at the next start.
+   */
   bootstrap(): void {
     const nsInfo = byKind('Namespace')!;
     for (const name of SYSTEM_NAMESPACES) {
@@ -113,7 +132,19 @@ export class Registry {
         this.create(nsInfo, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       }
     }
+    const scInfo = byKind('StorageClass')!;
+    if (!this.store.get(keyOf(scInfo, undefined, LOCAL_PATH_STORAGE_CLASS.metadata.name))) {
+      this.create(scInfo, undefined, structuredClone(LOCAL_PATH_STORAGE_CLASS));
+    }
   }
+
+  /** What admission plugins read: the stored objects of a kind. */
+  private readonly reader: AdmissionReader = {
+    list: (kind) => {
+      const r = byKind(kind);
+      return r ? (this.store.list(prefixOf(r, undefined)).items as unknown as KubeObject[]) : [];
+    },
+  };
 
   get<T extends AnyObject = AnyObject>(r: ResourceInfo, ns: string | undefined, name: string): T {
     const v = this.store.get(keyOf(r, ns, name));
@@ -159,6 +190,7 @@ export class Registry {
     else delete meta.generation;
     if (r.hasStatus) delete obj.status;
     r.prepareForCreate?.(obj);
+    r.admit?.(obj, this.reader);
     if (r.kind === 'Service') this.allocate(obj as Service, undefined);
     this.recordManagers(r, undefined, obj, opts);
     const key = keyOf(r, meta.namespace, meta.name);
@@ -194,6 +226,7 @@ export class Registry {
       r.prepareForUpdate?.(obj, current);
       const immutable = validateUpdate(obj, current);
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
+      r.admit?.(obj, this.reader, current);
       if (r.hasStatus) obj.status = current.status;
     }
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);

@@ -41,7 +41,7 @@ export class HttpClient implements Client {
   }
 
   delete(kind: Kind, ns: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject> {
-    const body = opts && { kind: 'DeleteOptions', apiVersion: 'v1', ...opts, dryRun: opts.dryRun ? ['All'] : undefined };
+    const body = opts ? { apiVersion: 'v1', kind: 'DeleteOptions', ...opts, dryRun: opts.dryRun ? ['All'] : undefined } : undefined;
     return this.call('DELETE', pathFor(resourceOf(kind), ns, name), body);
   }
 

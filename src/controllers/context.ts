@@ -1,6 +1,22 @@
 // What every controller is given: the client for writes, shared informers for reads, a logger and
 // an event recorder.
-import type { AnyObject, Deployment, Endpoints, Event, Kind, Namespace, Pod, ReplicaSet, Service, OwnerReference } from '../api/types.js';
+import type {
+  AnyObject,
+  ConfigMap,
+  Deployment,
+  Endpoints,
+  Event,
+  Kind,
+  Namespace,
+  OwnerReference,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  ReplicaSet,
+  Secret,
+  Service,
+  StorageClass,
+} from '../api/types.js';
 import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
@@ -17,6 +33,11 @@ export interface Informers {
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
   events: Informer<Event>;
+  configMaps: Informer<ConfigMap>;
+  secrets: Informer<Secret>;
+  persistentVolumes: Informer<PersistentVolume>;
+  persistentVolumeClaims: Informer<PersistentVolumeClaim>;
+  storageClasses: Informer<StorageClass>;
 }
 
 export interface ControllerContext {
@@ -39,6 +60,11 @@ export function createInformers(client: Client): Informers {
     services: of<Service>('Service'),
     endpoints: of<Endpoints>('Endpoints'),
     events: of<Event>('Event'),
+    configMaps: of<ConfigMap>('ConfigMap'),
+    secrets: of<Secret>('Secret'),
+    persistentVolumes: of<PersistentVolume>('PersistentVolume'),
+    persistentVolumeClaims: of<PersistentVolumeClaim>('PersistentVolumeClaim'),
+    storageClasses: of<StorageClass>('StorageClass'),
   };
 }
 

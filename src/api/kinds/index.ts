@@ -8,10 +8,13 @@ import { EventKind } from './event.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { NamespaceKind } from './namespace.js';
 import { NodeKind } from './node.js';
+import { PersistentVolumeKind } from './persistentvolume.js';
+import { PersistentVolumeClaimKind } from './persistentvolumeclaim.js';
 import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
+import { StorageClassKind } from './storageclass.js';
 
 export const KINDS: readonly KindDef<KubeObject>[] = [
   DeploymentKind,
@@ -22,6 +25,9 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   ConfigMapKind,
   SecretKind,
   EventKind,
+  PersistentVolumeClaimKind,
   NamespaceKind,
   NodeKind,
+  PersistentVolumeKind,
+  StorageClassKind,
 ] as unknown as readonly KindDef<KubeObject>[];

@@ -45,6 +45,12 @@ export interface Printer<T> {
   row(obj: T, now: Date): (string | number)[];
 }
 
+/** What an admission plugin may read of the other objects (kube-apiserver's listers). */
+export interface AdmissionReader {
+  /** every stored object of a kind, in all namespaces */
+  list(kind: string): KubeObject[];
+}
+
 export interface KindDef<T extends KubeObject = KubeObject> {
   readonly kind: string;
   readonly group: string;
@@ -86,6 +92,12 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   prepareForCreate?(obj: T): void;
   /** PrepareForUpdate beyond the generic (status kept from the stored object) */
   prepareForUpdate?(next: T, prev: T): void;
+  /**
+   * The admission plugins of kube-apiserver that read other objects (DefaultStorageClass,
+   * PersistentVolumeClaimResize), after defaulting and validation of a create (old undefined) or
+   * main-resource update: mutates obj, or throws an ApiError to refuse the write.
+   */
+  admit?(obj: T, read: AdmissionReader, old?: T): void;
   /**
    * CheckGracefulDelete, for kinds deleted gracefully (pods): the grace period, in seconds, a
    * DELETE of obj gets, given the one the request asked for (DeleteOptions.gracePeriodSeconds,

@@ -23,6 +23,7 @@ export const envVar = z.strictObject({
       configMapKeyRef: keySelector.optional(),
       secretKeyRef: keySelector.optional(),
       fieldRef: z.strictObject({ fieldPath: str, apiVersion: str.optional() }).optional(),
+      resourceFieldRef: z.strictObject({ containerName: str.optional(), resource: str, divisor: quantity.optional() }).optional(),
     })
     .optional(),
 });
@@ -60,6 +61,8 @@ export const probe = z.strictObject({
   terminationGracePeriodSeconds: int.optional(),
 });
 
+const seccompProfile = z.strictObject({ type: z.enum(['RuntimeDefault', 'Unconfined', 'Localhost']), localhostProfile: str.optional() });
+
 export const securityContext = z.strictObject({
   runAsUser: int.optional(),
   runAsGroup: int.optional(),
@@ -68,6 +71,7 @@ export const securityContext = z.strictObject({
   readOnlyRootFilesystem: bool.optional(),
   allowPrivilegeEscalation: bool.optional(),
   capabilities: z.strictObject({ add: stringList.optional(), drop: stringList.optional() }).optional(),
+  seccompProfile: seccompProfile.optional(),
 });
 
 export const container = z.strictObject({
@@ -133,6 +137,10 @@ export const podSpec = z.strictObject({
     })
     .optional(),
   hostNetwork: bool.optional(),
+  hostPID: bool.optional(),
+  hostIPC: bool.optional(),
+  shareProcessNamespace: bool.optional(),
+  enableServiceLinks: bool.optional(),
   nodeName: str.optional(),
   hostname: str.optional(),
   subdomain: str.optional(),
@@ -144,6 +152,7 @@ export const podSpec = z.strictObject({
       runAsNonRoot: bool.optional(),
       fsGroup: int.optional(),
       supplementalGroups: z.array(int).optional(),
+      seccompProfile: seccompProfile.optional(),
     })
     .optional(),
 });

@@ -5,15 +5,13 @@
 import type { Container, PodSpec } from './schema.js';
 import { notSupportedYet, type FieldError } from '../field-errors.js';
 
-const POD_FIELDS = ['volumes', 'hostNetwork', 'dnsConfig', 'securityContext'] as const;
-const CONTAINER_FIELDS = ['envFrom', 'volumeMounts', 'readinessProbe', 'livenessProbe', 'startupProbe', 'securityContext', 'resources'] as const;
-const ENV_SOURCE_FIELDS = ['configMapKeyRef', 'secretKeyRef'] as const;
+const POD_FIELDS = ['volumes'] as const;
+const CONTAINER_FIELDS = ['volumeMounts', 'readinessProbe', 'livenessProbe', 'startupProbe'] as const;
 
 /** The refused fields as paths below a PodSpec (`containers.resources`): the OpenAPI documents mark them. */
 export const UNIMPLEMENTED_POD_SPEC_FIELDS: readonly string[] = [
   ...POD_FIELDS,
   ...CONTAINER_FIELDS.map((f) => `containers.${f}`),
-  ...ENV_SOURCE_FIELDS.map((f) => `containers.env.valueFrom.${f}`),
 ];
 
 export function unimplementedPodFields(spec: PodSpec, path: string): FieldError[] {
@@ -23,11 +21,6 @@ export function unimplementedPodFields(spec: PodSpec, path: string): FieldError[
   spec.containers.forEach((c: Container, i) => {
     const cs = c as unknown as Record<string, unknown>;
     for (const f of CONTAINER_FIELDS) if (isSet(cs[f])) errs.push(notSupportedYet(`${path}.containers[${i}].${f}`));
-    c.env?.forEach((e, j) => {
-      for (const ref of ENV_SOURCE_FIELDS) {
-        if (e.valueFrom?.[ref]) errs.push(notSupportedYet(`${path}.containers[${i}].env[${j}].valueFrom.${ref}`));
-      }
-    });
   });
   return errs;
 }

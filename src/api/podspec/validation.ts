@@ -1,6 +1,6 @@
 // Semantic validation of a pod spec (pkg/apis/core/validation: ValidatePodSpec and its parts),
 // for pods and for the pod templates of workloads.
-import { duplicate, each, forbidden, invalidValue, nonNegative, notFoundValue, portNumber, portNumOrName, required, unsupported, type Errors } from '../field-errors.js';
+import { duplicate, each, forbidden, invalidValue, nonNegative, notFoundValue, notSupportedYet, portNumber, portNumOrName, required, unsupported, type Errors } from '../field-errors.js';
 import type { LabelSelector } from '../fields.js';
 import { fromLabelSelector, matches } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
@@ -56,6 +56,21 @@ function validateResources(c: Container, path: string): Errors {
   return errs;
 }
 
+const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
+const CPU_DIVISORS = ['1m', '1'];
+const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
+
+/** kube's validateContainerResourceFieldSelector and validateContainerResourceDivisor. */
+function validateResourceFieldRef(ref: { resource: string; divisor?: string | number }, path: string): Errors {
+  if (!ref.resource) return [required(`${path}.resource`)];
+  if (!RESOURCE_FIELD_PATHS.includes(ref.resource)) return [unsupported(`${path}.resource`, ref.resource, RESOURCE_FIELD_PATHS)];
+  if (ref.divisor === undefined) return [];
+  const divisors = ref.resource.endsWith('.cpu') ? CPU_DIVISORS : BYTE_DIVISORS;
+  const ok = quantityError(ref.divisor) === undefined && divisors.some((d) => parseQuantity(d) === parseQuantity(ref.divisor!));
+  const which = ref.resource.endsWith('.cpu') ? 'cpu' : 'memory';
+  return ok ? [] : [invalidValue(`${path}.divisor`, ref.divisor, `only divisor's values ${divisors.join(', ')} are supported with the ${which} resource`)];
+}
+
 function validateProbe(probe: Probe | undefined, path: string, which: 'readiness' | 'liveness' | 'startup'): Errors {
   if (!probe) return [];
   const errs: Errors = [];
@@ -97,7 +112,19 @@ function validateSecurityContext(sc: SecurityContext | undefined, path: string):
   if (sc.privileged && sc.allowPrivilegeEscalation === false) {
     errs.push(invalidValue(path, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
   }
+  seccomp(errs, `${path}.seccompProfile`, sc.seccompProfile);
   return errs;
+}
+
+/** kube's validateSeccompProfileField; Localhost needs profiles on the node, which k1s does not manage. */
+function seccomp(errs: Errors, path: string, p: SecurityContext['seccompProfile']): void {
+  if (!p) return;
+  if (p.type === 'Localhost') {
+    if (!p.localhostProfile) errs.push(required(`${path}.localhostProfile`, 'must be set when seccomp type is Localhost'));
+    else errs.push(notSupportedYet(`${path}.localhostProfile`));
+  } else if (p.localhostProfile !== undefined) {
+    errs.push(invalidValue(`${path}.localhostProfile`, p.localhostProfile, 'can only be set when seccomp type is Localhost'));
+  }
 }
 
 /** A path inside a volume (subPath, items[].path): relative and without '..'. */
@@ -139,7 +166,7 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
     if (!e.name) errs.push(required(`${ep}.name`));
     else errs.push(...each(`${ep}.name`, e.name, isEnvVarName(e.name)));
     if (e.valueFrom) {
-      const sources = (['fieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => e.valueFrom![s] !== undefined);
+      const sources = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'] as const).filter((s) => e.valueFrom![s] !== undefined);
       if (sources.length === 0) errs.push(invalidValue(`${ep}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       if (sources.length > 1) errs.push(invalidValue(`${ep}.valueFrom`, '', 'may not have more than one field specified at a time'));
       if (e.value) errs.push(invalidValue(`${ep}.valueFrom`, '', 'may not be specified when `value` is not empty'));
@@ -160,6 +187,7 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
         if (!fr.fieldPath) errs.push(required(`${fp}.fieldPath`));
         else if (!FIELD_REF_PATHS.includes(base)) errs.push(unsupported(`${fp}.fieldPath`, fr.fieldPath, FIELD_REF_PATHS));
       }
+      if (e.valueFrom.resourceFieldRef) errs.push(...validateResourceFieldRef(e.valueFrom.resourceFieldRef, `${ep}.valueFrom.resourceFieldRef`));
     }
   });
 
@@ -287,6 +315,10 @@ export function validatePodSpec(spec: PodSpec, path: string, template?: string):
     idRange(errs, `${path}.securityContext.runAsGroup`, psc.runAsGroup);
     idRange(errs, `${path}.securityContext.fsGroup`, psc.fsGroup);
     (psc.supplementalGroups ?? []).forEach((g, i) => idRange(errs, `${path}.securityContext.supplementalGroups[${i}]`, g));
+    seccomp(errs, `${path}.securityContext.seccompProfile`, psc.seccompProfile);
+  }
+  if (spec.shareProcessNamespace && spec.hostPID) {
+    errs.push(invalidValue(`${path}.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   }
   return errs;
 }

@@ -13,7 +13,7 @@ import { Agent } from '../../../agent/agent.js';
 import { DockerRuntime, DockerLogDemuxer } from '../../../agent/runtime.js';
 import { DEFAULT_NETWORK } from '../../../agent/network.js';
 import { BUSYBOX_IMAGE, BUSYBOX_INDEX_HTML, PAUSE_IMAGE, UNPULLABLE_IMAGE, ensureTestImages } from '../../fixtures/images.js';
-import { MemoryAgentApi, makePod, waitFor } from '../../fixtures/agent-api.js';
+import { MemoryNodeView, makePod, waitFor } from '../../fixtures/node-view.js';
 import type { Pod } from '../../../src/api/types.js';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -53,13 +53,13 @@ test('agent on the real Docker engine', { timeout: 150_000 }, async (t) => {
     .then(() => true)
     .catch(() => false);
   const dataDir = mkdtempSync(join(tmpdir(), 'k1s-agent-it-'));
-  const api = new MemoryAgentApi();
+  const api = new MemoryNodeView();
   const runtime = new DockerRuntime(docker);
   const agents: Array<{ ac: AbortController; run: Promise<void> }> = [];
 
   const startAgent = async (): Promise<Agent> => {
     const agent = new Agent({
-      api,
+      view: api,
       runtime,
       logger: silentLogger,
       nodeName: NODE,

@@ -9,7 +9,7 @@ import { silentLogger } from '../../../src/log.js';
 import { Agent } from '../../../agent/agent.js';
 import { FakeRuntime } from '../../../agent/fake-runtime.js';
 import { DEFAULT_NETWORK } from '../../../agent/network.js';
-import { MemoryAgentApi, makePod, waitFor } from '../../fixtures/agent-api.js';
+import { MemoryNodeView, makePod, waitFor } from '../../fixtures/node-view.js';
 import type { Pod } from '../../../src/api/types.js';
 
 const IMAGE = 'k1s.local/busybox:1.36';
@@ -19,13 +19,13 @@ function setup(t: { after: (fn: () => unknown) => void }) {
   const clock = { now: () => now, advance: (ms: number) => (now += ms) };
   const runtime = new FakeRuntime(clock.now);
   runtime.images.set(IMAGE, 'sha256:bb');
-  const api = new MemoryAgentApi();
+  const api = new MemoryNodeView();
   const dataDir = mkdtempSync(join(tmpdir(), 'k1s-agent-'));
   const controllers: AbortController[] = [];
   const runs: Promise<void>[] = [];
   const startAgent = async (): Promise<{ agent: Agent; stop: () => Promise<void> }> => {
     const agent = new Agent({
-      api,
+      view: api,
       runtime,
       logger: silentLogger,
       nodeName: 'node1',
@@ -67,7 +67,7 @@ const spec = (restartPolicy: 'Always' | 'OnFailure' | 'Never' = 'Always'): Pod['
   ],
 });
 
-const statusOf = (api: MemoryAgentApi, pod: Pod, name: string) =>
+const statusOf = (api: MemoryNodeView, pod: Pod, name: string) =>
   api.get(pod)?.status?.containerStatuses?.find((c) => c.name === name);
 
 test('agent: a new pod gets a sandbox, its containers, a resolv.conf and a Running status', async (t) => {
@@ -214,6 +214,47 @@ test('agent: a deleted pod is stopped (Killing) and removed with its directory; 
   });
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(runtime.containers.has(foreign));
+});
+
+test('agent: a pod marked for deletion is stopped with the deletion grace period, then deleted for good', async (t) => {
+  const { runtime, api, dataDir, startAgent } = setup(t);
+  await startAgent();
+  const pod = api.add(makePod('leaving', spec()));
+  await waitFor('Running', () => api.get(pod)?.status?.phase === 'Running');
+  api.markDeleted(pod, 7);
+  await waitFor('deleted by the agent', () => api.deleted.includes('leaving'));
+  const stops = runtime.calls.filter((c) => c.startsWith('stop '));
+  // both app containers got the deletion's 7 s (not the spec's 1 s); the sandbox its own 2 s
+  assert.equal(stops.filter((c) => c.endsWith(' 7')).length, 2, stops.join(', '));
+  assert.equal(api.events.filter((e) => e.reason === 'Killing').length, 2);
+  await waitFor('containers removed', () => runtime.containers.size === 0);
+  assert.ok(!existsSync(join(dataDir, 'pods', pod.metadata.uid!)));
+});
+
+test('agent: a pod marked for deletion while it is being built is not built further', async (t) => {
+  const { runtime, api, startAgent } = setup(t);
+  await startAgent();
+  runtime.images.delete(IMAGE);
+  runtime.unpullable.add(IMAGE);
+  const pod = api.add(makePod('halfway', spec()));
+  await waitFor('ErrImagePull', () => api.waitingReasonsOf(pod, 'app').includes('ErrImagePull'));
+  api.markDeleted(pod, 30);
+  await waitFor('deleted by the agent', () => api.deleted.includes('halfway'));
+  assert.equal([...runtime.containers.values()].filter((c) => c.labels['io.k1s.container.type'] === 'container').length, 0);
+});
+
+test('agent: a missing ConfigMap gives CreateContainerConfigError; the container starts when it appears', async (t) => {
+  const { api, startAgent } = setup(t);
+  await startAgent();
+  const s = spec();
+  s.containers = [{ ...s.containers[0], env: [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'mode' } } }] }];
+  const pod = api.add(makePod('cfg-user', s, 'shop'));
+  await waitFor('CreateContainerConfigError', () => api.waitingReasonsOf(pod, 'app').includes('CreateContainerConfigError'));
+  const status = statusOf(api, pod, 'app');
+  assert.equal(status?.state.waiting?.message, 'configmap "cfg" not found');
+  assert.ok(api.events.some((e) => e.reason === 'Failed' && e.message === 'Error: configmap "cfg" not found'));
+  api.addConfigMap({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'shop' }, data: { mode: 'fast' } });
+  await waitFor('Running', () => statusOf(api, pod, 'app')?.state.running);
 });
 
 test('agent: a new agent adopts running containers (same ids, same restartCount)', async (t) => {

@@ -86,6 +86,27 @@ test('resolv.conf: ClusterFirst points at the cluster DNS with the namespace sea
   assert.equal(resolvConf(pod(['a']), { nameservers: [], clusterDomain: 'cluster.local' }, host), hostResolvConf(host));
 });
 
+test('resolv.conf: host search domains follow the cluster ones; dnsConfig appends; None uses only dnsConfig; host network means Default', () => {
+  const dns = { nameservers: ['10.96.0.10'], clusterDomain: 'cluster.local' };
+  const host = 'nameserver 192.0.2.53\nsearch example.org\noptions timeout:2\n';
+  assert.equal(
+    resolvConf(pod(['a']), dns, host),
+    'nameserver 10.96.0.10\nsearch shop.svc.cluster.local svc.cluster.local cluster.local example.org\noptions ndots:5\n',
+  );
+  const withConfig = pod(['a'], { dnsConfig: { nameservers: ['192.0.2.9'], searches: ['corp.example', 'svc.cluster.local'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] } });
+  assert.equal(
+    resolvConf(withConfig, dns, host),
+    'nameserver 10.96.0.10\nnameserver 192.0.2.9\nsearch shop.svc.cluster.local svc.cluster.local cluster.local example.org corp.example\noptions ndots:2 edns0\n',
+  );
+  const none = pod(['a'], { dnsPolicy: 'None', dnsConfig: { nameservers: ['192.0.2.9'], searches: ['corp.example'] } });
+  assert.equal(resolvConf(none, dns, host), 'nameserver 192.0.2.9\nsearch corp.example\n');
+  assert.equal(resolvConf(pod(['a'], { hostNetwork: true }), dns, host), 'nameserver 192.0.2.53\nsearch example.org\noptions timeout:2\n');
+  assert.equal(
+    resolvConf(pod(['a'], { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), dns, host),
+    'nameserver 10.96.0.10\nsearch shop.svc.cluster.local svc.cluster.local cluster.local example.org\noptions ndots:5\n',
+  );
+});
+
 test('labels: kubelet-style names; spec hash ignores resources and key order', () => {
   assert.equal(containerName({ uid: 'abcdef12-3456', name: 'web', namespace: 'shop' }, 'app', 3), 'k1s_app_web_shop_abcdef12_3');
   const a = hashContainer({ name: 'app', image: 'i:1', command: ['x'] });

@@ -1,0 +1,393 @@
+// The sync of one pod (kubelet's SyncPod / SyncTerminatingPod / SyncTerminatedPod): compute what
+// to do (actions.ts, pure), execute it in numbered steps, then compute the status (status.ts,
+// pure) and write it only if it changed. A pod being deleted is stopped with its grace period and
+// then deleted for good; a pod gone from the API has whatever is left of it removed.
+import { availableParallelism, totalmem } from 'node:os';
+import type { Container, Pod } from '../src/api/types.js';
+import { canonicalJSON } from '../src/store/canonical.js';
+import type { Logger } from '../src/log.js';
+import { computePodActions, type ContainerToStart, type PodActions } from './actions.js';
+import { nextBackoff, type BackoffEntry } from './backoff.js';
+import { containerSettings, sandboxSettings, verifyRunAsNonRoot } from './container-config.js';
+import { containerEnv, expandVars } from './env.js';
+import { errorMessage, ImageManager } from './image-manager.js';
+import {
+  LABEL_ATTEMPT,
+  LABEL_CONTAINER_NAME,
+  LABEL_CONTAINER_TYPE,
+  LABEL_HASH,
+  LABEL_HOST_NETWORK_IP,
+  SANDBOX_NAME,
+  containerName,
+  hashContainer,
+  podLabels,
+  type PodRef,
+} from './labels.js';
+import type { NetworkConfig } from './network.js';
+import type { NodeView } from './node-view.js';
+import { observePod, type ObservedPod } from './observed.js';
+import type { PodFiles } from './pod-files.js';
+import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
+import { computePodStatus, type WaitingReason } from './status.js';
+
+export const DEFAULT_GRACE_SECONDS = 30;
+/** catatonit exits on SIGTERM at once; the bound only matters if the engine is slow. */
+const SANDBOX_STOP_SECONDS = 2;
+
+export interface SyncOptions {
+  view: NodeView;
+  runtime: ContainerRuntime;
+  images: ImageManager;
+  files: PodFiles;
+  logger: Logger;
+  clock: () => number;
+  nodeName: string;
+  hostIP: string;
+  network: NetworkConfig;
+  pauseImage: string;
+}
+
+/** What the agent remembers about one pod between syncs (lost on restart, by design). */
+interface PodMemory {
+  /** The last pod object seen, to attach events while stopping a deleted pod. */
+  pod?: Pod;
+  /** Restart back-off per container name. */
+  restartBackoff: Map<string, BackoffEntry>;
+  /** Why each non-running container waits (kubelet's reasonCache). */
+  waiting: Map<string, WaitingReason>;
+  /** Containers being stopped right now (a shorter grace period may hurry them). */
+  stopping: Set<string>;
+}
+
+export function podRef(pod: Pod): PodRef {
+  return { uid: pod.metadata.uid ?? '', name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default' };
+}
+
+/** A pod's hostname: spec.hostname or the pod name, within the 63 characters a label allows. */
+export function podHostname(pod: Pod): string {
+  return (pod.spec.hostname ?? pod.metadata.name).slice(0, 63).replace(/[-.]+$/, '');
+}
+
+/** The grace period a stop gets: the deletion's (it may only shrink), else the spec's. */
+export function gracePeriodOf(pod: Pod | undefined, observed: ObservedPod): number {
+  return pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec.terminationGracePeriodSeconds ?? observed.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+}
+
+export class PodSyncer {
+  private readonly memory = new Map<string, PodMemory>();
+  private readonly log: Logger;
+  private readonly cpus = availableParallelism();
+  private readonly memoryBytes = totalmem();
+
+  constructor(private readonly o: SyncOptions) {
+    this.log = o.logger;
+  }
+
+  /** Whether the agent still holds anything for this pod (its worker must then stay). */
+  remembers(uid: string): boolean {
+    return this.memory.has(uid);
+  }
+
+  remembered(): string[] {
+    return [...this.memory.keys()];
+  }
+
+  /** Only this node's containers: another agent on the same engine owns the rest. */
+  private async list(uid: string): Promise<RuntimeContainer[]> {
+    return this.o.runtime.listContainers({ node: this.o.nodeName, podUid: uid });
+  }
+
+  private memoryOf(uid: string): PodMemory {
+    let m = this.memory.get(uid);
+    if (!m) {
+      m = { restartBackoff: new Map(), waiting: new Map(), stopping: new Set() };
+      this.memory.set(uid, m);
+    }
+    return m;
+  }
+
+  async sync(uid: string, snapshot?: RuntimeContainer[]): Promise<void> {
+    const pod = this.o.view.pod(uid);
+    if (!pod) {
+      await this.removePod(uid, snapshot);
+      return;
+    }
+    const mem = this.memoryOf(uid);
+    mem.pod = pod;
+    let observed = observePod(uid, snapshot ?? (await this.list(uid)));
+    if (pod.metadata.deletionTimestamp) {
+      await this.terminate(pod, observed, mem);
+      return;
+    }
+
+    // Step 1: compute.
+    const actions = computePodActions(pod, observed, this.o.clock(), mem.restartBackoff);
+
+    // A brand-new pod shows Pending/ContainerCreating before the (slow) work starts.
+    if (!pod.status?.phase && (actions.createSandbox || actions.containersToStart.length)) {
+      await this.writeStatus(uid, observed, mem);
+    }
+
+    // Steps 2-7: execute; then look again and report.
+    if (await this.execute(pod, observed, actions, mem)) observed = observePod(uid, await this.list(uid));
+    await this.writeStatus(uid, observed, mem);
+  }
+
+  /** A shorter grace period arrived while the pod's containers are being stopped: stop them again with it. */
+  hurry(uid: string, graceSeconds: number): void {
+    const mem = this.memory.get(uid);
+    for (const id of mem?.stopping ?? []) void this.o.runtime.stopContainer(id, graceSeconds).catch(() => undefined);
+  }
+
+  private async writeStatus(uid: string, observed: ObservedPod, mem: PodMemory): Promise<void> {
+    const pod = this.o.view.pod(uid);
+    if (!pod) return;
+    const status = computePodStatus(pod, observed, { hostIP: this.o.hostIP, now: this.o.clock(), waiting: mem.waiting });
+    if (canonicalJSON(status) === canonicalJSON(pod.status ?? null)) return;
+    await this.o.view.updatePodStatus(pod, status);
+  }
+
+  /** Returns whether anything in the runtime changed. */
+  private async execute(pod: Pod, observed: ObservedPod, actions: PodActions, mem: PodMemory): Promise<boolean> {
+    let changed = false;
+    const grace = gracePeriodOf(pod, observed);
+
+    // Step 2: sandbox gone -> say so, and stop everything still running.
+    if (actions.createSandbox && observed.sandboxes.length > 0) {
+      this.o.view.recordEvent(pod, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+    }
+    // Step 3: kill the pod, or the containers that must not run (spec changed, duplicates).
+    if (actions.killPod) {
+      await this.stopAll(pod, observed, grace, mem);
+      changed = true;
+    } else if (actions.containersToKill.length) {
+      await Promise.all(
+        actions.containersToKill.map(async (k) => {
+          if (k.name !== SANDBOX_NAME) this.o.view.recordEvent(pod, 'Normal', 'Killing', k.message);
+          await this.o.runtime.stopContainer(k.id, k.name === SANDBOX_NAME ? SANDBOX_STOP_SECONDS : grace);
+        }),
+      );
+      changed = true;
+    }
+
+    // Step 4: remove dead containers nobody needs (keeps one dead per name for `logs --previous`).
+    for (const r of actions.containersToRemove) await this.o.runtime.removeContainer(r.id);
+    changed ||= actions.containersToRemove.length > 0;
+
+    // Step 5: the sandbox.
+    let sandbox = actions.sandboxId ? observed.sandboxes.find((s) => s.id === actions.sandboxId) : undefined;
+    if (actions.createSandbox) {
+      changed = true;
+      const made = await this.createSandbox(pod, actions.sandboxAttempt);
+      if (!made) return changed;
+      sandbox = { ...made, attempt: actions.sandboxAttempt, state: 'running', createdAt: '' };
+    }
+
+    // Step 6: the containers, in spec order; a pod deleted meanwhile stops being built.
+    if (sandbox?.ip) {
+      for (const start of actions.containersToStart) {
+        const spec = pod.spec.containers.find((c) => c.name === start.name);
+        if (!spec) continue;
+        if (this.isBeingDeleted(pod)) break;
+        changed = true;
+        await this.startContainer(pod, { id: sandbox.id, ip: sandbox.ip }, spec, start, mem);
+      }
+    }
+
+    // Step 7: those held back by their restart back-off.
+    for (const b of actions.backoff) {
+      const ref = podRef(pod);
+      this.setWaiting(pod, mem, b.name, {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${Math.round(b.delayMs / 1000)}s restarting failed container=${b.name} pod=${ref.name}_${ref.namespace}(${ref.uid})`,
+      }, { type: 'Warning', reason: 'BackOff', message: `Back-off restarting failed container ${b.name} in pod ${ref.name}_${ref.namespace}(${ref.uid})` });
+    }
+    return changed;
+  }
+
+  /** The pod object is gone or marked for deletion since this sync began. */
+  private isBeingDeleted(pod: Pod): boolean {
+    const now = this.o.view.pod(podRef(pod).uid);
+    return !now || !!now.metadata.deletionTimestamp;
+  }
+
+  /** Stop the app containers (grace period), then the sandbox. */
+  private async stopAll(pod: Pod | undefined, observed: ObservedPod, grace: number, mem: PodMemory | undefined): Promise<void> {
+    await Promise.all(
+      observed.containers
+        .filter((c) => c.state === 'running')
+        .map(async (c) => {
+          if (pod) this.o.view.recordEvent(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
+          mem?.stopping.add(c.id);
+          try {
+            await this.o.runtime.stopContainer(c.id, grace);
+          } finally {
+            mem?.stopping.delete(c.id);
+          }
+        }),
+    );
+    await Promise.all(
+      observed.sandboxes.filter((s) => s.state === 'running').map((s) => this.o.runtime.stopContainer(s.id, SANDBOX_STOP_SECONDS)),
+    );
+  }
+
+  /** Terminating (deletionTimestamp set): stop everything with the deletion's grace period,
+   * report the final container states, then delete the pod object for good (the kubelet's last word). */
+  private async terminate(pod: Pod, observed: ObservedPod, mem: PodMemory): Promise<void> {
+    const uid = podRef(pod).uid;
+    const running = observed.containers.some((c) => c.state === 'running') || observed.sandboxes.some((s) => s.state === 'running');
+    if (running) {
+      await this.stopAll(pod, observed, gracePeriodOf(pod, observed), mem);
+      observed = observePod(uid, await this.list(uid));
+    }
+    await this.writeStatus(uid, observed, mem);
+    const current = this.o.view.pod(uid);
+    if (current) await this.o.view.deletePod(current);
+  }
+
+  /** Record why a container waits; an event only when the reason or message is new. */
+  private setWaiting(
+    pod: Pod,
+    mem: PodMemory,
+    name: string,
+    w: WaitingReason,
+    event?: { type: 'Normal' | 'Warning'; reason: string; message: string },
+  ): void {
+    const prev = mem.waiting.get(name);
+    mem.waiting.set(name, w);
+    if (event && (prev?.reason !== w.reason || prev?.message !== w.message)) {
+      this.o.view.recordEvent(pod, event.type, event.reason, event.message);
+    }
+  }
+
+  private async createSandbox(pod: Pod, attempt: number): Promise<{ id: string; ip: string } | undefined> {
+    const ref = podRef(pod);
+    const sandbox = sandboxSettings(pod);
+    let id: string | undefined;
+    try {
+      await this.o.files.writeResolvConf(pod);
+      id = await this.o.runtime.createContainer({
+        name: containerName(ref, SANDBOX_NAME, attempt),
+        image: this.o.pauseImage,
+        labels: {
+          ...podLabels(this.o.nodeName, ref, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
+          [LABEL_CONTAINER_TYPE]: 'sandbox',
+          [LABEL_ATTEMPT]: String(attempt),
+          ...(sandbox.hostNetwork ? { [LABEL_HOST_NETWORK_IP]: this.o.hostIP } : {}),
+        },
+        hostname: podHostname(pod),
+        networkMode: sandbox.hostNetwork ? 'host' : this.o.network.name,
+        portBindings: Object.keys(sandbox.portBindings).length ? sandbox.portBindings : undefined,
+        ipcMode: sandbox.ipcMode,
+      });
+      await this.o.runtime.startContainer(id);
+      // on the host's network the pod's IP is the node's
+      if (sandbox.hostNetwork) return { id, ip: this.o.hostIP };
+      const info = await this.o.runtime.inspectContainer(id);
+      if (!info?.ip) throw new Error(`sandbox ${id.slice(0, 12)} has no address on network ${this.o.network.name}`);
+      await this.o.runtime.enableHairpin(this.o.network);
+      return { id, ip: info.ip };
+    } catch (err) {
+      const msg = errorMessage(err);
+      this.log.warn({ pod: `${ref.namespace}/${ref.name}`, err: msg }, 'sandbox creation failed');
+      this.o.view.recordEvent(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${msg}`);
+      if (id) await this.o.runtime.removeContainer(id).catch(() => undefined);
+      return undefined;
+    }
+  }
+
+  private async startContainer(pod: Pod, sandbox: { id: string; ip: string }, spec: Container, start: ContainerToStart, mem: PodMemory): Promise<void> {
+    const ref = podRef(pod);
+    // A restart counts against the container's back-off, whether or not it then succeeds.
+    if (start.previousFinishedAt !== undefined) {
+      mem.restartBackoff.set(spec.name, nextBackoff(mem.restartBackoff.get(spec.name), start.previousFinishedAt, this.o.clock()));
+    }
+    const image = await this.o.images.ensure(pod, spec);
+    if (!image.ok) {
+      this.setWaiting(pod, mem, spec.name, image.waiting, image.event);
+      return;
+    }
+    const env = containerEnv(pod, spec, {
+      configMap: (ns, name) => this.o.view.configMap(ns, name),
+      secret: (ns, name) => this.o.view.secret(ns, name),
+      services: (ns) => this.o.view.services(ns),
+      podIP: sandbox.ip,
+      hostIP: this.o.hostIP,
+      nodeName: this.o.nodeName,
+      nodeCPUCores: this.cpus,
+      nodeMemoryBytes: this.memoryBytes,
+    });
+    const configError = env.ok ? await this.nonRootError(pod, spec) : env.message;
+    if (configError !== undefined || !env.ok) {
+      // kubelet: CreateContainerConfigError, an event each time the sync fails on it
+      const message = configError ?? '';
+      this.setWaiting(pod, mem, spec.name, { reason: 'CreateContainerConfigError', message });
+      this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${message}`);
+      return;
+    }
+    if (this.isBeingDeleted(pod)) return;
+
+    let id: string;
+    try {
+      const resolvPath = await this.o.files.writeResolvConf(pod);
+      id = await this.o.runtime.createContainer({
+        name: containerName(ref, spec.name, start.attempt),
+        image: spec.image,
+        labels: {
+          ...podLabels(this.o.nodeName, ref, pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
+          [LABEL_CONTAINER_TYPE]: 'container',
+          [LABEL_CONTAINER_NAME]: spec.name,
+          [LABEL_ATTEMPT]: String(start.attempt),
+          [LABEL_HASH]: hashContainer(spec),
+        },
+        entrypoint: spec.command?.map((s) => expandVars(s, env.vars)),
+        cmd: spec.args?.map((s) => expandVars(s, env.vars)),
+        env: env.env,
+        workingDir: spec.workingDir,
+        openStdin: spec.stdin,
+        stdinOnce: spec.stdinOnce,
+        tty: spec.tty,
+        networkMode: `container:${sandbox.id}`,
+        binds: [`${resolvPath}:/etc/resolv.conf`],
+        settings: containerSettings(pod, spec, sandbox.id, this.memoryBytes),
+      });
+    } catch (err) {
+      const msg = errorMessage(err);
+      mem.waiting.set(spec.name, { reason: 'CreateContainerError', message: msg });
+      this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      return;
+    }
+    this.o.view.recordEvent(pod, 'Normal', 'Created', `Created container ${spec.name}`);
+    try {
+      await this.o.runtime.startContainer(id);
+    } catch (err) {
+      // The container stays, dead with Docker's error: the next sync restarts it with back-off.
+      const msg = errorMessage(err);
+      mem.waiting.delete(spec.name);
+      this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${msg}`);
+      return;
+    }
+    mem.waiting.delete(spec.name);
+    this.o.view.recordEvent(pod, 'Normal', 'Started', `Started container ${spec.name}`);
+  }
+
+  /** runAsNonRoot needs the image's user when runAsUser does not say. */
+  private async nonRootError(pod: Pod, spec: Container): Promise<string | undefined> {
+    if (!(spec.securityContext?.runAsNonRoot ?? pod.spec.securityContext?.runAsNonRoot)) return undefined;
+    return verifyRunAsNonRoot(pod, spec, (await this.o.runtime.imageUser(spec.image)) ?? '');
+  }
+
+  /** The pod is gone from the API: stop (with grace) and remove everything it had, and its files. */
+  private async removePod(uid: string, snapshot?: RuntimeContainer[]): Promise<void> {
+    const mem = this.memory.get(uid);
+    const observed = observePod(uid, snapshot ?? (await this.list(uid)));
+    if (observed.sandboxes.length || observed.containers.length) {
+      this.log.info({ uid, pod: `${observed.namespace}/${observed.name}` }, mem?.pod ? 'removing deleted pod' : 'removing orphan pod');
+      await this.stopAll(mem?.pod, observed, gracePeriodOf(mem?.pod, observed), mem);
+      for (const c of [...observed.containers, ...observed.sandboxes]) await this.o.runtime.removeContainer(c.id);
+    }
+    await this.o.files.remove(uid);
+    this.o.images.forget(uid);
+    this.memory.delete(uid);
+  }
+}
