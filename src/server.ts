@@ -30,6 +30,7 @@ import { DeploymentController } from './controllers/deployment.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
+import { NamespaceController } from './controllers/namespace.js';
 import { PersistentVolumeController } from './controllers/persistentvolume.js';
 import { HostVolumeDirs } from './controllers/volume-dirs.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
@@ -120,7 +121,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
     // local-path volumes live in <data dir>/storage, as k3s's in /var/lib/rancher/k3s/storage
     const volumes = new PersistentVolumeController(ctx, { nodeName: cfg.nodeName, storageDir: join(cfg.dataDir, 'storage'), dirs: new HostVolumeDirs() });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new Scheduler(ctx, cfg.nodeName), volumes]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes]) {
       c.start();
       stops.push(() => c.stop());
     }

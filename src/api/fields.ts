@@ -80,6 +80,7 @@ export const objectMeta = z.strictObject({
   labels: stringMap.optional(),
   annotations: stringMap.optional(),
   ownerReferences: z.array(ownerReference).optional(),
+  finalizers: stringList.optional(),
   managedFields: z.array(managedFieldsEntry).optional(),
 });
 

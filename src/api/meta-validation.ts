@@ -39,6 +39,7 @@ export function validateObjectMeta(meta: Partial<ObjectMeta>, namespaced: boolea
   if (namespaced && meta.namespace) errs.push(...each('metadata.namespace', meta.namespace, isDNS1123Label(meta.namespace)));
   errs.push(...validateLabels(meta.labels, 'metadata.labels'));
   errs.push(...validateAnnotations(meta.annotations, 'metadata.annotations'));
+  errs.push(...validateFinalizers(meta.finalizers, 'metadata.finalizers'));
   const owners = meta.ownerReferences ?? [];
   owners.forEach((o, i) => {
     const p = `metadata.ownerReferences[${i}]`;
@@ -58,6 +59,30 @@ export function validateObjectMeta(meta: Partial<ObjectMeta>, namespaced: boolea
     );
   }
   return errs;
+}
+
+/**
+ * ValidateFinalizers: qualified names, and not both of the garbage collector's opposite policies
+ * (k1s runs those policies inside the DELETE itself, so neither is ever set by the server).
+ */
+export function validateFinalizers(finalizers: string[] | undefined, path: string): Errors {
+  const list = finalizers ?? [];
+  const errs: Errors = list.flatMap((f) => each(path, f, isQualifiedName(f)));
+  if (list.includes('orphan') && list.includes('foregroundDeletion')) {
+    errs.push(invalidValue(path, list, 'finalizer orphan and foregroundDeletion cannot be both set'));
+  }
+  return errs;
+}
+
+/**
+ * ValidateNoNewFinalizers, for an update of an object being deleted. The list is printed as Go's
+ * %#v prints a []string, which is how kube-apiserver words it.
+ */
+export function validateNoNewFinalizers(next: string[] | undefined, prev: string[] | undefined, path: string): Errors {
+  const added = [...new Set((next ?? []).filter((f) => !(prev ?? []).includes(f)))].sort();
+  if (!added.length) return [];
+  const list = `[]string{${added.map((f) => JSON.stringify(f)).join(', ')}}`;
+  return [forbidden(path, `no new finalizers can be added if the object is being deleted, found new finalizers ${list}`)];
 }
 
 export function validateLabelSelector(ls: LabelSelector, path: string): Errors {

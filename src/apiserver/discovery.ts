@@ -19,6 +19,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   exec: ['create', 'get'],
   attach: ['create', 'get'],
   portforward: ['create', 'get'],
+  finalize: ['update'],
 };
 
 /** The kind a subresource reads or writes, where it is not the resource's own. */

@@ -19,6 +19,8 @@ import { applyPatch } from './patch.js';
 import { rfc3339 } from '../api/time.js';
 import { fieldManagerFor, keepTimestampsOfNoOp, type ManagedFieldsEntry } from '../api/managed-fields/manager.js';
 import { zeroObject } from './protobuf.js';
+import { planDeletion } from './deletion.js';
+import { validateNoNewFinalizers } from '../api/meta-validation.js';
 import type { AdmissionReader } from '../api/kinds/kind.js';
 import { ANN, LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER } from '../api/storage.js';
 
@@ -47,8 +49,11 @@ export interface ListOptions {
 export interface WriteOptions {
   /** admission, defaulting and validation run; nothing is stored and nothing is allocated */
   dryRun?: boolean;
-  /** status: the status strategy; scale: a write through /scale (recorded as such in managedFields) */
-  subresource?: 'status' | 'scale';
+  /**
+   * status: the status strategy; scale: a write through /scale (recorded as such in managedFields);
+   * finalize: a namespace's spec.finalizers and nothing else (the namespace controller's write)
+   */
+  subresource?: 'status' | 'scale' | 'finalize';
   /**
    * What an unknown field does (metav1.FieldValidation): Strict refuses the write (k1s's default:
    * nothing a user wrote is silently dropped), Warn drops it and says so in `warnings`, Ignore
@@ -73,7 +78,10 @@ import type { PatchType } from './patch.js';
 
 export interface DeleteOptions {
   dryRun?: boolean;
-  /** Pods: seconds the containers get to stop (0: delete at once). */
+  /**
+   * How long a graceful kind (a pod) may take to stop; 0 removes it at once. Without it, the
+   * kind's own default (the pod's terminationGracePeriodSeconds).
+   */
   gracePeriodSeconds?: number;
   preconditions?: { resourceVersion?: string; uid?: string };
   /** Orphan: dependents lose their ownerReference instead of being collected */
@@ -177,6 +185,7 @@ export class Registry {
     meta.creationTimestamp = this.timestamp();
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
     if (r.generation) meta.generation = 1;
     else delete meta.generation;
     if (r.hasStatus) delete obj.status;
@@ -208,6 +217,10 @@ export class Registry {
       const b = body as { status?: unknown; metadata?: { resourceVersion?: string } } | undefined;
       const rv = b?.metadata?.resourceVersion;
       obj = this.admit(r, ns, { ...current, status: b?.status, metadata: { ...current.metadata, resourceVersion: rv } }, opts) as WithStatus;
+    } else if (opts.subresource === 'finalize') {
+      const b = body as { spec?: { finalizers?: string[] }; metadata?: { resourceVersion?: string } } | undefined;
+      const spec = { ...(current.spec as object), finalizers: b?.spec?.finalizers };
+      obj = this.admit(r, ns, { ...current, spec, metadata: { ...current.metadata, resourceVersion: b?.metadata?.resourceVersion } }, opts) as WithStatus;
     } else {
       obj = this.admit(r, ns, body, opts) as WithStatus;
       r.prepareForUpdate?.(obj, current);
@@ -220,7 +233,13 @@ export class Registry {
     const meta = obj.metadata;
     meta.uid = current.metadata.uid;
     meta.creationTimestamp = current.metadata.creationTimestamp;
+    // An update can neither start, stop nor move a deletion: that is DELETE's alone.
     meta.deletionTimestamp = current.metadata.deletionTimestamp;
+    meta.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+    if (meta.deletionTimestamp) {
+      const errs = validateNoNewFinalizers(meta.finalizers, current.metadata.finalizers, 'metadata.finalizers');
+      if (errs.length) throw invalid(r.kind, r.group, name, errs);
+    }
     if (r.generation) {
       const specChanged = !deepEqual(obj.spec, current.spec);
       meta.generation = (current.metadata.generation ?? 1) + (specChanged ? 1 : 0);
@@ -235,6 +254,9 @@ export class Registry {
       return { ...obj, metadata: { ...meta, resourceVersion: current.metadata.resourceVersion } } as AnyObject;
     }
     try {
+      // The last finalizer of an object whose deletion is due went: the update is its removal
+      // (the stored object is what is deleted, as kube's shouldDeleteDuringUpdate does).
+      if (finalizersReleased(obj, current)) return this.store.delete(key, meta.resourceVersion ?? current.metadata.resourceVersion) as unknown as AnyObject;
       return this.store.update(key, obj as unknown as StoredValue, meta.resourceVersion) as unknown as AnyObject;
     } catch (e) {
       throw this.translate(e, r, name);
@@ -295,6 +317,11 @@ export class Registry {
     if (current) keepTimestampsOfNoOp(obj, current);
   }
 
+  /**
+   * DELETE: removes the object, or (a graceful kind, finalizers) marks it with deletionTimestamp
+   * and keeps it; a second DELETE of an object being deleted leaves it as it is, or shortens a
+   * pod's grace period (deletion.ts decides).
+   */
   delete(r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): AnyObject {
     const current = this.get(r, ns, name);
     const pre = opts.preconditions ?? {};
@@ -304,12 +331,19 @@ export class Registry {
     if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
       throw conflict(r.resource, name, r.group, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
     }
-    if (r.kind === 'Namespace') return this.deleteNamespace(name, opts);
-    if (opts.dryRun) return current;
+    if (r.kind === 'Namespace') {
+      const held = this.beginNamespaceDeletion(current as Namespace, opts);
+      if (held) return held;
+    }
+    const key = keyOf(r, ns, name);
+    const step = planDeletion(current, { gracePeriodSeconds: opts.gracePeriodSeconds, gracefulDelete: r.gracefulDelete, now: this.now() });
+    if (step.action === 'keep') return current;
+    if (opts.dryRun) return step.action === 'mark' ? step.object : current;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(current);
     if (opts.propagationPolicy === 'Foreground') this.deleteDependents(current);
     try {
-      return this.store.delete(keyOf(r, ns, name), pre.resourceVersion) as unknown as AnyObject;
+      if (step.action === 'mark') return this.store.update(key, step.object as unknown as StoredValue, current.metadata.resourceVersion) as unknown as AnyObject;
+      return this.store.delete(key, pre.resourceVersion) as unknown as AnyObject;
     } catch (e) {
       throw this.translate(e, r, name);
     }
@@ -397,13 +431,15 @@ export class Registry {
   }
 
   /**
-   * Foreground deletion, done at once: the dependents (and theirs) go before the owner, so when
-   * the owner is gone nothing it owned is left (kube keeps the owner, marked, until then).
+   * Foreground deletion, done at once: the dependents (and theirs) are deleted before the owner
+   * (kube keeps the owner, marked, until they are gone). Each goes through DELETE, so a pod still
+   * gets its grace period and finalizers still hold what they hold.
    */
   private deleteDependents(owner: AnyObject): void {
     for (const [r, item] of this.dependentsOf(owner)) {
+      if (item.metadata.deletionTimestamp) continue;
       this.deleteDependents(item);
-      this.store.delete(keyOf(r, item.metadata.namespace, item.metadata.name));
+      this.delete(r, item.metadata.namespace, item.metadata.name);
     }
   }
 
@@ -415,24 +451,24 @@ export class Registry {
     }
   }
 
-  /** Deletes a namespace and everything in it (what the namespace controller does, done at once). */
-  private deleteNamespace(name: string, opts: DeleteOptions): AnyObject {
+  /**
+   * The namespace registry's Delete: the first DELETE marks the namespace (deletionTimestamp,
+   * phase Terminating) and the namespace controller empties it; while spec.finalizers holds it a
+   * DELETE answers with it as it is. Undefined once finalized: then it is deleted like anything.
+   */
+  private beginNamespaceDeletion(current: Namespace, opts: DeleteOptions): AnyObject | undefined {
+    const name = current.metadata.name;
     if (SYSTEM_NAMESPACES.includes(name) && name !== 'kube-node-lease') {
       throw forbidden('namespaces', name, 'this namespace may not be deleted');
     }
-    const nsInfo = byKind('Namespace')!;
-    const current = this.get(nsInfo, undefined, name);
-    if (opts.dryRun) return current;
-    const key = keyOf(nsInfo, undefined, name);
-    const terminating = { ...current, status: { phase: 'Terminating' } };
-    this.store.update(key, terminating as unknown as StoredValue);
-    // The table lists workloads first, so their controllers do not recreate pods while it empties.
-    for (const r of RESOURCES.filter((k) => k.namespaced)) {
-      for (const item of this.store.list(prefixOf(r, name)).items) {
-        this.store.delete(keyOf(r, name, (item as unknown as KubeObject).metadata.name));
-      }
+    if (current.metadata.deletionTimestamp) return current.spec?.finalizers?.length ? current : undefined;
+    const marked = { ...current, metadata: { ...current.metadata, deletionTimestamp: this.timestamp() }, status: { ...current.status, phase: 'Terminating' as const } };
+    if (opts.dryRun) return marked;
+    try {
+      return this.store.update(keyOf(byKind('Namespace')!, undefined, name), marked as unknown as StoredValue, current.metadata.resourceVersion) as unknown as AnyObject;
+    } catch (e) {
+      throw this.translate(e, byKind('Namespace')!, name);
     }
-    return this.store.delete(key) as unknown as AnyObject;
   }
 
   private filterFor(r: ResourceInfo, opts: ListOptions): (o: AnyObject) => boolean {
@@ -490,6 +526,16 @@ const isUnknownField = (e: FieldError) => e.message.startsWith('unknown field ')
 function strictDecodingError(r: ResourceInfo, unknown: FieldError[]): ApiError {
   const fields = unknown.map((e) => `unknown field ${JSON.stringify(e.path)}`).join(', ');
   return badRequest(`${r.kind} in version ${JSON.stringify(r.version)} cannot be handled as a ${r.kind}: strict decoding error: ${fields}`);
+}
+
+/**
+ * An update that leaves no finalizers on an object whose deletion is due (no grace period left, as
+ * for anything but a pod still stopping) removes it (kube's ShouldDeleteDuringUpdate); a namespace
+ * also waits for its spec.finalizers, so its /finalize is what removes it.
+ */
+function finalizersReleased(next: WithStatus, current: WithStatus): boolean {
+  if (next.metadata.finalizers?.length || !current.metadata.deletionTimestamp || (current.metadata.deletionGracePeriodSeconds ?? 0) !== 0) return false;
+  return next.kind !== 'Namespace' || !(next as Namespace).spec?.finalizers?.length;
 }
 
 export function keyOf(r: ResourceInfo, ns: string | undefined, name: string): string {

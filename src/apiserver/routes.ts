@@ -36,12 +36,17 @@ export function parsePath(pathname: string): ParsedPath {
   if (rest.length === 0) return { type: 'discovery', path: '/' + parts.join('/') };
 
   let namespace: string | undefined;
+  const namespaces = byResource('', 'namespaces')!;
+  if (group === '' && rest[0] === 'namespaces' && rest.length === 3 && namespaces.subresources.includes(rest[2] as never)) {
+    // /api/v1/namespaces/{name}/status, /finalize: the Namespace's own subresources
+    return { type: 'resource', route: { resource: namespaces, name: rest[1], subresource: rest[2] } };
+  }
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     namespace = rest[1];
     rest = rest.slice(2);
   } else if (rest[0] === 'namespaces' && rest.length === 2 && group === '') {
     // /api/v1/namespaces/{name}: the Namespace object itself
-    return { type: 'resource', route: { resource: byResource('', 'namespaces')!, name: rest[1] } };
+    return { type: 'resource', route: { resource: namespaces, name: rest[1] } };
   }
   const resource = byResource(group, rest[0]);
   if (!resource || rest.length > 3) return { type: 'unknown' };

@@ -167,6 +167,10 @@ async function handleResource(rq: Request, route: Route) {
         return handleScale(rq, r, ns, name);
       case 'status':
         break;
+      case 'finalize':
+        // a namespace's spec.finalizers, written by the namespace controller once it is empty
+        if (method !== 'PUT') throw methodNotAllowed();
+        break;
       case 'exec':
       case 'attach':
       case 'portforward':
@@ -177,7 +181,7 @@ async function handleResource(rq: Request, route: Route) {
         throw notFound(r.resource, `${name}/${subresource}`, r.group);
     }
   }
-  const status = subresource === 'status' ? ('status' as const) : undefined;
+  const status = subresource === 'status' || subresource === 'finalize' ? (subresource as 'status' | 'finalize') : undefined;
 
   if (!name) {
     if (method === 'GET' && q.get('watch') && q.get('watch') !== 'false') return watch(rq, r, ns);
@@ -250,12 +254,25 @@ async function deleteOptions(rq: Request): Promise<DeleteOptions> {
     propagationPolicy?: DeleteOptions['propagationPolicy'];
     orphanDependents?: boolean;
     preconditions?: DeleteOptions['preconditions'];
+    gracePeriodSeconds?: number;
   };
   const policy = rq.q.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents || rq.q.get('orphanDependents') === 'true' ? 'Orphan' : undefined);
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
     throw badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   }
-  return { dryRun: isDryRun(rq.q, body), preconditions: body.preconditions, propagationPolicy: policy as DeleteOptions['propagationPolicy'] };
+  return {
+    dryRun: isDryRun(rq.q, body),
+    preconditions: body.preconditions,
+    propagationPolicy: policy as DeleteOptions['propagationPolicy'],
+    gracePeriodSeconds: body.gracePeriodSeconds ?? gracePeriodParam(rq.q.get('gracePeriodSeconds')),
+  };
+}
+
+/** ?gracePeriodSeconds=N, an int64 as kube's parameter codec reads it. */
+function gracePeriodParam(text: string | null): number | undefined {
+  if (text === null || text === '') return undefined;
+  if (!/^-?\d+$/.test(text)) throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
+  return Number(text);
 }
 
 async function deleteCollection(rq: Request, r: ResourceInfo, ns: string | undefined) {

@@ -14,6 +14,9 @@ export interface Client {
   update<T extends AnyObject>(obj: T): Promise<T>;
   updateStatus<T extends AnyObject>(obj: T): Promise<T>;
   patch<T extends AnyObject>(kind: Kind, namespace: string | undefined, name: string, patch: unknown): Promise<T>;
+  /** PUT .../finalize: a namespace's spec.finalizers (the namespace controller's write) */
+  finalize<T extends AnyObject>(obj: T): Promise<T>;
+  /** With opts.gracePeriodSeconds 0 and a uid precondition: the node agent's final delete of a pod it stopped. */
   delete(kind: Kind, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<AnyObject>;
   /** Without resourceVersion: ADDED for every current object first, then changes. */
   watch(kind: Kind, namespace: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void;
@@ -47,6 +50,10 @@ export class LocalClient implements Client {
 
   async updateStatus<T extends AnyObject>(obj: T): Promise<T> {
     return this.registry.update(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name, clone(obj), { subresource: 'status' }) as T;
+  }
+
+  async finalize<T extends AnyObject>(obj: T): Promise<T> {
+    return this.registry.update(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name, clone(obj), { subresource: 'finalize' }) as T;
   }
 
   async patch<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string, patch: unknown): Promise<T> {

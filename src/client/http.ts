@@ -32,6 +32,10 @@ export class HttpClient implements Client {
     return this.call('PUT', pathFor(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name) + '/status', obj);
   }
 
+  finalize<T extends AnyObject>(obj: T): Promise<T> {
+    return this.call('PUT', pathFor(resourceOf(obj.kind), obj.metadata.namespace, obj.metadata.name) + '/finalize', obj);
+  }
+
   patch<T extends AnyObject>(kind: Kind, ns: string | undefined, name: string, patch: unknown): Promise<T> {
     return this.call('PATCH', pathFor(resourceOf(kind), ns, name), patch, 'application/merge-patch+json');
   }

@@ -18,15 +18,15 @@ export class Scheduler extends QueueController {
   start(): void {
     const { pods, persistentVolumeClaims } = this.ctx.informers;
     this.on(pods, (type, pod) => {
-      if (type !== 'DELETED' && !pod.spec.nodeName) this.queue.add(objectKey(pod));
+      if (type !== 'DELETED' && unbound(pod)) this.queue.add(objectKey(pod));
     });
     // a claim that binds (or appears) may let a waiting pod through
     this.on(persistentVolumeClaims, (_t, claim) => {
       for (const pod of pods.list(claim.metadata.namespace)) {
-        if (!pod.spec.nodeName && claimNamesOf(pod).includes(claim.metadata.name)) this.queue.add(objectKey(pod));
+        if (unbound(pod) && claimNamesOf(pod).includes(claim.metadata.name)) this.queue.add(objectKey(pod));
       }
     });
-    for (const pod of pods.list()) if (!pod.spec.nodeName) this.queue.add(objectKey(pod));
+    for (const pod of pods.list()) if (unbound(pod)) this.queue.add(objectKey(pod));
   }
 
   /** Binds one pod, once its volumes allow. */
@@ -34,7 +34,7 @@ export class Scheduler extends QueueController {
     const [ns, name] = splitKey(key);
     const { pods, persistentVolumeClaims, storageClasses } = this.ctx.informers;
     const pod = pods.get(ns, name);
-    if (!pod || pod.spec.nodeName) return;
+    if (!pod || !unbound(pod)) return;
     const check = checkPodVolumes(pod, (claim) => persistentVolumeClaims.get(ns, claim), storageClasses.list(), this.nodeName);
     if (!check.ok) {
       for (const claim of check.select) {
@@ -47,4 +47,9 @@ export class Scheduler extends QueueController {
     const bound = await this.ctx.client.update<Pod>({ ...pod, spec: { ...pod.spec, nodeName: this.nodeName } });
     this.ctx.events.record(bound, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${this.nodeName}`, 'default-scheduler');
   }
+}
+
+/** A pod to bind: no node yet, and not being deleted (the scheduler skips those, as kube's does). */
+function unbound(pod: Pod): boolean {
+  return !pod.spec.nodeName && !pod.metadata.deletionTimestamp;
 }

@@ -36,7 +36,8 @@ export interface ApiHarness {
 export const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 
 export async function startApi(extra: Partial<ApiServerDeps> = {}): Promise<ApiHarness> {
-  const api = await startInProcessApi({ tls: true, token: 'kubectl-test-token', deps: extra });
+  // kubectl delete ns waits until the namespace is gone: the namespace controller empties it
+  const api = await startInProcessApi({ tls: true, token: 'kubectl-test-token', deps: extra, namespaceController: true });
   const kubeconfig = join(api.dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, api.base, api.token, api.tls!.cert);
   // A fresh cache dir per server: kubectl caches discovery and OpenAPI per host:port.

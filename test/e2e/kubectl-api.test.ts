@@ -1,5 +1,6 @@
 // Real kubectl against the API server alone (no Docker): server-side tables, discovery, scale,
-// label/annotate, field selectors, cascading deletes, and dry runs that leave the store untouched.
+// label/annotate, field selectors, cascading deletes, graceful pod and namespace deletion, and dry
+// runs that leave the store untouched.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { byKind } from '../../src/api/resources.js';
@@ -168,6 +169,78 @@ describe('kubectl against the API server', { skip: !hasKubectl && 'kubectl is no
     h.registry.create(byKind('Pod')!, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'fg-1-a', labels: { app: 'fg' }, ownerReferences: ref(rs, 'ReplicaSet', 'apps/v1') }, spec: { containers: [{ name: 'c', image: 'k1s.local/busybox:1.36' }] } });
     assert.match(await ok(['delete', 'deploy', 'fg', '--cascade=foreground']), /deployment\.apps "fg" deleted/);
     assert.equal(await ok(['get', 'rs/fg-1', 'pod/fg-1-a', '--ignore-not-found', '-o', 'name']), '');
+  });
+
+  /** A pod bound to a node, as the scheduler leaves it: its DELETE is graceful. */
+  const boundPod = (name: string, ns = 'default') =>
+    h.registry.create(byKind('Pod')!, ns, { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node1', containers: [{ name: 'c', image: 'k1s.local/busybox:1.36' }] } });
+
+  /** The node agent's part: once a pod is marked, its containers "stop" and it is deleted for good. */
+  const agent = (ns: string) => {
+    const Pod = byKind('Pod')!;
+    const timer = setInterval(() => {
+      for (const p of h.registry.list(Pod, ns).items) {
+        if (p.metadata.deletionTimestamp) h.registry.delete(Pod, ns, p.metadata.name, { gracePeriodSeconds: 0, preconditions: { uid: p.metadata.uid } });
+      }
+    }, 50);
+    return () => clearInterval(timer);
+  };
+
+  test('delete pod: --wait=false leaves it Terminating; --grace-period=0 --force removes it; the default waits for the final delete', async () => {
+    boundPod('slow');
+    assert.equal(await ok(['delete', 'pod', 'slow', '--wait=false']), 'pod "slow" deleted\n');
+    assert.match(await ok(['get', 'pod', 'slow']), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nslow\s+0\/1\s+Terminating\s+0\s+\d+s\n$/);
+    assert.equal(await ok(['get', 'pod', 'slow', '-o', 'jsonpath={.metadata.deletionGracePeriodSeconds}']), '30');
+    // a shorter grace period shortens it; a second plain delete changes nothing
+    await ok(['delete', 'pod', 'slow', '--wait=false', '--grace-period=5']);
+    await ok(['delete', 'pod', 'slow', '--wait=false']);
+    assert.equal(await ok(['get', 'pod', 'slow', '-o', 'jsonpath={.metadata.deletionGracePeriodSeconds}']), '5');
+    const forced = await h.kubectl(['delete', 'pod', 'slow', '--grace-period=0', '--force']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.equal(forced.stdout, 'pod "slow" force deleted\n');
+    assert.match(forced.stderr, /^Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated\. The resource may continue to run on the cluster indefinitely\.\n$/);
+    assert.match(await fails(['get', 'pod', 'slow']), /pods "slow" not found/);
+
+    boundPod('waited');
+    const stop = agent('default');
+    try {
+      assert.equal(await ok(['delete', 'pod', 'waited']), 'pod "waited" deleted\n');
+    } finally {
+      stop();
+    }
+    assert.match(await fails(['get', 'pod', 'waited']), /pods "waited" not found/);
+    // a pod no node runs goes at once
+    h.registry.create(byKind('Pod')!, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound' }, spec: { containers: [{ name: 'c', image: 'k1s.local/busybox:1.36' }] } });
+    await unchanged(async () => {
+      await ok(['delete', 'pod', 'unbound', '--dry-run=server']);
+    });
+    assert.equal(await ok(['delete', 'pod', 'unbound', '--wait=false']), 'pod "unbound" deleted\n');
+    assert.match(await fails(['get', 'pod', 'unbound']), /pods "unbound" not found/);
+  });
+
+  test('delete ns: Terminating until the namespace controller has emptied it (pods after their final delete), then gone', async () => {
+    await ok(['create', 'namespace', 'doomed']);
+    await ok(['-n', 'doomed', 'create', '-f', '-'], DEPLOYMENT);
+    await ok(['-n', 'doomed', 'create', 'configmap', 'cfg', '--from-literal=a=1']);
+    boundPod('worker', 'doomed');
+    // kubectl waits until the namespace is gone; meanwhile it is seen Terminating
+    const deleting = ok(['delete', 'ns', 'doomed']);
+    await until(() => Boolean(h.registry.get(byKind('Namespace')!, undefined, 'doomed').metadata.deletionTimestamp));
+    assert.match(await ok(['get', 'ns', 'doomed']), /^NAME\s+STATUS\s+AGE\ndoomed\s+Terminating\s+\d+s\n$/);
+    assert.match(await fails(['-n', 'doomed', 'create', 'configmap', 'late']), /unable to create new content in namespace doomed because it is being terminated/);
+    // the pod whose containers run waits for the agent; everything else is gone
+    await until(() => h.registry.list(byKind('ConfigMap')!, 'doomed').items.length === 0 && h.registry.list(byKind('Deployment')!, 'doomed').items.length === 0);
+    assert.match(await ok(['-n', 'doomed', 'get', 'pods']), /^worker\s+0\/1\s+Terminating/m);
+    assert.match(await ok(['get', 'ns', 'doomed']), /doomed\s+Terminating/);
+    const stop = agent('doomed');
+    try {
+      assert.equal(await deleting, 'namespace "doomed" deleted\n');
+    } finally {
+      stop();
+    }
+    assert.match(await fails(['get', 'ns', 'doomed']), /namespaces "doomed" not found/);
+    const left = h.store.list('/registry/').items.filter((o) => (o.metadata as { namespace?: string }).namespace === 'doomed');
+    assert.deepEqual(left, []);
   });
 
   test('delete --cascade=orphan leaves dependents without their owner reference', async () => {

@@ -17,7 +17,7 @@ export interface KubeObject {
 /** An object as stored and served: the server has always given it a name. */
 export type Stored<T extends { metadata: unknown }> = Omit<T, 'metadata'> & { metadata: ObjectMeta };
 
-export type Subresource = 'status' | 'log' | 'scale' | 'exec' | 'attach' | 'portforward';
+export type Subresource = 'status' | 'log' | 'scale' | 'exec' | 'attach' | 'portforward' | 'finalize';
 
 export interface ValidateOptions {
   /** When set, Service nodePorts must lie in this range (the API server's --service-node-port-range). */
@@ -98,6 +98,14 @@ export interface KindDef<T extends KubeObject = KubeObject> {
    * main-resource update: mutates obj, or throws an ApiError to refuse the write.
    */
   admit?(obj: T, read: AdmissionReader, old?: T): void;
+  /**
+   * CheckGracefulDelete, for kinds deleted gracefully (pods): the grace period, in seconds, a
+   * DELETE of obj gets, given the one the request asked for (DeleteOptions.gracePeriodSeconds,
+   * never negative here). 0 removes the object at once; more keeps it, marked with
+   * deletionTimestamp, until a later DELETE with 0 (the node agent's, once its containers have
+   * stopped). Kinds without it are removed at once unless finalizers hold them.
+   */
+  gracefulDelete?(obj: T, requestedSeconds: number | undefined): number;
 }
 
 type Defaulted = 'version' | 'categories' | 'generation' | 'patchMergeKeys' | 'fieldTypes' | 'fieldSelectors';

@@ -104,6 +104,19 @@ export function podSummary(pod: Pod, now: Date): { ready: string; status: string
   return { ready: `${readyContainers}/${total}`, status: reason, restarts: restartsText };
 }
 
+/**
+ * The pod strategy's CheckGracefulDelete: the grace asked for, else the pod's own
+ * terminationGracePeriodSeconds (30 by default). A pod no node runs (never scheduled) or whose
+ * containers have all ended has nothing to stop, so it goes at once.
+ */
+export function podGracePeriod(pod: Pod, requestedSeconds: number | undefined): number {
+  if (!pod.spec.nodeName) return 0;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return 0;
+  const grace = requestedSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+  return grace < 0 ? 1 : grace;
+}
+
 /** SetDefaults_Pod (pods only, not templates): a limit without a request requests the limit. */
 function defaultPod(pod: Pod): void {
   defaultPodSpec(pod.spec);
@@ -153,6 +166,7 @@ export const PodKind = defineKind<Pod>({
     // Re-applying a pod's manifest does not unbind it: the binding is the scheduler's field.
     if (!next.spec.nodeName) next.spec.nodeName = prev.spec.nodeName;
   },
+  gracefulDelete: podGracePeriod,
   printer: {
     columns: [
       NAME_COLUMN,

@@ -44,6 +44,9 @@ test('routes: Kubernetes REST paths', () => {
   assert.deepEqual(r('/apis/apps/v1/deployments'), ['deployments', undefined, undefined, undefined]);
   assert.deepEqual(r('/api/v1/namespaces/kube-system'), ['namespaces', undefined, 'kube-system', undefined]);
   assert.deepEqual(r('/api/v1/namespaces'), ['namespaces', undefined, undefined, undefined]);
+  assert.deepEqual(r('/api/v1/namespaces/team/finalize'), ['namespaces', undefined, 'team', 'finalize']);
+  assert.deepEqual(r('/api/v1/namespaces/team/status'), ['namespaces', undefined, 'team', 'status']);
+  assert.deepEqual(r('/api/v1/namespaces/team/pods'), ['pods', 'team', undefined, undefined]);
   assert.equal(r('/apis/apps/v2/deployments'), 'unknown');
   assert.equal(r('/api/v1/widgets'), 'unknown');
   assert.equal(r('/version'), 'discovery');
@@ -263,11 +266,30 @@ test('a body over 3 MiB is a 413, with Content-Length or chunked, though the cli
   assert.equal(atLimit.status, 400);
 });
 
-test('a namespace delete removes its contents; system namespaces cannot be deleted', async () => {
-  await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
+test('a namespace delete marks it Terminating and its finalizer keeps it until /finalize; system namespaces cannot be deleted', async () => {
+  const { body: created } = await call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp' } });
+  assert.deepEqual(created.spec, { finalizers: ['kubernetes'] });
   await call('POST', '/api/v1/namespaces/tmp/configmaps', cm('inside'));
-  assert.equal((await call('DELETE', '/api/v1/namespaces/tmp')).status, 200);
-  assert.equal((await call('GET', '/api/v1/namespaces/tmp/configmaps/inside')).status, 404);
+  const deleted = await call('DELETE', '/api/v1/namespaces/tmp');
+  assert.equal(deleted.status, 200);
+  assert.equal(deleted.body.status.phase, 'Terminating');
+  assert.match(deleted.body.metadata.deletionTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  assert.deepEqual(deleted.body.spec, { finalizers: ['kubernetes'] });
+  // nothing in it is touched here (that is the namespace controller's work), and nothing new gets in
+  assert.equal((await call('GET', '/api/v1/namespaces/tmp/configmaps/inside')).status, 200);
+  assert.equal((await call('POST', '/api/v1/namespaces/tmp/configmaps', cm('late'))).status, 403);
+  // a second DELETE, an edit dropping the finalizer: the namespace stays as it was
+  const again = await call('DELETE', '/api/v1/namespaces/tmp');
+  assert.equal(again.status, 200);
+  assert.equal(again.body.metadata.resourceVersion, deleted.body.metadata.resourceVersion);
+  const edited = await call('PUT', '/api/v1/namespaces/tmp', { ...deleted.body, spec: {} });
+  assert.deepEqual(edited.body.spec, { finalizers: ['kubernetes'] });
+  assert.equal(edited.body.metadata.deletionTimestamp, deleted.body.metadata.deletionTimestamp);
+  // the controller's last step: /finalize without "kubernetes" removes it
+  await call('DELETE', '/api/v1/namespaces/tmp/configmaps/inside');
+  const finalized = await call('PUT', '/api/v1/namespaces/tmp/finalize', { ...edited.body, spec: { finalizers: [] } });
+  assert.equal(finalized.status, 200, JSON.stringify(finalized.body));
+  assert.equal((await call('GET', '/api/v1/namespaces/tmp')).status, 404);
   const refused = await call('DELETE', '/api/v1/namespaces/default');
   assert.equal(refused.status, 403);
 });
@@ -282,6 +304,24 @@ test('a pod re-applied without nodeName stays bound; deletionTimestamp cannot be
   assert.equal(again.body.spec.nodeName, 'node1');
   const forged = await call('PATCH', '/api/v1/namespaces/default/pods/bound', { metadata: { deletionTimestamp: '2026-01-01T00:00:00Z' } }, { 'Content-Type': 'application/merge-patch+json' });
   assert.equal(forged.body.metadata.deletionTimestamp, undefined);
+});
+
+test('DELETE reads gracePeriodSeconds from the query or a DeleteOptions body', async () => {
+  const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'node1', containers: [{ name: 'c', image: 'x:1' }] } });
+  const { body: created } = await call('POST', '/api/v1/namespaces/default/pods', pod('graceful'));
+  const marked = await call('DELETE', '/api/v1/namespaces/default/pods/graceful?gracePeriodSeconds=7');
+  assert.equal(marked.status, 200);
+  assert.equal(marked.body.metadata.deletionGracePeriodSeconds, 7);
+  const shortened = await call('DELETE', '/api/v1/namespaces/default/pods/graceful', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 2 });
+  assert.equal(shortened.body.metadata.deletionGracePeriodSeconds, 2);
+  assert.equal(Date.parse(shortened.body.metadata.deletionTimestamp) - Date.parse(marked.body.metadata.deletionTimestamp), -5000);
+  const bad = await call('DELETE', '/api/v1/namespaces/default/pods/graceful?gracePeriodSeconds=soon');
+  assert.equal(bad.status, 400);
+  const stale = await call('DELETE', '/api/v1/namespaces/default/pods/graceful', { gracePeriodSeconds: 0, preconditions: { uid: 'not-this-one' } });
+  assert.equal(stale.status, 409);
+  const final = await call('DELETE', '/api/v1/namespaces/default/pods/graceful', { gracePeriodSeconds: 0, preconditions: { uid: created.metadata.uid } });
+  assert.equal(final.status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/default/pods/graceful')).status, 404);
 });
 
 test('bad input gets the Status kube-apiserver gives, and nothing is written', async () => {

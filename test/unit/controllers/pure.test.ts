@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Deployment, Event, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
 import { expiredEvents } from '../../../src/controllers/events.js';
 import { replicaDiff } from '../../../src/controllers/replicaset.js';
+import { isPodActive } from '../../../src/controllers/context.js';
 import { computeSubsets } from '../../../src/controllers/endpoints.js';
 import { deploymentStatus, newReplicaSet, podTemplateHash } from '../../../src/controllers/deployment.js';
 
@@ -146,4 +147,23 @@ test('expiredEvents: an hour after the last occurrence', () => {
   const now = new Date('2026-01-01T02:00:00Z');
   const got = expiredEvents([ev('old', '2026-01-01T00:59:59Z'), ev('recent', '2026-01-01T01:30:00Z'), ev('edge', '2026-01-01T01:00:00Z')], now);
   assert.deepEqual(got.map((e) => e.metadata.name), ['old']);
+});
+
+test('a terminating pod is no replica and no endpoint: the ReplicaSet replaces it at once, Endpoints drop it', () => {
+  const terminating = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:30Z', deletionGracePeriodSeconds: 30 } });
+  const cases: Record<string, { pod: Pod; active: boolean }> = {
+    'everything is good; a running pod counts': { pod: pod('a', { ip: '10.244.0.2', ready: true }), active: true },
+    'a pod being deleted does not': { pod: terminating(pod('a', { ip: '10.244.0.2', ready: true })), active: false },
+    'a Succeeded pod does not': { pod: { ...pod('a'), status: { phase: 'Succeeded' } }, active: false },
+  };
+  for (const [name, c] of Object.entries(cases)) assert.equal(isPodActive(c.pod), c.active, name);
+  // what the ReplicaSet controller keeps (isPodActive pods) is short of one: it creates one
+  const pods = [pod('a', { ip: '1', ready: true }), terminating(pod('b', { ip: '2', ready: true }))];
+  assert.equal(replicaDiff(2, pods.filter(isPodActive)).create, 1);
+  // kube moves terminating pods out of the Endpoints altogether (publishNotReadyAddresses aside)
+  const subsets = computeSubsets(svc([{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]), [
+    pod('a', { ip: '10.244.0.2', ready: true }),
+    terminating(pod('b', { ip: '10.244.0.3', ready: true })),
+  ]);
+  assert.deepEqual(subsets.flatMap((s) => [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])].map((a) => a.ip)), ['10.244.0.2']);
 });

@@ -68,6 +68,8 @@ test('fields Kubernetes has and k1s does not accept are left out', () => {
     assert.ok(!Object.hasOwn(props(d), f), `${d}.${f} should be left out`);
   }
   assert.ok(!Object.keys(defs).some((n) => n.endsWith('.Affinity')), 'definitions only the left-out fields reach are left out too');
+  // served since graceful deletion: finalizers hold objects, pods carry their grace period
+  for (const f of ['finalizers', 'deletionGracePeriodSeconds']) assert.ok(Object.hasOwn(props('ObjectMeta'), f), `ObjectMeta.${f} is served`);
 });
 
 test("descriptions, types and formats are Kubernetes'", () => {
