@@ -24,7 +24,10 @@ import { ensurePauseImage } from './pause.js';
 import { PodFiles } from './pod-files.js';
 import { PodWorkers } from './pod-workers.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
+import { ProbeManager } from './prober/manager.js';
+import type { ExecInContainer } from './prober/runners.js';
 import { PodSyncer } from './sync.js';
+import { LinuxMounter, VolumeManager, type Mounter } from './volumes/index.js';
 
 export { AgentError };
 export type { NodeView };
@@ -47,6 +50,10 @@ export interface AgentOptions {
   clock?: () => number;
   /** The host's resolv.conf (for dnsPolicy Default), default /etc/resolv.conf. */
   hostResolvConfPath?: string;
+  /** Runs exec probes in a container; without it an exec probe errors. */
+  exec?: ExecInContainer;
+  /** tmpfs mounts for Secret and memory-backed volumes; default: the real mount(8). */
+  mounter?: Mounter;
 }
 
 export interface LogsOptions {
@@ -69,6 +76,7 @@ export class Agent {
   private readonly resyncMs: number;
   private readonly syncer: PodSyncer;
   private readonly workers: PodWorkers;
+  private readonly probes: ProbeManager;
   private resyncRunning = false;
   private stopped = false;
 
@@ -78,11 +86,17 @@ export class Agent {
     this.log = opts.logger.child({ component: 'agent' });
     this.resyncMs = opts.resyncMs ?? 2000;
     const clock = opts.clock ?? Date.now;
+    this.probes = new ProbeManager({
+      exec: opts.exec,
+      recordEvent: (pod, container, type, reason, message) => opts.view.recordEvent(pod, type, reason, message),
+    });
     this.syncer = new PodSyncer({
       view: opts.view,
       runtime: opts.runtime,
       images: new ImageManager(opts.runtime, clock, (pod, type, reason, message) => opts.view.recordEvent(pod, type, reason, message)),
       files: new PodFiles(opts.dataDir, opts.dns, opts.hostResolvConfPath),
+      volumes: new VolumeManager({ dataDir: opts.dataDir, sources: opts.view, mounter: opts.mounter ?? new LinuxMounter() }),
+      probes: this.probes,
       logger: this.log,
       clock,
       nodeName: opts.nodeName,
@@ -122,6 +136,8 @@ export class Agent {
       if (uid && (e.action === 'die' || e.action === 'oom' || e.action === 'destroy')) this.workers.schedule(uid);
     });
     const unsubscribe = this.view.onChange((c) => this.onViewChange(c));
+    // a probe result that changed: readiness for the status, liveness for a restart
+    const unprobe = this.probes.onChange((c) => this.workers.schedule(c.podUid));
     const timer = setInterval(() => this.resync(), this.resyncMs);
     this.resync();
     this.resolveReady();
@@ -134,6 +150,8 @@ export class Agent {
     this.stopped = true;
     clearInterval(timer);
     unsubscribe();
+    unprobe();
+    this.probes.stop();
     // Let syncs in flight finish: a half-executed step would otherwise wait for the next agent.
     await this.workers.stop();
     this.log.info('agent stopped');
@@ -200,6 +218,7 @@ export class Agent {
     }
     for (const uid of byUid.keys()) if (!desired.has(uid)) this.workers.schedule(uid, { seq, containers: byUid.get(uid) ?? [] });
     for (const uid of this.syncer.remembered()) if (!desired.has(uid) && !byUid.has(uid)) this.workers.schedule(uid);
+    for (const uid of await this.syncer.podsWithFiles()) if (!desired.has(uid) && !byUid.has(uid)) this.workers.schedule(uid);
   }
 
   private findPod(namespace: string, podName: string): Pod & { metadata: { uid: string } } {

@@ -9,6 +9,7 @@ import type { Pod } from '../src/api/types.js';
 import type { StreamIO, StreamOptions, StreamRunner, TerminalSize } from '../src/apiserver/remotecommand.js';
 import { cidrContains, parseCidr } from '../src/apiserver/allocators.js';
 import { AgentError, resolveContainerName } from './logs.js';
+import { DockerLogDemuxer } from './runtime.js';
 import type { ObservedPod } from './observed.js';
 
 export interface StreamTarget {
@@ -31,6 +32,8 @@ export function pickStreamTarget(
   if (want === 'sandbox') {
     const sandbox = observed.sandboxes.find((s) => s.state === 'running' && s.ip);
     if (!sandbox?.ip) throw new AgentError('BadRequest', `pod ${pod.metadata.name} has no running sandbox`);
+    // a pod on the host's network listens on the host itself
+    if (pod.spec.hostNetwork) return { podIP: '127.0.0.1' };
     if (!cidrContains(parseCidr(podSubnet), sandbox.ip)) throw new AgentError('BadRequest', `pod ${pod.metadata.name} address ${sandbox.ip} is outside the pod network ${podSubnet}`);
     return { podIP: sandbox.ip };
   }
@@ -119,6 +122,26 @@ export class DockerStreams {
       io.signal.removeEventListener('abort', stop);
       return exitCode(exec);
     };
+  }
+
+  /** A command run to its end with its output collected (exec probes): stdout and stderr together. */
+  async run(containerId: string, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const engine = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => engine.destroy(new Error(`command ${JSON.stringify(cmd.join(' '))} timed out`)), timeoutMs);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const demux = new DockerLogDemuxer();
+        demux.on('data', (c: Buffer) => chunks.push(c));
+        demux.on('end', resolve);
+        engine.on('error', reject);
+        engine.pipe(demux);
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    return { exitCode: await exitCode(exec), output: Buffer.concat(chunks).toString('utf8') };
   }
 
   /** `kubectl attach`: the container's own streams until it exits or the client leaves. */

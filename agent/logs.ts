@@ -19,14 +19,13 @@ export class AgentError extends Error {
 
 export function resolveContainerName(pod: Pod, container: string | undefined): string {
   const names = pod.spec.containers.map((c) => c.name);
+  const initNames = (pod.spec.initContainers ?? []).map((c) => c.name);
   if (container === undefined || container === '') {
     if (names.length === 1) return names[0];
-    throw new AgentError(
-      'BadRequest',
-      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`,
-    );
+    const init = initNames.length ? ` or one of the init containers: [${initNames.join(' ')}]` : '';
+    throw new AgentError('BadRequest', `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]${init}`);
   }
-  if (!names.includes(container)) {
+  if (!names.includes(container) && !initNames.includes(container)) {
     throw new AgentError('BadRequest', `container ${container} is not valid for pod ${pod.metadata.name}`);
   }
   return container;

@@ -1,8 +1,8 @@
 // How the agent sees the rest of k1s: the kubelet's view of the API. It reads the pods bound to
-// its node and the objects those pods refer to (ConfigMaps, Secrets, Services for the service
-// links), hears about each change of one of them, and writes back only what a kubelet writes:
+// its node and the objects those pods refer to (ConfigMaps, Secrets, claims and their volumes,
+// Services for the service links), hears about each change of one of them, and writes back only what a kubelet writes:
 // pod status, events, and the final deletion of a pod whose containers are gone.
-import type { ConfigMap, Pod, PodStatus, Secret, Service } from '../src/api/types.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod, PodStatus, Secret, Service } from '../src/api/types.js';
 
 export type ViewKind = 'Pod' | 'ConfigMap' | 'Secret';
 
@@ -20,6 +20,8 @@ export interface NodeView {
   pod(uid: string): Pod | undefined;
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
+  persistentVolumeClaim(namespace: string, name: string): PersistentVolumeClaim | undefined;
+  persistentVolume(name: string): PersistentVolume | undefined;
   /** The Services of a namespace, for the environment variables of the service links. */
   services(namespace: string): Service[];
   /** `cb` hears each change of a pod bound here, a ConfigMap or a Secret; returns an unsubscribe function. */

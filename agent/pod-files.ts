@@ -1,6 +1,7 @@
 // The files the agent keeps per pod under <dataDir>/pods/<uid>/ (the kubelet's pod directory):
-// today the pod's resolv.conf, bind-mounted over /etc/resolv.conf in every container.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+// the pod's resolv.conf, bind-mounted over /etc/resolv.conf in every container. The volumes live
+// beside it (volumes/); the volume manager's tearDown removes the whole directory.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../src/api/types.js';
 import { resolvConf, type DnsOptions } from './dns.js';
@@ -27,9 +28,5 @@ export class PodFiles {
     const path = join(dir, 'resolv.conf');
     await writeFile(path, resolvConf(pod, this.dns, hostText), { mode: 0o644 });
     return path;
-  }
-
-  async remove(uid: string): Promise<void> {
-    await rm(this.podDir(uid), { recursive: true, force: true });
   }
 }

@@ -25,7 +25,11 @@ import {
 } from './labels.js';
 import type { NetworkConfig } from './network.js';
 import type { NodeView } from './node-view.js';
-import { observePod, type ObservedPod } from './observed.js';
+import { observePod, readySandbox, type ObservedContainer, type ObservedPod } from './observed.js';
+import type { ProbeResults } from './probe-results.js';
+import type { ProbeManager } from './prober/manager.js';
+import { terminationStages } from './termination-order.js';
+import type { VolumeManager } from './volumes/index.js';
 import type { PodFiles } from './pod-files.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
 import { computePodStatus, type WaitingReason } from './status.js';
@@ -39,6 +43,8 @@ export interface SyncOptions {
   runtime: ContainerRuntime;
   images: ImageManager;
   files: PodFiles;
+  volumes: VolumeManager;
+  probes: ProbeManager;
   logger: Logger;
   clock: () => number;
   nodeName: string;
@@ -57,6 +63,13 @@ interface PodMemory {
   waiting: Map<string, WaitingReason>;
   /** Containers being stopped right now (a shorter grace period may hurry them). */
   stopping: Set<string>;
+  /** The last FailedMount message, so it is recorded once, not at every sync. */
+  mountError?: string;
+}
+
+/** Init containers first, as the kubelet lists them. */
+function allContainers(pod: Pod): Container[] {
+  return [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
 }
 
 export function podRef(pod: Pod): PodRef {
@@ -92,6 +105,11 @@ export class PodSyncer {
     return [...this.memory.keys()];
   }
 
+  /** Pods with files on disk (a pod deleted while the agent was down leaves them behind). */
+  podsWithFiles(): Promise<string[]> {
+    return this.o.volumes.podDirs();
+  }
+
   /** Only this node's containers: another agent on the same engine owns the rest. */
   private async list(uid: string): Promise<RuntimeContainer[]> {
     return this.o.runtime.listContainers({ node: this.o.nodeName, podUid: uid });
@@ -115,22 +133,64 @@ export class PodSyncer {
     const mem = this.memoryOf(uid);
     mem.pod = pod;
     let observed = observePod(uid, snapshot ?? (await this.list(uid)));
+    this.syncProbes(pod, observed);
     if (pod.metadata.deletionTimestamp) {
       await this.terminate(pod, observed, mem);
       return;
     }
 
     // Step 1: compute.
-    const actions = computePodActions(pod, observed, this.o.clock(), mem.restartBackoff);
+    const actions = computePodActions(pod, observed, this.o.clock(), mem.restartBackoff, this.probeResults);
+    const starts = actions.createSandbox || actions.containersToStart.length > 0 || actions.initContainersToStart.length > 0;
 
     // A brand-new pod shows Pending/ContainerCreating before the (slow) work starts.
-    if (!pod.status?.phase && (actions.createSandbox || actions.containersToStart.length)) {
-      await this.writeStatus(uid, observed, mem);
+    if (!pod.status?.phase && starts) await this.writeStatus(uid, observed, mem);
+
+    // The volumes, before anything starts (kubelet's WaitForAttachAndMount), and at every sync so
+    // a changed ConfigMap or Secret reaches the mounted files.
+    const volumes = await this.o.volumes.setUp(pod);
+    if (!volumes.ok) {
+      this.volumeFailed(pod, mem, volumes);
+      actions.createSandbox = false;
+      actions.containersToStart = [];
+      actions.initContainersToStart = [];
+    } else {
+      mem.mountError = undefined;
     }
 
     // Steps 2-7: execute; then look again and report.
-    if (await this.execute(pod, observed, actions, mem)) observed = observePod(uid, await this.list(uid));
+    const mounts = volumes.ok ? volumes.mounts : () => [];
+    if (await this.execute(pod, observed, actions, mem, mounts)) observed = observePod(uid, await this.list(uid));
+    this.syncProbes(pod, observed);
     await this.writeStatus(uid, observed, mem);
+  }
+
+  /** The prober's results as the pure decisions read them. */
+  private readonly probeResults: ProbeResults = {
+    liveness: (id) => this.o.probes.results.get(id, 'liveness'),
+    startup: (id) => this.o.probes.results.get(id, 'startup'),
+    readiness: (id) => {
+      const r = this.o.probes.results.get(id, 'readiness');
+      return r === undefined ? undefined : r === 'Success';
+    },
+  };
+
+  /** Probe workers follow the pod's current containers. */
+  private syncProbes(pod: Pod, observed: ObservedPod): void {
+    const current = new Map<string, ObservedContainer>();
+    for (const c of observed.containers) if (!current.has(c.name)) current.set(c.name, c);
+    const containers = [...current.values()].map((c) => ({ name: c.name, id: c.id, startedAt: c.startedAt, running: c.state === 'running' }));
+    this.o.probes.syncPod(pod, containers, readySandbox(observed)?.ip ?? '');
+  }
+
+  /** FailedMount (the pod waits in ContainerCreating) or a bad subPath (CreateContainerConfigError). */
+  private volumeFailed(pod: Pod, mem: PodMemory, failure: { reason: 'FailedMount' | 'CreateContainerConfigError'; message: string }): void {
+    if (failure.reason === 'CreateContainerConfigError') {
+      for (const c of allContainers(pod)) mem.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: failure.message });
+    }
+    if (mem.mountError === failure.message) return;
+    mem.mountError = failure.message;
+    this.o.view.recordEvent(pod, 'Warning', failure.reason === 'FailedMount' ? 'FailedMount' : 'Failed', failure.reason === 'FailedMount' ? failure.message : `Error: ${failure.message}`);
   }
 
   /** A shorter grace period arrived while the pod's containers are being stopped: stop them again with it. */
@@ -142,13 +202,13 @@ export class PodSyncer {
   private async writeStatus(uid: string, observed: ObservedPod, mem: PodMemory): Promise<void> {
     const pod = this.o.view.pod(uid);
     if (!pod) return;
-    const status = computePodStatus(pod, observed, { hostIP: this.o.hostIP, now: this.o.clock(), waiting: mem.waiting });
+    const status = computePodStatus(pod, observed, { hostIP: this.o.hostIP, now: this.o.clock(), waiting: mem.waiting, probes: this.probeResults });
     if (canonicalJSON(status) === canonicalJSON(pod.status ?? null)) return;
     await this.o.view.updatePodStatus(pod, status);
   }
 
   /** Returns whether anything in the runtime changed. */
-  private async execute(pod: Pod, observed: ObservedPod, actions: PodActions, mem: PodMemory): Promise<boolean> {
+  private async execute(pod: Pod, observed: ObservedPod, actions: PodActions, mem: PodMemory, mounts: (container: string) => string[]): Promise<boolean> {
     let changed = false;
     const grace = gracePeriodOf(pod, observed);
 
@@ -183,14 +243,23 @@ export class PodSyncer {
       sandbox = { ...made, attempt: actions.sandboxAttempt, state: 'running', createdAt: '' };
     }
 
-    // Step 6: the containers, in spec order; a pod deleted meanwhile stops being built.
+    // Step 6: the init containers, then the app containers, in spec order; a pod deleted
+    // meanwhile stops being built. A plain init container that fails to start holds the rest.
     if (sandbox?.ip) {
+      const target = { id: sandbox.id, ip: sandbox.ip };
+      for (const start of actions.initContainersToStart) {
+        const spec = pod.spec.initContainers?.find((c) => c.name === start.name);
+        if (!spec || this.isBeingDeleted(pod)) break;
+        changed = true;
+        const started = await this.startContainer(pod, target, spec, start, mem, mounts(spec.name));
+        if (!started && spec.restartPolicy !== 'Always') break;
+      }
       for (const start of actions.containersToStart) {
         const spec = pod.spec.containers.find((c) => c.name === start.name);
         if (!spec) continue;
         if (this.isBeingDeleted(pod)) break;
         changed = true;
-        await this.startContainer(pod, { id: sandbox.id, ip: sandbox.ip }, spec, start, mem);
+        await this.startContainer(pod, target, spec, start, mem, mounts(spec.name));
       }
     }
 
@@ -211,21 +280,24 @@ export class PodSyncer {
     return !now || !!now.metadata.deletionTimestamp;
   }
 
-  /** Stop the app containers (grace period), then the sandbox. */
+  /** Stop the containers stage by stage (app containers, then the sidecars, last started
+   * first: termination-order.ts), each with the grace period left, then the sandbox. */
   private async stopAll(pod: Pod | undefined, observed: ObservedPod, grace: number, mem: PodMemory | undefined): Promise<void> {
-    await Promise.all(
-      observed.containers
-        .filter((c) => c.state === 'running')
-        .map(async (c) => {
+    const deadline = this.o.clock() + grace * 1000;
+    for (const stage of terminationStages(pod, observed)) {
+      const left = Math.max(0, Math.ceil((deadline - this.o.clock()) / 1000));
+      await Promise.all(
+        stage.map(async (c) => {
           if (pod) this.o.view.recordEvent(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
           mem?.stopping.add(c.id);
           try {
-            await this.o.runtime.stopContainer(c.id, grace);
+            await this.o.runtime.stopContainer(c.id, left);
           } finally {
             mem?.stopping.delete(c.id);
           }
         }),
-    );
+      );
+    }
     await Promise.all(
       observed.sandboxes.filter((s) => s.state === 'running').map((s) => this.o.runtime.stopContainer(s.id, SANDBOX_STOP_SECONDS)),
     );
@@ -296,7 +368,15 @@ export class PodSyncer {
     }
   }
 
-  private async startContainer(pod: Pod, sandbox: { id: string; ip: string }, spec: Container, start: ContainerToStart, mem: PodMemory): Promise<void> {
+  /** Returns whether the container was started. */
+  private async startContainer(
+    pod: Pod,
+    sandbox: { id: string; ip: string },
+    spec: Container,
+    start: ContainerToStart,
+    mem: PodMemory,
+    mounts: string[],
+  ): Promise<boolean> {
     const ref = podRef(pod);
     // A restart counts against the container's back-off, whether or not it then succeeds.
     if (start.previousFinishedAt !== undefined) {
@@ -305,7 +385,7 @@ export class PodSyncer {
     const image = await this.o.images.ensure(pod, spec);
     if (!image.ok) {
       this.setWaiting(pod, mem, spec.name, image.waiting, image.event);
-      return;
+      return false;
     }
     const env = containerEnv(pod, spec, {
       configMap: (ns, name) => this.o.view.configMap(ns, name),
@@ -323,9 +403,9 @@ export class PodSyncer {
       const message = configError ?? '';
       this.setWaiting(pod, mem, spec.name, { reason: 'CreateContainerConfigError', message });
       this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${message}`);
-      return;
+      return false;
     }
-    if (this.isBeingDeleted(pod)) return;
+    if (this.isBeingDeleted(pod)) return false;
 
     let id: string;
     try {
@@ -348,14 +428,14 @@ export class PodSyncer {
         stdinOnce: spec.stdinOnce,
         tty: spec.tty,
         networkMode: `container:${sandbox.id}`,
-        binds: [`${resolvPath}:/etc/resolv.conf`],
+        binds: [`${resolvPath}:/etc/resolv.conf`, ...mounts],
         settings: containerSettings(pod, spec, sandbox.id, this.memoryBytes),
       });
     } catch (err) {
       const msg = errorMessage(err);
       mem.waiting.set(spec.name, { reason: 'CreateContainerError', message: msg });
       this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${msg}`);
-      return;
+      return false;
     }
     this.o.view.recordEvent(pod, 'Normal', 'Created', `Created container ${spec.name}`);
     try {
@@ -365,10 +445,11 @@ export class PodSyncer {
       const msg = errorMessage(err);
       mem.waiting.delete(spec.name);
       this.o.view.recordEvent(pod, 'Warning', 'Failed', `Error: ${msg}`);
-      return;
+      return false;
     }
     mem.waiting.delete(spec.name);
     this.o.view.recordEvent(pod, 'Normal', 'Started', `Started container ${spec.name}`);
+    return true;
   }
 
   /** runAsNonRoot needs the image's user when runAsUser does not say. */
@@ -386,7 +467,8 @@ export class PodSyncer {
       await this.stopAll(mem?.pod, observed, gracePeriodOf(mem?.pod, observed), mem);
       for (const c of [...observed.containers, ...observed.sandboxes]) await this.o.runtime.removeContainer(c.id);
     }
-    await this.o.files.remove(uid);
+    this.o.probes.removePod(uid);
+    await this.o.volumes.tearDown(uid);
     this.o.images.forget(uid);
     this.memory.delete(uid);
   }

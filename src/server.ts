@@ -152,6 +152,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     // 4. node agent
     const agentAbort = new AbortController();
     const runtime = new DockerRuntime();
+    const streams = new DockerStreams(runtime.docker);
     const agent = new Agent({
       view: nodeView(informers, client, events, cfg.nodeName),
       runtime,
@@ -163,6 +164,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       network: { name: cfg.networkName, subnet: cfg.podCIDR, gateway: cfg.podGateway, bridgeName: cfg.bridgeName },
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
       pauseImage: cfg.pauseImage,
+      exec: (id, cmd, timeoutMs) => streams.run(id, cmd, timeoutMs),
     });
     const agentRun = agent.start(agentAbort.signal).catch((e) => failed(e));
     stops.push(async () => {
@@ -206,7 +208,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       metrics: { pods: () => agent.podUsage(), node: () => nodeUsage(facts.cpus) },
       podLogs: (ns, pod, opts) => agent.logs(ns, pod, opts.container, opts).catch((e) => Promise.reject(asApiError(e))),
       // exec, attach, port-forward: the agent resolves the target (errors answer the request), Docker serves it
-      ...streamingHooks(agent, new DockerStreams(runtime.docker)),
+      ...streamingHooks(agent, streams),
     });
     const tls = ensureServingCert(cfg.dataDir, [cfg.listenAddress]);
     const { server, port } = await listen(handler, cfg.listenAddress, cfg.port, tls);
@@ -285,6 +287,8 @@ function nodeView(informers: Informers, client: LocalClient, events: StoreEventR
     },
     configMap: (ns, name) => configMaps.get(ns, name),
     secret: (ns, name) => secrets.get(ns, name),
+    persistentVolumeClaim: (ns, name) => informers.persistentVolumeClaims.get(ns, name),
+    persistentVolume: (name) => informers.persistentVolumes.get(undefined, name),
     services: (ns) => informers.services.list(ns),
     onChange: (cb) => {
       const offs = [

@@ -5,8 +5,8 @@
 import type { Container, PodSpec } from './schema.js';
 import { notSupportedYet, type FieldError } from '../field-errors.js';
 
-const POD_FIELDS = ['volumes'] as const;
-const CONTAINER_FIELDS = ['volumeMounts', 'readinessProbe', 'livenessProbe', 'startupProbe'] as const;
+const POD_FIELDS = [] as const;
+const CONTAINER_FIELDS = [] as const;
 
 /** The refused fields as paths below a PodSpec (`containers.resources`): the OpenAPI documents mark them. */
 export const UNIMPLEMENTED_POD_SPEC_FIELDS: readonly string[] = [
