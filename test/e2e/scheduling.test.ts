@@ -77,7 +77,8 @@ describe('kubectl: scheduling against the Node allocatable', { skip: !hasKubectl
     assert.match(describedNode, /cpu\s+600m \(60%\)\s+0 \(0%\)/);
     assert.match(describedNode, /memory\s+256Mi \(25%\)\s+256Mi \(25%\)/);
 
-    await ok(['delete', 'pod', 'first', '--wait=false']);
+    // as the node agent's final delete would (no agent runs here): the pod is gone at once
+    await ok(['delete', 'pod', 'first', '--grace-period=0', '--force']);
     await until(async () => (await ok(['get', 'pod', 'second', '-o', 'jsonpath={.spec.nodeName}'])) === 'vm', 'second to be bound');
     assert.equal(await ok(['get', 'pod', 'second', '-o', 'jsonpath={.status.conditions[?(@.type=="PodScheduled")].status}']), 'True');
     const events = await ok(['get', 'events', '--field-selector', 'involvedObject.name=second', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);

@@ -254,9 +254,15 @@ test('the scheduler: the pod count, the flush, and pods that are not its busines
   await until('a second attempt', async () => ((await eventsOf('fourth', 'FailedScheduling'))[0]?.count === 2 ? true : undefined));
   assert.equal((await eventsOf('fourth', 'FailedScheduling')).length, 1);
 
-  // deleting a pod on the node makes room
+  // a pod being deleted still holds its place while its containers stop (kube counts it too)
   await client.delete('Pod', 'default', 'third');
+  assert.ok((await get('third')).metadata.deletionTimestamp);
   clock.advance(backoffMs(2));
+  await settle();
+  assert.equal((await get('fourth')).spec.nodeName, undefined);
+  // the node agent's final delete makes room
+  await client.delete('Pod', 'default', 'third', { gracePeriodSeconds: 0 });
+  clock.advance(backoffMs(3));
   await until('fourth to be bound', async () => (await get('fourth')).spec.nodeName);
 
   // a pod the user bound, and a pod for another scheduler, are left alone
