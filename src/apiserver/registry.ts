@@ -217,6 +217,9 @@ export class Registry {
       const b = body as { status?: unknown; metadata?: { resourceVersion?: string } } | undefined;
       const rv = b?.metadata?.resourceVersion;
       obj = this.admit(r, ns, { ...current, status: b?.status, metadata: { ...current.metadata, resourceVersion: rv } }, opts) as WithStatus;
+      r.prepareForStatusUpdate?.(obj, current);
+      const immutable = r.validateStatusUpdate?.(obj, current) ?? [];
+      if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
     } else if (opts.subresource === 'finalize') {
       const b = body as { spec?: { finalizers?: string[] }; metadata?: { resourceVersion?: string } } | undefined;
       const spec = { ...(current.spec as object), finalizers: b?.spec?.finalizers };

@@ -8,6 +8,7 @@ import type {
   Event,
   Kind,
   Namespace,
+  Node,
   OwnerReference,
   PersistentVolume,
   PersistentVolumeClaim,
@@ -27,6 +28,7 @@ export interface Informers {
   /** one informer per kind of the kind table, by kind */
   all: ReadonlyMap<string, Informer>;
   namespaces: Informer<Namespace>;
+  nodes: Informer<Node>;
   pods: Informer<Pod>;
   replicaSets: Informer<ReplicaSet>;
   deployments: Informer<Deployment>;
@@ -54,6 +56,7 @@ export function createInformers(client: Client): Informers {
   return {
     all,
     namespaces: of<Namespace>('Namespace'),
+    nodes: of<Node>('Node'),
     pods: of<Pod>('Pod'),
     replicaSets: of<ReplicaSet>('ReplicaSet'),
     deployments: of<Deployment>('Deployment'),

@@ -106,6 +106,10 @@ export interface KindDef<T extends KubeObject = KubeObject> {
    * stopped). Kinds without it are removed at once unless finalizers hold them.
    */
   gracefulDelete?(obj: T, requestedSeconds: number | undefined): number;
+  /** the status strategy's PrepareForUpdate beyond the generic (everything but status kept from the stored object) */
+  prepareForStatusUpdate?(next: T, prev: T): void;
+  /** the status strategy's ValidateUpdate: what a /status write may not change */
+  validateStatusUpdate?(next: T, prev: T): FieldError[];
 }
 
 type Defaulted = 'version' | 'categories' | 'generation' | 'patchMergeKeys' | 'fieldTypes' | 'fieldSelectors';

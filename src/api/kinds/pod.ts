@@ -2,10 +2,11 @@
 // scheduler), the status is the node agent's.
 import { z } from 'zod';
 import { age } from '../age.js';
-import { forbidden, type Errors } from '../field-errors.js';
+import { forbidden, invalidValue, type Errors } from '../field-errors.js';
 import { objectBase } from '../fields.js';
-import { defaultPodSpec } from '../podspec/defaults.js';
+import { defaultPodResourceRequests, defaultPodSpec } from '../podspec/defaults.js';
 import { podSpecFieldTypes, podSpecPatchKeys } from '../podspec/patch-keys.js';
+import { computePodQOS } from '../podspec/qos.js';
 import { podSpec, podStatus, type Container, type ContainerStatus, type PodSpec } from '../podspec/schema.js';
 import { validatePodSpec } from '../podspec/validation.js';
 import { deepEqual } from '../../store/canonical.js';
@@ -117,15 +118,10 @@ export function podGracePeriod(pod: Pod, requestedSeconds: number | undefined): 
   return grace < 0 ? 1 : grace;
 }
 
-/** SetDefaults_Pod (pods only, not templates): a limit without a request requests the limit. */
+/** SetDefaults_PodSpec, then SetDefaults_Pod (which templates do not get): a limit without a request requests the limit. */
 function defaultPod(pod: Pod): void {
   defaultPodSpec(pod.spec);
-  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
-    const limits = c.resources?.limits;
-    if (!limits || !Object.keys(limits).length) continue;
-    const requests = (c.resources!.requests ??= {});
-    for (const [name, q] of Object.entries(limits)) requests[name] ??= q;
-  }
+  defaultPodResourceRequests(pod.spec);
 }
 
 export const PodKind = defineKind<Pod>({
@@ -161,6 +157,23 @@ export const PodKind = defineKind<Pod>({
     };
     if (deepEqual(undone, before)) return [];
     return [forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image` (and `spec.nodeName` while unset)')];
+  },
+  prepareForCreate(pod) {
+    // As the pod strategy's PrepareForCreate: the class is decided once, from the spec as created
+    // (after defaulting), and kept for the pod's life. (kube also sets phase Pending here; k1s's
+    // node agent takes a pod without a phase as brand new, so the phase is left to it.)
+    pod.status = { qosClass: computePodQOS(pod.spec) };
+  },
+  prepareForStatusUpdate(next, prev) {
+    // A status writer that does not know the class (k1s's node agent, old kubelets) keeps it.
+    if (next.status && !next.status.qosClass && prev.status?.qosClass) next.status.qosClass = prev.status.qosClass;
+    if (!next.status && prev.status?.qosClass) next.status = { qosClass: prev.status.qosClass };
+  },
+  validateStatusUpdate(next, prev): Errors {
+    // ValidatePodStatusUpdate (v1.32, kubernetes#127744): the class never changes once set.
+    const before = prev.status?.qosClass;
+    const after = next.status?.qosClass;
+    return after === before ? [] : [invalidValue('status.qosClass', after ?? '', 'field is immutable')];
   },
   prepareForUpdate(next, prev) {
     // Re-applying a pod's manifest does not unbind it: the binding is the scheduler's field.

@@ -75,3 +75,21 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const c of spec.initContainers ?? []) defaultContainer(c, spec.hostNetwork === true);
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork === true);
 }
+
+/**
+ * SetDefaults_Pod, for pods only: a container (app or init) that limits a resource without
+ * requesting it requests its limit. Kubernetes does this for Pods and deliberately not for the pod
+ * templates of workloads ("we only want this defaulting semantic to take place on a v1.Pod and not
+ * a v1.PodTemplate"), so a template keeps what its author wrote and each pod made from it gets the
+ * default when it is created.
+ */
+export function defaultPodResourceRequests(spec: PodSpec): void {
+  const init = (spec as PodSpec & { initContainers?: Container[] }).initContainers ?? [];
+  for (const c of [...spec.containers, ...init]) {
+    const limits = c.resources?.limits;
+    // an empty map is omitted when kube serializes it: no `requests: {}` for `limits: {}`
+    if (!limits || !Object.keys(limits).length) continue;
+    const requests = (c.resources!.requests ??= {});
+    for (const [name, q] of Object.entries(limits)) if (!Object.hasOwn(requests, name)) requests[name] = q;
+  }
+}

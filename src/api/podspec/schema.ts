@@ -233,6 +233,8 @@ export const podStatus = z.strictObject({
   containerStatuses: z.array(containerStatus).optional(),
   reason: str.optional(),
   message: str.optional(),
+  // set by the API server when the pod is created (strategy PrepareForCreate), immutable after
+  qosClass: z.enum(['Guaranteed', 'Burstable', 'BestEffort']).optional(),
 });
 
 export const podTemplateSpec = z.strictObject({ metadata: objectMeta.optional(), spec: podSpec });
@@ -257,6 +259,7 @@ export type HostPathType = NonNullable<NonNullable<Volume['hostPath']>['type']>;
 export type ContainerState = z.output<typeof containerState>;
 export type PodStatus = z.output<typeof podStatus>;
 export type PodPhase = NonNullable<PodStatus['phase']>;
+export type PodQOSClass = NonNullable<PodStatus['qosClass']>;
 export type PodCondition = NonNullable<PodStatus['conditions']>[number];
 export type ContainerStatus = z.output<typeof containerStatus>;
 export type PodTemplateSpec = z.output<typeof podTemplateSpec>;
