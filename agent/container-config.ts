@@ -3,6 +3,7 @@
 // as Docker HostConfig values. Pure: the pod spec in, Docker settings out, or the kubelet's
 // CreateContainerConfigError when the spec cannot be honoured.
 import type { Container, Pod } from '../src/api/types.js';
+import { computePodQOS } from '../src/api/podspec/qos.js';
 import { parseQuantity } from '../src/api/quantity.js';
 
 /** The Docker settings of one app container (all optional: absent means Docker's default). */
@@ -32,8 +33,6 @@ export interface DockerSandboxConfig {
   portBindings: Record<string, { HostIp: string; HostPort: string }[]>;
 }
 
-export type QOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
-
 const CPU_PERIOD_US = 100_000;
 const MIN_SHARES = 2;
 const MIN_QUOTA_US = 1_000;
@@ -54,27 +53,9 @@ function quantity(resources: Record<string, string | number> | undefined, name: 
   return q === undefined ? undefined : parseQuantity(q);
 }
 
-/** qos.GetPodQOS (pkg/apis/core/helper/qos): app and init containers' cpu and memory. */
-export function podQOSClass(pod: Pod): QOSClass {
-  const init = (pod.spec as { initContainers?: Container[] }).initContainers ?? [];
-  const all = [...init, ...pod.spec.containers];
-  let any = false;
-  let guaranteed = true;
-  for (const c of all) {
-    for (const r of ['cpu', 'memory']) {
-      const req = quantity(c.resources?.requests, r);
-      const lim = quantity(c.resources?.limits, r);
-      if ((req ?? 0) > 0 || (lim ?? 0) > 0) any = true;
-      if (lim === undefined || lim === 0 || (req !== undefined && req !== lim)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 /** kubelet's policy.GetContainerOOMScoreAdjust. */
 export function oomScoreAdj(pod: Pod, c: Container, memoryCapacity: number): number {
-  switch (podQOSClass(pod)) {
+  switch (computePodQOS(pod.spec)) {
     case 'Guaranteed':
       return -997;
     case 'BestEffort':

@@ -2,6 +2,7 @@
 // deterministic: for an unchanged world it returns the same value (times come from the runtime
 // or from the previous status, never from "now" unless something changed), so an idle resync
 // writes nothing. The rules follow kubelet's generateAPIPodStatus / getPhase.
+import { computePodQOS } from '../src/api/podspec/qos.js';
 import { rfc3339 } from '../src/api/time.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from '../src/api/types.js';
 import { isRestartableInit, restartPolicyOf, shouldRestart } from './actions.js';
@@ -276,6 +277,8 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
     startTime,
     ...(inits.length > 0 ? { initContainerStatuses } : {}),
     containerStatuses,
+    // set by the API server at creation and immutable: the kubelet carries it over
+    qosClass: previous?.qosClass ?? computePodQOS(pod.spec),
   };
 }
 

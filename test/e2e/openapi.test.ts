@@ -96,7 +96,7 @@ describe('kubectl with OpenAPI: validation left to the server, explain', { skip:
     assert.match(stdout, /\n {2}image\t<string> -required-\n {4}Container image name\./);
     assert.match(stdout, /\n {2}imagePullPolicy\t<string>\n {2}enum: Always, IfNotPresent, Never\n/);
     assert.match(stdout, /\n {2}env\t<\[\]EnvVar>\n/);
-    assert.match(stdout, /\n {2}resources\t<ResourceRequirements>\n {4}Not supported by k1s yet: an object that sets this field is refused rather\n {4}than run without it\./);
+    assert.match(stdout, /\n {2}resources\t<ResourceRequirements>\n {4}Compute Resources required by this container\./);
     assert.doesNotMatch(stdout, /lifecycle|volumeDevices/, 'fields k1s does not take are not offered');
   });
 

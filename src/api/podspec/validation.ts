@@ -7,7 +7,6 @@ import { validateAnnotations, validateLabels, validateLabelSelector } from '../m
 import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidPortName } from '../names.js';
 import { parseQuantity, quantityError } from '../quantity.js';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
-import { unimplementedPodFields } from './unimplemented.js';
 
 
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
@@ -393,7 +392,7 @@ function validateVolume(v: Volume, path: string): Errors {
 
 /** `template` names the workload kind whose pod template this is: its pods must always restart. */
 export function validatePodSpec(spec: PodSpec, path: string, template?: string): Errors {
-  const errs: Errors = unimplementedPodFields(spec, path);
+  const errs: Errors = [];
 
   const volumeNames = new Set<string>();
   (spec.volumes ?? []).forEach((v, i) => {

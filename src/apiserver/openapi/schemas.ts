@@ -14,7 +14,6 @@
 import { z } from 'zod';
 import { definitionNamed, k8sCatalog, refTarget, type CatalogField, type GroupVersionKind } from '../../api/k8s-catalog.js';
 import type { KindDef, PatchFieldMeta } from '../../api/kinds/kind.js';
-import { UNIMPLEMENTED_POD_SPEC_FIELDS } from '../../api/podspec/unimplemented.js';
 import { apiVersionOf } from '../../api/resources.js';
 
 /** One schema node of an OpenAPI v2 document, as far as k1s's documents use them. */
@@ -53,9 +52,6 @@ export const DEFINITION_REF = '#/definitions/';
 const LIST_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta';
 export const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const INT_OR_STRING_FORMAT = 'int-or-string';
-const POD_SPEC = 'io.k8s.api.core.v1.PodSpec';
-
-export const NOT_SUPPORTED_NOTE = 'Not supported by k1s yet: an object that sets this field is refused rather than run without it.';
 
 /** The subset of JSON Schema that z.toJSONSchema produces for k1s's schemas. */
 interface JsonSchema {
@@ -118,21 +114,6 @@ function fromZod(js: JsonSchema): SchemaObject {
   }
 }
 
-/** The definition and field a path below a definition ends in: (PodSpec, containers.resources) -> (Container, resources). */
-function ownerOf(definition: string, path: string): [string, string] | undefined {
-  const parts = path.split('.');
-  let def = definition;
-  for (let i = 0; i < parts.length; i++) {
-    const field: CatalogField | undefined = definitionNamed(def)?.properties[parts[i]];
-    if (!field) return undefined;
-    if (i === parts.length - 1) return [def, parts[i]];
-    const next = refTarget(field) ?? (field.items ? refTarget(field.items) : undefined);
-    if (!next) return undefined;
-    def = next;
-  }
-  return undefined;
-}
-
 const sameJSON = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 interface Shapes {
@@ -151,20 +132,11 @@ class Builder {
   readonly shapes: Shapes = { seen: new Map() };
   /** patch facts per definition and field; kept apart so that revisits compare schemas alone */
   private readonly patch = new Map<string, Map<string, PatchFieldMeta>>();
-  private readonly unsupported: Set<string>;
   readonly divergences = new Set<string>();
   private kind!: KindDef;
 
   /** @param named the shape that holds each contested definition's name (none on a first pass) */
-  constructor(private readonly named: ReadonlyMap<string, string> = new Map()) {
-    this.unsupported = new Set(
-      UNIMPLEMENTED_POD_SPEC_FIELDS.map((path) => {
-        const owner = ownerOf(POD_SPEC, path);
-        if (!owner) throw new Error(`openapi: ${POD_SPEC}.${path} is not a Kubernetes field`);
-        return owner.join('.');
-      }),
-    );
-  }
+  constructor(private readonly named: ReadonlyMap<string, string> = new Map()) {}
 
   addKind(kind: KindDef): KindDefinitions {
     this.kind = kind;
@@ -219,7 +191,6 @@ class Builder {
       const known = Object.hasOwn(catalog.properties, key);
       if (!known) this.divergences.add(`${this.kind.kind} ${at}: not a field of ${name}`);
       const field = known ? this.field(own[key], catalog.properties[key], at) : fromZod(own[key]);
-      if (this.unsupported.has(`${name}.${key}`)) field.description = field.description ? `${NOT_SUPPORTED_NOTE} ${field.description}` : NOT_SUPPORTED_NOTE;
       properties[key] = field;
       const meta = this.kind.patchMergeKeys[at];
       if (meta && patch) patch(key, meta);

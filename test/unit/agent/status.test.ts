@@ -296,6 +296,7 @@ test('computePodStatus: the full status of a healthy pod', () => {
         started: true,
       },
     ],
+    qosClass: 'BestEffort',
   });
 });
 

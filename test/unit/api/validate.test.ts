@@ -436,24 +436,14 @@ test('updates: immutable config and secret types', () => {
   assert.deepEqual(validateUpdate(s2, s1), [{ path: 'type', message: 'Invalid value: "kubernetes.io/tls": field is immutable' }]);
 });
 
-test('validate: fields the agent does not act on yet are refused by name, never ignored', () => {
+test('validate: probes, volumes, resources and init containers with mounts are accepted', () => {
   const p = pod() as any;
   p.spec.containers[0].readinessProbe = { httpGet: { path: '/', port: 80 } };
-  p.spec.containers[0].resources = {};
+  p.spec.containers[0].resources = { limits: { memory: '64Mi' } };
   p.spec.containers[0].env = [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }];
+  p.spec.initContainers = [{ name: 'setup', image: 'k1s/busybox:1.36', command: ['true'], volumeMounts: [{ name: 'v', mountPath: '/v' }] }];
   p.spec.volumes = [{ name: 'v', emptyDir: {} }];
-  const errs = validateSemantics(p).filter((e) => e.message.includes('not supported by k1s yet'));
-  assert.deepEqual(errs.map((e) => e.path), ['spec.volumes', 'spec.containers[0].readinessProbe']);
-});
-
-test('validate: init containers are accepted, and refused the same not-yet-implemented fields as containers', () => {
-  const p = pod() as any;
-  p.spec.initContainers = [{ name: 'setup', image: 'k1s/busybox:1.36', command: ['true'] }];
   assert.deepEqual(validateSemantics(p), []);
-  p.spec.initContainers[0].volumeMounts = [{ name: 'v', mountPath: '/v' }];
-  p.spec.volumes = [{ name: 'v', emptyDir: {} }];
-  const errs = validateSemantics(p).filter((e) => e.message.includes('not supported by k1s yet'));
-  assert.deepEqual(errs.map((e) => e.path), ['spec.volumes', 'spec.initContainers[0].volumeMounts']);
 });
 
 test('defaults: init containers get the defaults of containers', () => {
