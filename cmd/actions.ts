@@ -7,6 +7,7 @@ import { ApiError } from '../src/api/errors.js';
 import { ManifestError, loadManifests } from '../src/api/manifest.js';
 import { byKind, byName, inCategory, pathFor, qualifiedName, type ResourceInfo } from '../src/api/resources.js';
 import type { AnyObject, Event, Pod, ReplicaSet, Endpoints, Kind } from '../src/api/types.js';
+import type { Client } from '../src/client/client.js';
 import { HttpClient } from '../src/client/http.js';
 import { describe as describeObject } from '../src/cli/describe.js';
 import { noResourcesMessage, printTable } from '../src/cli/table.js';
@@ -177,19 +178,42 @@ export const del = (program: Command) => async (kindArg: string | undefined, nam
     const found = names.length ? names : (await client.list(r.kind as Kind, ns, { labelSelector: opts.selector as string })).items.map((o) => o.metadata.name);
     targets = found.map((name) => ({ r, ns, name }));
   }
+  const grace = Number(opts.gracePeriod ?? -1);
+  if (!Number.isInteger(grace)) throw new Error(`error: invalid --grace-period ${JSON.stringify(opts.gracePeriod)}`);
+  if (grace === 0 && !opts.force) throw new Error('error: --grace-period=0 requires --force: the pod is removed from the API before its containers stop');
+  if (grace === 0) {
+    process.stderr.write('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n');
+  }
   let failed = 0;
+  const deleted: { r: ResourceInfo; ns?: string; name: string; uid?: string }[] = [];
   for (const t of targets) {
     try {
-      await client.delete(t.r.kind as Kind, t.ns, t.name);
-      out(`${qualifiedName(t.r)} "${t.name}" deleted`);
+      const gone = await client.delete(t.r.kind as Kind, t.ns, t.name, grace >= 0 ? { gracePeriodSeconds: grace } : undefined);
+      out(`${qualifiedName(t.r)} "${t.name}" ${grace === 0 ? 'force deleted' : 'deleted'}`);
+      deleted.push({ ...t, uid: gone.metadata.uid });
     } catch (e) {
       if ((e as ApiError).code === 404 && opts.ignoreNotFound) continue;
       failed++;
       process.stderr.write(`${errorText(e)}\n`);
     }
   }
+  // as kubectl: a graceful deletion (a pod stopping, a namespace emptying) is waited for
+  if (opts.wait !== 'false') for (const t of deleted) await waitUntilGone(client, t);
   if (failed) process.exitCode = 1;
 };
+
+async function waitUntilGone(client: Client, t: { r: ResourceInfo; ns?: string; name: string; uid?: string }): Promise<void> {
+  for (;;) {
+    try {
+      const o = await client.get(t.r.kind as Kind, t.ns, t.name);
+      if (o.metadata.uid !== t.uid) return; // a new object of the same name
+    } catch (e) {
+      if ((e as ApiError).code === 404) return;
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export const logs = (program: Command) => async (pod: string, opts: Opts) => {
   const client = clientFor(program);

@@ -78,6 +78,9 @@ export function buildProgram(): Command {
     .option('-n, --namespace <ns>', 'namespace')
     .option('-l, --selector <selector>', 'label selector')
     .option('--ignore-not-found', 'treat "not found" as success')
+    .option('--grace-period <seconds>', 'seconds a pod gets to stop (-1: its own terminationGracePeriodSeconds)', '-1')
+    .option('--force', 'with --grace-period=0: remove from the API at once, without waiting for the containers')
+    .option('--wait <bool>', 'wait until the objects are gone (as kubectl)', 'true')
     .action(client(program, 'del'));
 
   program
