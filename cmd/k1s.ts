@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 // Each command loads its modules only when it runs: `k1s server` carries no CLI printers and
 // `k1s get` no Docker client.
 const server = async (opts: Record<string, unknown>) => (await import('./server.js')).server(opts);
-const cleanup = async () => (await import('./cleanup.js')).cleanup();
+const cleanup = async (opts: { dataDir?: string }) => (await import('./cleanup.js')).cleanup(opts);
 type ClientCommand = 'apply' | 'get' | 'describe' | 'del' | 'logs' | 'version';
 const client =
   (program: Command, name: ClientCommand) =>
@@ -94,7 +94,11 @@ export function buildProgram(): Command {
     .option('--tail <lines>', 'lines from the end to show')
     .action(client(program, 'logs'));
 
-  program.command('cleanup').description('remove every k1s container, network and iptables chain from this machine').action(cleanup);
+  program
+    .command('cleanup')
+    .description("remove every k1s container, network and iptables chain from this machine, and its pods' volume mounts")
+    .option('--data-dir <dir>', 'the data dir whose pod volume mounts to remove', '/var/lib/k1s')
+    .action(cleanup);
 
   program.command('version').description('print the client and server versions').action(client(program, 'version'));
 

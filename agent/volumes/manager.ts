@@ -143,7 +143,7 @@ export class VolumeManager {
       }
     }
     const binds = new Map<string, DockerBind[]>();
-    for (const c of pod.spec.containers) {
+    for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
       const list: DockerBind[] = [];
       for (const m of c.volumeMounts ?? []) {
         const fail = (msg: string): SetUpResult => ({ ok: false, reason: 'CreateContainerConfigError', volume: m.name, message: msg });

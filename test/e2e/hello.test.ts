@@ -46,7 +46,7 @@ describe('hello: a Deployment and a NodePort Service', () => {
 
   after(async () => {
     await h?.stop();
-    execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+    execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]); // pods' volume mounts too
     h?.removeDataDir();
     await upstream?.stop();
   });
@@ -251,7 +251,7 @@ spec:
 
   test('cleanup leaves no K1S- chain and no io.k1s container', async () => {
     await h.stop();
-    execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+    execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]); // pods' volume mounts too
     assert.equal((iptables().match(/^:K1S-/gm) ?? []).length, 0);
     assert.equal((await appContainers()).length, 0);
     assert.equal(routeLocalnet(), routeLocalnetBefore, 'route_localnet is put back with the CVE-2020-8558 DROP rule gone');

@@ -109,7 +109,7 @@ describe('streaming: exec, attach, cp, port-forward with the real kubectl', () =
       await waitFor('the pod containers to be removed', async () => (await docker.listContainers({ all: true, filters: { label: [`io.k1s.pod.name=${POD}`] } })).length === 0, 30_000).catch(() => undefined);
       await h.stop();
       // as hello.test.ts: what the server made (chains, route_localnet) goes with it
-      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]); // pods' volume mounts too
       h.removeDataDir();
     }
     await upstream?.stop();

@@ -43,7 +43,7 @@ describe('the seed walkthrough with the real kubectl', () => {
       kubectl('delete', 'service', 'web', '--ignore-not-found');
       await waitFor('the pods to be removed', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 60_000).catch(() => undefined);
       await h.stop();
-      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup']);
+      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]); // pods' volume mounts too
       h.removeDataDir();
     }
     await upstream?.stop();
