@@ -97,7 +97,7 @@ describe('kubectl with OpenAPI: validation left to the server, explain', { skip:
     assert.match(stdout, /\n {2}imagePullPolicy\t<string>\n {2}enum: Always, IfNotPresent, Never\n/);
     assert.match(stdout, /\n {2}env\t<\[\]EnvVar>\n/);
     assert.match(stdout, /\n {2}resources\t<ResourceRequirements>\n {4}Compute Resources required by this container\./);
-    assert.doesNotMatch(stdout, /lifecycle|volumeDevices/, 'fields k1s does not take are not offered');
+    assert.doesNotMatch(stdout, /volumeDevices|resizePolicy/, 'fields k1s does not take are not offered');
   });
 
   test('explain svc.spec.ports --recursive', async () => {
