@@ -27,6 +27,7 @@ import {
 } from './labels.js';
 import { containerSpecOf, MINIMUM_GRACE_PERIOD_SECONDS, runHook, runPreStop, type HookDeps } from './lifecycle.js';
 import type { NetworkConfig } from './network.js';
+import { credentialsFor, keyringOf, missingSecretsMessage } from './pull-secrets.js';
 import type { NodeView } from './node-view.js';
 import { observePod, readySandbox, type ObservedContainer, type ObservedPod } from './observed.js';
 import type { ProbeResults } from './probe-results.js';
@@ -71,6 +72,8 @@ interface PodMemory {
   stopping: Set<string>;
   /** The last FailedMount message, so it is recorded once, not at every sync. */
   mountError?: string;
+  /** The pull secrets last found missing, so FailedToRetrieveImagePullSecret is recorded once. */
+  missingPullSecrets?: string;
   /** Termination messages of exited containers by id: read once, they never change. */
   terminationMessages: Map<string, string | undefined>;
 }
@@ -437,7 +440,7 @@ export class PodSyncer {
     if (start.previousFinishedAt !== undefined) {
       mem.restartBackoff.set(spec.name, nextBackoff(mem.restartBackoff.get(spec.name), start.previousFinishedAt, this.o.clock()));
     }
-    const image = await this.o.images.ensure(pod, spec);
+    const image = await this.o.images.ensure(pod, spec, this.pullCredentials(pod, spec, mem));
     if (!image.ok) {
       this.setWaiting(pod, mem, spec.name, image.waiting, image.event);
       return false;
@@ -532,6 +535,25 @@ export class PodSyncer {
     await this.o.runtime.stopContainer(target.containerId, used === undefined ? grace : Math.max(MINIMUM_GRACE_PERIOD_SECONDS, grace - used));
     mem.waiting.set(spec.name, { reason: 'PostStartHookError', message: r.message });
     return false;
+  }
+
+  /** getPullSecretsForPod, then the keyring's match for this image; a secret that cannot be read
+   * is an event (once) and the pull goes on without it. */
+  private pullCredentials(pod: Pod, spec: Container, mem: PodMemory) {
+    const ns = pod.metadata.namespace ?? 'default';
+    const found = [];
+    const missing: string[] = [];
+    // an empty name passed validation in old clusters: ignored, as kube does
+    for (const ref of pod.spec.imagePullSecrets ?? []) {
+      if (!ref.name) continue;
+      const s = this.o.view.secret(ns, ref.name);
+      if (s) found.push(s);
+      else missing.push(ref.name);
+    }
+    const text = missing.join(', ');
+    if (missing.length && mem.missingPullSecrets !== text) this.o.view.recordEvent(pod, 'Warning', 'FailedToRetrieveImagePullSecret', missingSecretsMessage(missing));
+    mem.missingPullSecrets = text;
+    return credentialsFor(spec.image, keyringOf(found));
   }
 
   /** runAsNonRoot needs the image's user when runAsUser does not say. */
