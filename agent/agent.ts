@@ -103,6 +103,7 @@ export class Agent {
       hostIP: opts.hostIP,
       network: opts.network,
       pauseImage: opts.pauseImage,
+      hooks: { exec: opts.exec },
     });
     this.workers = new PodWorkers((uid, containers) => this.syncer.sync(uid, containers), this.log, (uid) => !this.syncer.remembers(uid));
     this.ready = new Promise<void>((resolve, reject) => {

@@ -13,6 +13,7 @@ import type {
 } from './runtime.js';
 import { LABEL_CONTAINER_TYPE, LABEL_NODE, LABEL_POD_UID } from './labels.js';
 import type { DockerStats } from './metrics.js';
+import type { PullAuth } from './pull-secrets.js';
 
 export interface FakeContainer extends RuntimeContainer {
   spec: ContainerCreateSpec;
@@ -82,8 +83,8 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.has(ref) ? (this.imageUsers.get(ref) ?? '') : undefined;
   }
 
-  async pullImage(ref: string): Promise<void> {
-    this.calls.push(`pull ${ref}`);
+  async pullImage(ref: string, auth?: PullAuth): Promise<void> {
+    this.calls.push(auth ? `pull ${ref} as ${auth.username}@${auth.serveraddress}` : `pull ${ref}`);
     if (this.unpullable.has(ref)) {
       throw new Error(`Get "https://${ref.split('/')[0]}/v2/": dial tcp: lookup ${ref.split('/')[0]}: no such host`);
     }

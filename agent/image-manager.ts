@@ -5,6 +5,7 @@
 import { defaultPullPolicy } from '../src/api/defaults.js';
 import type { Container, Pod } from '../src/api/types.js';
 import { isInBackoffSinceUpdate, nextBackoff, type BackoffEntry } from './backoff.js';
+import type { PullAuth } from './pull-secrets.js';
 import type { ContainerRuntime } from './runtime.js';
 import type { WaitingReason } from './status.js';
 
@@ -32,7 +33,8 @@ export class ImageManager {
     private readonly recordEvent: EventFn,
   ) {}
 
-  async ensure(pod: Pod, spec: Container): Promise<ImageResult> {
+  /** `credentials`: those of the pod's pull secrets that match the image, tried in turn. */
+  async ensure(pod: Pod, spec: Container, credentials: PullAuth[] = []): Promise<ImageResult> {
     const image = spec.image;
     const policy = spec.imagePullPolicy ?? defaultPullPolicy(image);
     const present = await this.runtime.imageID(image);
@@ -54,7 +56,7 @@ export class ImageManager {
     this.recordEvent(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
     const began = this.clock();
     try {
-      await this.pull(image);
+      await this.pullWith(image, credentials);
     } catch (err) {
       const msg = errorMessage(err);
       this.backoff.set(key, nextBackoff(entry, now, this.clock()));
@@ -73,12 +75,28 @@ export class ImageManager {
     for (const key of this.backoff.keys()) if (key.startsWith(`${uid}_`)) this.backoff.delete(key);
   }
 
-  /** One pull per image at a time, shared by every pod that needs it. */
-  private pull(image: string): Promise<void> {
-    let p = this.pulls.get(image);
+  /** kuberuntime pullImage: without credentials once; with, each in turn until one works (the
+   * errors of all of them, as utilerrors.NewAggregate writes them, when none does). */
+  private async pullWith(image: string, credentials: PullAuth[]): Promise<void> {
+    if (credentials.length === 0) return this.pull(image);
+    const errors: string[] = [];
+    for (const auth of credentials) {
+      try {
+        return await this.pull(image, auth);
+      } catch (err) {
+        errors.push(errorMessage(err));
+      }
+    }
+    throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(', ')}]`);
+  }
+
+  /** One pull per image (and credential) at a time, shared by every pod that needs it. */
+  private pull(image: string, auth?: PullAuth): Promise<void> {
+    const key = auth ? `${image}\0${auth.serveraddress}\0${auth.username ?? ''}` : image;
+    let p = this.pulls.get(key);
     if (!p) {
-      p = this.runtime.pullImage(image).finally(() => this.pulls.delete(image));
-      this.pulls.set(image, p);
+      p = this.runtime.pullImage(image, auth).finally(() => this.pulls.delete(key));
+      this.pulls.set(key, p);
     }
     return p;
   }

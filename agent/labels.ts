@@ -19,6 +19,11 @@ export const LABEL_HASH = 'io.k1s.container.hash';
 /** Kept on every container so a pod deleted while the agent was down still gets its grace period. */
 export const LABEL_GRACE = 'io.k1s.pod.terminationGracePeriod';
 
+/** The host file bind-mounted at the container's terminationMessagePath, and the policy to read it
+ * with: the agent reads the message from there once the container has exited, even after a restart. */
+export const LABEL_TERMINATION_MESSAGE_FILE = 'io.k1s.container.terminationMessageFile';
+export const LABEL_TERMINATION_MESSAGE_POLICY = 'io.k1s.container.terminationMessagePolicy';
+
 /** On a sandbox in the host's network namespace: the pod's IP (the node's), which Docker does not report. */
 export const LABEL_HOST_NETWORK_IP = 'io.k1s.pod.hostNetworkIP';
 

@@ -9,6 +9,8 @@ import {
   LABEL_POD_NAME,
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
+  LABEL_TERMINATION_MESSAGE_FILE,
+  LABEL_TERMINATION_MESSAGE_POLICY,
 } from './labels.js';
 import type { RuntimeContainer, RuntimeState } from './runtime.js';
 
@@ -27,6 +29,12 @@ export interface ObservedContainer
   name: string;
   attempt: number;
   hash: string;
+  /** Host file holding what the app writes at its terminationMessagePath (from the labels). */
+  terminationMessageFile?: string;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
+  /** Once exited: the message read from that file or the logs (termination-message.ts), filled
+   * in by the sync, which reads files; the status shows it as the terminated state's message. */
+  terminationMessage?: string;
 }
 
 export interface ObservedPod {
@@ -86,6 +94,8 @@ export function observePods(containers: RuntimeContainer[]): Map<string, Observe
         exitCode: c.exitCode,
         oomKilled: c.oomKilled,
         error: c.error,
+        terminationMessageFile: c.labels[LABEL_TERMINATION_MESSAGE_FILE] || undefined,
+        terminationMessagePolicy: c.labels[LABEL_TERMINATION_MESSAGE_POLICY] === 'FallbackToLogsOnError' ? 'FallbackToLogsOnError' : c.labels[LABEL_TERMINATION_MESSAGE_FILE] ? 'File' : undefined,
       });
     }
   }

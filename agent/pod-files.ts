@@ -1,7 +1,10 @@
 // The files the agent keeps per pod under <dataDir>/pods/<uid>/ (the kubelet's pod directory):
-// the pod's resolv.conf, bind-mounted over /etc/resolv.conf in every container. The volumes live
-// beside it (volumes/); the volume manager's tearDown removes the whole directory.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// the pod's resolv.conf, bind-mounted over /etc/resolv.conf in every container, and one
+// termination message file per container attempt (containers/<name>/<random id>, as the kubelet
+// makes them). The volumes live beside it (volumes/); the volume manager's tearDown removes the
+// whole directory.
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../src/api/types.js';
 import { resolvConf, type DnsOptions } from './dns.js';
@@ -28,5 +31,37 @@ export class PodFiles {
     const path = join(dir, 'resolv.conf');
     await writeFile(path, resolvConf(pod, this.dns, hostText), { mode: 0o644 });
     return path;
+  }
+
+  /** A new empty file, writable by any user in the container (0666, whatever the umask), for one
+   * container attempt's termination message: a restarted container gets its own, so the previous
+   * attempt (lastState) keeps its message. */
+  async createTerminationMessageFile(uid: string, container: string): Promise<string> {
+    const dir = join(this.podDir(uid), 'containers', container);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, randomBytes(4).toString('hex'));
+    await writeFile(path, '', { flag: 'wx' });
+    await chmod(path, 0o666);
+    return path;
+  }
+
+  /** The last `maxBytes` bytes of a file; undefined when it does not exist (tail.ReadAtMost). */
+  async readTail(path: string, maxBytes: number): Promise<Buffer | undefined> {
+    let f;
+    try {
+      f = await open(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const { size } = await f.stat();
+      const length = Math.min(size, maxBytes);
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await f.read(buf, 0, length, size - length);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await f.close();
+    }
   }
 }

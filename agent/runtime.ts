@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import { LABEL_HOST_NETWORK_IP, LABEL_MANAGED, LABEL_NODE, LABEL_POD_UID } from './labels.js';
 import type { DockerSecurityAndResources } from './container-config.js';
 import type { DockerStats } from './metrics.js';
+import type { PullAuth } from './pull-secrets.js';
 import { ensureDockerNetwork, statusCode, type NetworkConfig } from './network.js';
 
 export type { NetworkConfig };
@@ -102,7 +103,8 @@ export interface ContainerRuntime {
   imageID(ref: string): Promise<string | undefined>;
   /** The image's USER ('' for root by default), undefined when the image is absent. */
   imageUser(ref: string): Promise<string | undefined>;
-  pullImage(ref: string): Promise<void>;
+  /** With `auth`: the registry credentials of a pull secret (X-Registry-Auth). */
+  pullImage(ref: string, auth?: PullAuth): Promise<void>;
   /** `docker import` semantics: a root filesystem tar plus Dockerfile-style changes. */
   importImage(tar: Buffer, ref: string, changes: string[]): Promise<void>;
   createContainer(spec: ContainerCreateSpec): Promise<string>;
@@ -279,8 +281,8 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pullImage(ref: string): Promise<void> {
-    await this.finish(await this.docker.pull(ref));
+  async pullImage(ref: string, auth?: PullAuth): Promise<void> {
+    await this.finish(await this.docker.pull(ref, auth ? { authconfig: auth } : {}));
   }
 
   async importImage(tar: Buffer, ref: string, changes: string[]): Promise<void> {

@@ -8,6 +8,7 @@ import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, Pod
 import { isRestartableInit, restartPolicyOf, shouldRestart } from './actions.js';
 import { readySandbox, type ObservedContainer, type ObservedPod } from './observed.js';
 import { isReady, isStarted, NO_PROBE_RESULTS, type ProbeResults } from './probe-results.js';
+import { bytesPerStatus, truncateMessage } from './termination-message.js';
 
 /** Why a container that is not running waits (kubelet's reasonCache). */
 export type WaitingReasonCode =
@@ -18,7 +19,8 @@ export type WaitingReasonCode =
   | 'ErrImageNeverPull'
   | 'CreateContainerError'
   | 'CreateContainerConfigError'
-  | 'RunContainerError';
+  | 'RunContainerError'
+  | 'PostStartHookError';
 
 export interface WaitingReason {
   reason: WaitingReasonCode;
@@ -39,16 +41,19 @@ export function dockerID(id: string): string {
   return `docker://${id}`;
 }
 
-function terminatedState(c: ObservedContainer): ContainerState {
+/** `maxMessageBytes`: the container's share of the pod's termination message budget. */
+function terminatedStateOf(c: ObservedContainer, maxMessageBytes: number): ContainerState {
   const exitCode = c.exitCode ?? 0;
   let reason = exitCode === 0 ? 'Completed' : 'Error';
   if (c.oomKilled) reason = 'OOMKilled';
   else if (c.error && !c.startedAt) reason = 'ContainerCannotRun';
+  // the runtime's words, then what the app wrote (convertToKubeContainerStatus)
+  const message = [c.error, c.terminationMessage].filter((m) => !!m).join(': ');
   return {
     terminated: {
       exitCode,
       reason,
-      message: c.error,
+      message: message ? truncateMessage(message, maxMessageBytes) : undefined,
       startedAt: c.startedAt ? rfc3339(c.startedAt) : undefined,
       finishedAt: c.finishedAt ? rfc3339(c.finishedAt) : undefined,
       containerID: dockerID(c.id),
@@ -70,6 +75,8 @@ function waitingState(w: WaitingReason | undefined, fallback = 'ContainerCreatin
 function statusesOf(pod: Pod, specs: Container[], kind: 'init' | 'regular', observed: ObservedPod, ctx: StatusContext): ContainerStatus[] {
   const probes = ctx.probes ?? NO_PROBE_RESULTS;
   const fallback = (pod.spec.initContainers?.length ?? 0) > 0 ? 'PodInitializing' : 'ContainerCreating';
+  const maxMessage = bytesPerStatus(pod.spec.containers.length + (pod.spec.initContainers?.length ?? 0));
+  const terminatedState = (c: ObservedContainer) => terminatedStateOf(c, maxMessage);
   const statuses = specs.map((spec): ContainerStatus => {
     const all = observed.containers.filter((c) => c.name === spec.name);
     const current = all[0];

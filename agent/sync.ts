@@ -17,13 +17,17 @@ import {
   LABEL_CONTAINER_TYPE,
   LABEL_HASH,
   LABEL_HOST_NETWORK_IP,
+  LABEL_TERMINATION_MESSAGE_FILE,
+  LABEL_TERMINATION_MESSAGE_POLICY,
   SANDBOX_NAME,
   containerName,
   hashContainer,
   podLabels,
   type PodRef,
 } from './labels.js';
+import { containerSpecOf, MINIMUM_GRACE_PERIOD_SECONDS, runHook, runPreStop, type HookDeps } from './lifecycle.js';
 import type { NetworkConfig } from './network.js';
+import { credentialsFor, keyringOf, missingSecretsMessage } from './pull-secrets.js';
 import type { NodeView } from './node-view.js';
 import { observePod, readySandbox, type ObservedContainer, type ObservedPod } from './observed.js';
 import type { ProbeResults } from './probe-results.js';
@@ -33,6 +37,7 @@ import type { VolumeManager } from './volumes/index.js';
 import type { PodFiles } from './pod-files.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
 import { computePodStatus, type WaitingReason } from './status.js';
+import { readTerminationMessage } from './termination-message.js';
 
 export const DEFAULT_GRACE_SECONDS = 30;
 /** catatonit exits on SIGTERM at once; the bound only matters if the engine is slow. */
@@ -51,6 +56,8 @@ export interface SyncOptions {
   hostIP: string;
   network: NetworkConfig;
   pauseImage: string;
+  /** What lifecycle hooks run through (exec in a container, timers); none: exec hooks fail. */
+  hooks?: HookDeps;
 }
 
 /** What the agent remembers about one pod between syncs (lost on restart, by design). */
@@ -65,6 +72,10 @@ interface PodMemory {
   stopping: Set<string>;
   /** The last FailedMount message, so it is recorded once, not at every sync. */
   mountError?: string;
+  /** The pull secrets last found missing, so FailedToRetrieveImagePullSecret is recorded once. */
+  missingPullSecrets?: string;
+  /** Termination messages of exited containers by id: read once, they never change. */
+  terminationMessages: Map<string, string | undefined>;
 }
 
 /** Init containers first, as the kubelet lists them. */
@@ -118,7 +129,7 @@ export class PodSyncer {
   private memoryOf(uid: string): PodMemory {
     let m = this.memory.get(uid);
     if (!m) {
-      m = { restartBackoff: new Map(), waiting: new Map(), stopping: new Set() };
+      m = { restartBackoff: new Map(), waiting: new Map(), stopping: new Set(), terminationMessages: new Map() };
       this.memory.set(uid, m);
     }
     return m;
@@ -202,9 +213,30 @@ export class PodSyncer {
   private async writeStatus(uid: string, observed: ObservedPod, mem: PodMemory): Promise<void> {
     const pod = this.o.view.pod(uid);
     if (!pod) return;
+    await this.readTerminationMessages(observed, mem);
     const status = computePodStatus(pod, observed, { hostIP: this.o.hostIP, now: this.o.clock(), waiting: mem.waiting, probes: this.probeResults });
     if (canonicalJSON(status) === canonicalJSON(pod.status ?? null)) return;
     await this.o.view.updatePodStatus(pod, status);
+  }
+
+  /** The messages of the exited containers (a side effect: files and logs), into `observed`. */
+  private async readTerminationMessages(observed: ObservedPod, mem: PodMemory): Promise<void> {
+    const sources = {
+      readTail: (path: string, max: number) => this.o.files.readTail(path, max),
+      logsTail: async (id: string, lines: number) => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of await this.o.runtime.logs(id, { tailLines: lines })) chunks.push(Buffer.from(chunk as Buffer));
+        return Buffer.concat(chunks);
+      },
+    };
+    for (const c of observed.containers) {
+      if (c.state !== 'exited') continue;
+      if (!mem.terminationMessages.has(c.id)) mem.terminationMessages.set(c.id, await readTerminationMessage(c, sources));
+      c.terminationMessage = mem.terminationMessages.get(c.id);
+    }
+    // forget the containers gone
+    const ids = new Set(observed.containers.map((c) => c.id));
+    for (const id of mem.terminationMessages.keys()) if (!ids.has(id)) mem.terminationMessages.delete(id);
   }
 
   /** Returns whether anything in the runtime changed. */
@@ -221,10 +253,14 @@ export class PodSyncer {
       await this.stopAll(pod, observed, grace, mem);
       changed = true;
     } else if (actions.containersToKill.length) {
+      const podIP = readySandbox(observed)?.ip ?? '';
       await Promise.all(
         actions.containersToKill.map(async (k) => {
-          if (k.name !== SANDBOX_NAME) this.o.view.recordEvent(pod, 'Normal', 'Killing', k.message);
-          await this.o.runtime.stopContainer(k.id, k.name === SANDBOX_NAME ? SANDBOX_STOP_SECONDS : grace);
+          if (k.name === SANDBOX_NAME) return this.o.runtime.stopContainer(k.id, SANDBOX_STOP_SECONDS);
+          this.o.view.recordEvent(pod, 'Normal', 'Killing', k.message);
+          // the preStop hook runs whatever the reason (spec change, liveness), inside the grace period
+          const used = await this.preStop(pod, { id: k.id, name: k.name }, grace, podIP);
+          await this.o.runtime.stopContainer(k.id, used === undefined ? grace : Math.max(MINIMUM_GRACE_PERIOD_SECONDS, grace - used));
         }),
       );
       changed = true;
@@ -284,13 +320,20 @@ export class PodSyncer {
    * first: termination-order.ts), each with the grace period left, then the sandbox. */
   private async stopAll(pod: Pod | undefined, observed: ObservedPod, grace: number, mem: PodMemory | undefined): Promise<void> {
     const deadline = this.o.clock() + grace * 1000;
-    for (const stage of terminationStages(pod, observed)) {
-      const left = Math.max(0, Math.ceil((deadline - this.o.clock()) / 1000));
+    const stages = terminationStages(pod, observed);
+    // Every container's preStop hook starts at once (kube's killContainer runs its hook, then waits
+    // for the container's turn); each stage is stopped once its own hooks are done.
+    const podIP = readySandbox(observed)?.ip ?? '';
+    const hooks = new Map(stages.flat().map((c) => [c.id, this.preStop(pod, c, grace, podIP)]));
+    for (const stage of stages) {
       await Promise.all(
         stage.map(async (c) => {
           if (pod) this.o.view.recordEvent(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
           mem?.stopping.add(c.id);
           try {
+            const hooked = (await hooks.get(c.id)) !== undefined;
+            // after a hook, the container still gets kube's minimum to handle SIGTERM
+            const left = Math.max(hooked ? MINIMUM_GRACE_PERIOD_SECONDS : 0, Math.ceil((deadline - this.o.clock()) / 1000));
             await this.o.runtime.stopContainer(c.id, left);
           } finally {
             mem?.stopping.delete(c.id);
@@ -301,6 +344,21 @@ export class PodSyncer {
     await Promise.all(
       observed.sandboxes.filter((s) => s.state === 'running').map((s) => this.o.runtime.stopContainer(s.id, SANDBOX_STOP_SECONDS)),
     );
+  }
+
+  /**
+   * The container's preStop hook, if it has one and there is a grace period to run it in; resolves
+   * to the whole seconds it used (undefined: no hook ran). A failure is an event, and the stop goes on.
+   */
+  private async preStop(pod: Pod | undefined, c: { id: string; name: string }, grace: number, podIP: string): Promise<number | undefined> {
+    const spec = containerSpecOf(pod, c.name);
+    const handler = spec?.lifecycle?.preStop;
+    if (!pod || !spec || !handler || grace <= 0) return undefined;
+    return runPreStop(handler, pod, spec, { containerId: c.id, podIP }, grace, this.o.hooks ?? {}, (message) => {
+      this.log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, err: message }, 'PreStop hook failed');
+      // the hook's output may hold secrets: kube keeps it out of the event
+      this.o.view.recordEvent(pod, 'Warning', 'FailedPreStopHook', 'PreStopHook failed');
+    });
   }
 
   /** Terminating (deletionTimestamp set): stop everything with the deletion's grace period,
@@ -382,7 +440,7 @@ export class PodSyncer {
     if (start.previousFinishedAt !== undefined) {
       mem.restartBackoff.set(spec.name, nextBackoff(mem.restartBackoff.get(spec.name), start.previousFinishedAt, this.o.clock()));
     }
-    const image = await this.o.images.ensure(pod, spec);
+    const image = await this.o.images.ensure(pod, spec, this.pullCredentials(pod, spec, mem));
     if (!image.ok) {
       this.setWaiting(pod, mem, spec.name, image.waiting, image.event);
       return false;
@@ -410,6 +468,8 @@ export class PodSyncer {
     let id: string;
     try {
       const resolvPath = await this.o.files.writeResolvConf(pod);
+      // a fresh file per attempt, bind-mounted where the app writes its termination message
+      const messagePath = spec.terminationMessagePath ? await this.o.files.createTerminationMessageFile(ref.uid, spec.name) : undefined;
       id = await this.o.runtime.createContainer({
         name: containerName(ref, spec.name, start.attempt),
         image: spec.image,
@@ -419,6 +479,9 @@ export class PodSyncer {
           [LABEL_CONTAINER_NAME]: spec.name,
           [LABEL_ATTEMPT]: String(start.attempt),
           [LABEL_HASH]: hashContainer(spec),
+          ...(messagePath
+            ? { [LABEL_TERMINATION_MESSAGE_FILE]: messagePath, [LABEL_TERMINATION_MESSAGE_POLICY]: spec.terminationMessagePolicy ?? 'File' }
+            : {}),
         },
         entrypoint: spec.command?.map((s) => expandVars(s, env.vars)),
         cmd: spec.args?.map((s) => expandVars(s, env.vars)),
@@ -428,7 +491,7 @@ export class PodSyncer {
         stdinOnce: spec.stdinOnce,
         tty: spec.tty,
         networkMode: `container:${sandbox.id}`,
-        binds: [`${resolvPath}:/etc/resolv.conf`, ...mounts],
+        binds: [`${resolvPath}:/etc/resolv.conf`, ...mounts, ...(messagePath ? [`${messagePath}:${spec.terminationMessagePath}`] : [])],
         settings: containerSettings(pod, spec, sandbox.id, this.memoryBytes),
       });
     } catch (err) {
@@ -449,7 +512,48 @@ export class PodSyncer {
     }
     mem.waiting.delete(spec.name);
     this.o.view.recordEvent(pod, 'Normal', 'Started', `Started container ${spec.name}`);
-    return true;
+    return this.postStart(pod, spec, { containerId: id, podIP: sandbox.ip }, mem);
+  }
+
+  /**
+   * startContainer's step 4: the postStart hook, waited for (the container shows Running only
+   * after it). A failure kills the container (its preStop hook runs too) and leaves it waiting
+   * with PostStartHookError until its policy restarts it.
+   */
+  private async postStart(pod: Pod, spec: Container, target: { containerId: string; podIP: string }, mem: PodMemory): Promise<boolean> {
+    const handler = spec.lifecycle?.postStart;
+    if (!handler) return true;
+    const r = await runHook(handler, pod, spec, target, this.o.hooks ?? {});
+    if (r.ok) return true;
+    const ref = podRef(pod);
+    this.log.warn({ pod: `${ref.namespace}/${ref.name}`, container: spec.name, err: r.message }, 'PostStartHook failed');
+    // the hook's output may hold secrets: kube keeps it out of the event
+    this.o.view.recordEvent(pod, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+    this.o.view.recordEvent(pod, 'Normal', 'Killing', 'FailedPostStartHook');
+    const grace = pod.spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    const used = await this.preStop(pod, { id: target.containerId, name: spec.name }, grace, target.podIP);
+    await this.o.runtime.stopContainer(target.containerId, used === undefined ? grace : Math.max(MINIMUM_GRACE_PERIOD_SECONDS, grace - used));
+    mem.waiting.set(spec.name, { reason: 'PostStartHookError', message: r.message });
+    return false;
+  }
+
+  /** getPullSecretsForPod, then the keyring's match for this image; a secret that cannot be read
+   * is an event (once) and the pull goes on without it. */
+  private pullCredentials(pod: Pod, spec: Container, mem: PodMemory) {
+    const ns = pod.metadata.namespace ?? 'default';
+    const found = [];
+    const missing: string[] = [];
+    // an empty name passed validation in old clusters: ignored, as kube does
+    for (const ref of pod.spec.imagePullSecrets ?? []) {
+      if (!ref.name) continue;
+      const s = this.o.view.secret(ns, ref.name);
+      if (s) found.push(s);
+      else missing.push(ref.name);
+    }
+    const text = missing.join(', ');
+    if (missing.length && mem.missingPullSecrets !== text) this.o.view.recordEvent(pod, 'Warning', 'FailedToRetrieveImagePullSecret', missingSecretsMessage(missing));
+    mem.missingPullSecrets = text;
+    return credentialsFor(spec.image, keyringOf(found));
   }
 
   /** runAsNonRoot needs the image's user when runAsUser does not say. */

@@ -27,10 +27,14 @@ function defaultProbe(p: Probe | undefined): void {
   p.periodSeconds ??= 10;
   p.successThreshold ??= 1;
   p.failureThreshold ??= 3;
-  if (p.httpGet) {
-    p.httpGet.path ??= '/';
-    p.httpGet.scheme ??= 'HTTP';
-  }
+  defaultHTTPGet(p.httpGet);
+}
+
+/** SetDefaults_HTTPGetAction, for probes and lifecycle hooks alike. */
+function defaultHTTPGet(h: { path?: string; scheme?: 'HTTP' | 'HTTPS' } | undefined): void {
+  if (!h) return;
+  h.path ??= '/';
+  h.scheme ??= 'HTTP';
 }
 
 function defaultContainer(c: Container, hostNetwork: boolean): void {
@@ -48,6 +52,8 @@ function defaultContainer(c: Container, hostNetwork: boolean): void {
   defaultProbe(c.readinessProbe);
   defaultProbe(c.livenessProbe);
   defaultProbe(c.startupProbe);
+  defaultHTTPGet(c.lifecycle?.postStart?.httpGet);
+  defaultHTTPGet(c.lifecycle?.preStop?.httpGet);
 }
 
 /** SetDefaults_PodSpec: for pods and for the pod templates of workloads. */

@@ -41,18 +41,20 @@ export const volumeMount = z.strictObject({
   subPath: str.optional(),
 });
 
+const execAction = z.strictObject({ command: stringList.optional() });
+const httpGetAction = z.strictObject({
+  path: str.optional(),
+  port: intOrString,
+  host: str.optional(),
+  scheme: z.enum(['HTTP', 'HTTPS']).optional(),
+  httpHeaders: z.array(z.strictObject({ name: str, value: str })).optional(),
+});
+const tcpSocketAction = z.strictObject({ port: intOrString, host: str.optional() });
+
 export const probe = z.strictObject({
-  exec: z.strictObject({ command: stringList.optional() }).optional(),
-  httpGet: z
-    .strictObject({
-      path: str.optional(),
-      port: intOrString,
-      host: str.optional(),
-      scheme: z.enum(['HTTP', 'HTTPS']).optional(),
-      httpHeaders: z.array(z.strictObject({ name: str, value: str })).optional(),
-    })
-    .optional(),
-  tcpSocket: z.strictObject({ port: intOrString, host: str.optional() }).optional(),
+  exec: execAction.optional(),
+  httpGet: httpGetAction.optional(),
+  tcpSocket: tcpSocketAction.optional(),
   grpc: z.strictObject({ port: int, service: str.optional() }).optional(),
   initialDelaySeconds: int.optional(),
   timeoutSeconds: int.optional(),
@@ -60,6 +62,20 @@ export const probe = z.strictObject({
   successThreshold: int.optional(),
   failureThreshold: int.optional(),
   terminationGracePeriodSeconds: int.optional(),
+});
+
+/** LifecycleHandler: one of exec, httpGet, sleep; tcpSocket is accepted (as kube does, for old
+ * manifests) but fails when run. */
+export const lifecycleHandler = z.strictObject({
+  exec: execAction.optional(),
+  httpGet: httpGetAction.optional(),
+  sleep: z.strictObject({ seconds: int }).optional(),
+  tcpSocket: tcpSocketAction.optional(),
+});
+
+export const lifecycle = z.strictObject({
+  postStart: lifecycleHandler.optional(),
+  preStop: lifecycleHandler.optional(),
 });
 
 const seccompProfile = z.strictObject({ type: z.enum(['RuntimeDefault', 'Unconfined', 'Localhost']), localhostProfile: str.optional() });
@@ -91,6 +107,7 @@ export const container = z.strictObject({
       requests: z.record(z.string(), quantity).optional(),
     })
     .optional(),
+  lifecycle: lifecycle.optional(),
   terminationMessagePath: str.optional(),
   terminationMessagePolicy: z.enum(['File', 'FallbackToLogsOnError']).optional(),
   volumeMounts: z.array(volumeMount).optional(),
@@ -154,6 +171,8 @@ export const podSpec = z.strictObject({
   containers: z.array(container),
   volumes: z.array(volume).optional(),
   restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).optional(),
+  // Secrets of type kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg, for the image pulls
+  imagePullSecrets: z.array(z.strictObject({ name: str.optional() })).optional(),
   terminationGracePeriodSeconds: int.optional(),
   dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
   dnsConfig: z
@@ -245,6 +264,8 @@ export type EnvVar = z.output<typeof envVar>;
 export type EnvFromSource = z.output<typeof envFromSource>;
 export type VolumeMount = z.output<typeof volumeMount>;
 export type Probe = z.output<typeof probe>;
+export type Lifecycle = z.output<typeof lifecycle>;
+export type LifecycleHandler = z.output<typeof lifecycleHandler>;
 export type SecurityContext = z.output<typeof securityContext>;
 export type KeyToPath = z.output<typeof keyToPath>;
 export type Volume = z.output<typeof volume>;

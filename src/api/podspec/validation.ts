@@ -6,7 +6,7 @@ import { fromLabelSelector, matches } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
 import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidPortName } from '../names.js';
 import { parseQuantity, quantityError } from '../quantity.js';
-import type { Container, DownwardAPIVolumeFile, KeyToPath, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
 
 
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
@@ -97,6 +97,49 @@ function validateProbe(probe: Probe | undefined, path: string, which: 'readiness
     if (which === 'readiness') errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must not be set for readinessProbes'));
     else if (probe.terminationGracePeriodSeconds <= 0) errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, probe.terminationGracePeriodSeconds, 'must be greater than 0'));
   }
+  return errs;
+}
+
+/**
+ * validateLifecycleHandler: exactly one handler (checked in kube's order: exec, httpGet, tcpSocket,
+ * sleep); tcpSocket passes validation (kept for old manifests) and fails when run; a sleep must
+ * last more than 0 seconds and no longer than the pod's grace period (PodLifecycleSleepActionAllowZero
+ * is off in 1.32).
+ */
+function validateLifecycleHandler(h: LifecycleHandler, path: string, gracePeriod: number | undefined): Errors {
+  const errs: Errors = [];
+  let handlers = 0;
+  const one = (name: string): boolean => {
+    if (handlers > 0) {
+      errs.push(forbidden(`${path}.${name}`, 'may not specify more than 1 handler type'));
+      return false;
+    }
+    handlers++;
+    return true;
+  };
+  if (h.exec && one('exec') && !h.exec.command?.length) errs.push(required(`${path}.exec.command`));
+  if (h.httpGet && one('httpGet')) {
+    const p = `${path}.httpGet`;
+    if (!h.httpGet.path) errs.push(required(`${p}.path`));
+    portNumOrName(errs, `${p}.port`, h.httpGet.port);
+    (h.httpGet.httpHeaders ?? []).forEach((hd, i) => {
+      if (!/^[-A-Za-z0-9]+$/.test(hd.name)) {
+        errs.push(invalidValue(`${p}.httpHeaders[${i}].name`, hd.name, "a valid HTTP header must consist of alphanumeric characters or '-' (e.g. 'X-Header-Name', regex used for validation is '[-A-Za-z0-9]+')"));
+      }
+    });
+  }
+  if (h.tcpSocket && one('tcpSocket')) portNumOrName(errs, `${path}.tcpSocket.port`, h.tcpSocket.port);
+  if (h.sleep && one('sleep') && gracePeriod !== undefined && (h.sleep.seconds <= 0 || h.sleep.seconds > gracePeriod)) {
+    errs.push(invalidValue(`${path}.sleep`, h.sleep.seconds, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`));
+  }
+  if (handlers === 0) errs.push(required(path, 'must specify a handler type'));
+  return errs;
+}
+
+function validateLifecycle(c: Container, path: string, gracePeriod: number | undefined): Errors {
+  const errs: Errors = [];
+  if (c.lifecycle?.postStart) errs.push(...validateLifecycleHandler(c.lifecycle.postStart, `${path}.postStart`, gracePeriod));
+  if (c.lifecycle?.preStop) errs.push(...validateLifecycleHandler(c.lifecycle.preStop, `${path}.preStop`, gracePeriod));
   return errs;
 }
 
@@ -251,6 +294,12 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
     } else {
       errs.push(...validateProbe(c[field], `${path}.${field}`, which));
     }
+  }
+  // as for probes: a plain init container runs to completion, so it has no hooks
+  if (c.lifecycle && init && !isRestartableInit(c)) {
+    errs.push(forbidden(`${path}.lifecycle`, 'may not be set for init containers without restartPolicy=Always'));
+  } else if (c.lifecycle) {
+    errs.push(...validateLifecycle(c, `${path}.lifecycle`, spec.terminationGracePeriodSeconds));
   }
   errs.push(...validateSecurityContext(c.securityContext, `${path}.securityContext`));
   return errs;

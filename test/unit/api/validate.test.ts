@@ -381,6 +381,52 @@ const cases: Record<string, Case> = {
     mutate: () => {},
     expected: [{ path: 'metadata.name', message: `Invalid value: "a.b": ${LABEL_MSG}` }],
   },
+  'lifecycle: exec, httpGet and sleep hooks within the grace period are accepted; tcpSocket too (it fails when run)': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.terminationGracePeriodSeconds = 10;
+      p.spec.containers[0].lifecycle = { postStart: { exec: { command: ['touch', '/ready'] } }, preStop: { sleep: { seconds: 10 } } };
+      p.spec.containers.push({ name: 'b', image: 'k1s/busybox:1.36', lifecycle: { postStart: { httpGet: { path: '/', port: 'http' } }, preStop: { tcpSocket: { port: 80 } } } });
+    },
+    expected: [],
+  },
+  'lifecycle: no handler, two handlers, an empty command, a sleep of 0 or past the grace period': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.terminationGracePeriodSeconds = 5;
+      p.spec.containers[0].lifecycle = { postStart: {}, preStop: { exec: { command: [] }, sleep: { seconds: 1 } } };
+      p.spec.containers.push({ name: 'b', image: 'k1s/busybox:1.36', lifecycle: { postStart: { sleep: { seconds: 0 } }, preStop: { sleep: { seconds: 6 } } } });
+      p.spec.containers.push({ name: 'c', image: 'k1s/busybox:1.36', lifecycle: { preStop: { httpGet: { path: '', port: 'no_such' } } } });
+    },
+    expected: [
+      { path: 'spec.containers[0].lifecycle.postStart', message: 'Required value: must specify a handler type' },
+      { path: 'spec.containers[0].lifecycle.preStop.exec.command', message: 'Required value' },
+      { path: 'spec.containers[0].lifecycle.preStop.sleep', message: 'Forbidden: may not specify more than 1 handler type' },
+      { path: 'spec.containers[1].lifecycle.postStart.sleep', message: 'Invalid value: 0: must be greater than 0 and less than terminationGracePeriodSeconds (5)' },
+      { path: 'spec.containers[1].lifecycle.preStop.sleep', message: 'Invalid value: 6: must be greater than 0 and less than terminationGracePeriodSeconds (5)' },
+      { path: 'spec.containers[2].lifecycle.preStop.httpGet.path', message: 'Required value' },
+      {
+        path: 'spec.containers[2].lifecycle.preStop.httpGet.port',
+        message: `Invalid value: "no_such": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`,
+      },
+    ],
+  },
+  'lifecycle: only on sidecars among init containers': {
+    base: pod,
+    mutate: (p) => {
+      const hooks = { preStop: { exec: { command: ['true'] } } };
+      p.spec.initContainers = [
+        { name: 'setup', image: 'k1s/busybox:1.36', lifecycle: hooks },
+        { name: 'proxy', image: 'k1s/busybox:1.36', restartPolicy: 'Always', lifecycle: hooks },
+      ];
+    },
+    expected: [{ path: 'spec.initContainers[0].lifecycle', message: 'Forbidden: may not be set for init containers without restartPolicy=Always' }],
+  },
+  'imagePullSecrets by name are accepted': {
+    base: pod,
+    mutate: (p) => (p.spec.imagePullSecrets = [{ name: 'regcred' }, {}]),
+    expected: [],
+  },
 };
 
 for (const [name, c] of Object.entries(cases)) {
