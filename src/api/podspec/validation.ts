@@ -70,6 +70,19 @@ function validateResourceFieldRef(ref: { resource: string; divisor?: string | nu
   return ok ? [] : [invalidValue(`${path}.divisor`, ref.divisor, `only divisor's values ${divisors.join(', ')} are supported with the ${which} resource`)];
 }
 
+/** A probe's port by name must name one of the container's ports: k1s refuses at apply what the
+ * prober could never resolve (kube accepts it and the probe fails at every period). */
+function probePortNamed(c: Container, field: 'readinessProbe' | 'livenessProbe' | 'startupProbe', path: string): Errors {
+  const probe = c[field];
+  const names = new Set((c.ports ?? []).map((p) => p.name).filter(Boolean));
+  const errs: Errors = [];
+  for (const h of ['httpGet', 'tcpSocket'] as const) {
+    const port = probe?.[h]?.port;
+    if (typeof port === 'string' && !names.has(port)) errs.push(notFoundValue(`${path}.${h}.port`, port));
+  }
+  return errs;
+}
+
 function validateProbe(probe: Probe | undefined, path: string, which: 'readiness' | 'liveness' | 'startup'): Errors {
   if (!probe) return [];
   const errs: Errors = [];
@@ -293,6 +306,7 @@ function validateContainer(c: Container, path: string, spec: PodSpec, volumeName
       if (c[field]) errs.push(forbidden(`${path}.${field}`, 'may not be set for init containers without restartPolicy=Always'));
     } else {
       errs.push(...validateProbe(c[field], `${path}.${field}`, which));
+      errs.push(...probePortNamed(c, field, `${path}.${field}`));
     }
   }
   // as for probes: a plain init container runs to completion, so it has no hooks

@@ -213,6 +213,15 @@ const cases: Record<string, Case> = {
       { path: 'spec.initContainers[1].livenessProbe.successThreshold', message: 'Invalid value: 2: must be 1' },
     ],
   },
+  'probes: a port by name must name one of the container ports': {
+    base: pod,
+    mutate: (p) => {
+      p.spec.containers[0].ports = [{ name: 'http', containerPort: 8080 }];
+      p.spec.containers[0].readinessProbe = { httpGet: { path: '/', port: 'http' } };
+      p.spec.containers[0].livenessProbe = { tcpSocket: { port: 'metrics' } };
+    },
+    expected: [{ path: 'spec.containers[0].livenessProbe.tcpSocket.port', message: 'Not found: "metrics"' }],
+  },
   'probes: grpc is a handler; its port must be a port number': {
     base: pod,
     mutate: (p) => {
