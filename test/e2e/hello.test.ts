@@ -172,6 +172,11 @@ spec:
     const back = await waitFor('the pod to restart its container', () => {
       const p = helloPods().find((x) => x.metadata.uid === pod.metadata.uid);
       return p && ready(p) && p.status!.containerStatuses![0].restartCount === 1 ? p : undefined;
+    }).catch((e: Error) => {
+      // what the pod showed instead, and what the server said about it
+      const now = helloPods().find((x) => x.metadata.uid === pod.metadata.uid);
+      const said = h.logs.split('\n').filter((l) => l.includes(pod.metadata.name)).slice(-20).join('\n');
+      throw new Error(`${e.message}\nstatus: ${JSON.stringify(now?.status)}\nserver:\n${said}`);
     });
     assert.equal(back.metadata.name, pod.metadata.name);
   });

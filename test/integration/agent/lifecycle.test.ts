@@ -119,7 +119,7 @@ test('lifecycle hooks and termination messages on the real Docker engine', { tim
     const pod = api.add(makePod('fallback', {
       restartPolicy: 'Never',
       containers: [
-        { name: 'app', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'echo line1; echo panic: boom >&2; exit 2'], terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError' },
+        { name: 'app', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'echo line1; sleep 0.2; echo panic: boom >&2; exit 2'], terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'FallbackToLogsOnError' },
         { name: 'file', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'echo quiet; exit 2'], terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' },
       ],
     }));
