@@ -9,7 +9,8 @@ import { Agent, AgentError, type NodeView } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { nodeUsage } from '../agent/metrics.js';
-import { hostAddresses, hostFacts, nodeObject } from '../agent/node-status.js';
+import { hostAddresses, hostFacts, hostSample, nodeObject, type NodeStatus } from '../agent/node-status.js';
+import { NodeStatusReporter } from '../agent/node-status-reporter.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
@@ -152,6 +153,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     // 4. node agent
     const agentAbort = new AbortController();
     const runtime = new DockerRuntime();
+    // the Node's status loop starts once the Node is registered; the runtime's health reaches it at once
+    let nodeStatus: NodeStatusReporter | undefined;
     const streams = new DockerStreams(runtime.docker);
     const agent = new Agent({
       view: nodeView(informers, client, events, cfg.nodeName),
@@ -165,6 +168,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
       pauseImage: cfg.pauseImage,
       exec: (id, cmd, timeoutMs) => streams.run(id, cmd, timeoutMs),
+      onRuntimeHealth: () => void nodeStatus?.update(),
     });
     const agentRun = agent.start(agentAbort.signal).catch((e) => failed(e));
     stops.push(async () => {
@@ -173,8 +177,20 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     });
     await agent.ready;
     const engine = await runtime.docker.version();
-    const facts = hostFacts({ name: cfg.nodeName, containerRuntimeVersion: `docker://${engine.Version}`, kubeletVersion: VERSION.gitVersion, podCIDR: cfg.podCIDR });
-    registerNode(registry, nodeObject(facts, rfc3339(new Date())));
+    const facts = hostFacts({ name: cfg.nodeName, containerRuntimeVersion: `docker://${engine.Version}`, kubeletVersion: VERSION.gitVersion, podCIDR: cfg.podCIDR, dataDir: cfg.dataDir });
+    registerNode(registry, nodeObject(facts, rfc3339(new Date()), hostSample(cfg.dataDir), agent.runtimeHealth()));
+    nodeStatus = new NodeStatusReporter({
+      facts,
+      sample: () => hostSample(cfg.dataDir),
+      runtime: () => agent.runtimeHealth(),
+      read: () => readNodeStatus(registry, cfg.nodeName),
+      write: (status) => writeNodeStatus(registry, cfg.nodeName, status),
+      logger: logger.child({ component: 'agent' }),
+    });
+    nodeStatus.reported();
+    const nodeStatusAbort = new AbortController();
+    nodeStatus.start(nodeStatusAbort.signal);
+    stops.push(() => nodeStatusAbort.abort());
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
     // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
@@ -238,6 +254,21 @@ function registerNode(registry: Registry, node: Node): void {
   const labels = { ...current.metadata.labels, ...node.metadata.labels };
   const updated = registry.update(info, undefined, node.metadata.name, { ...current, metadata: { ...current.metadata, labels } }) as Node;
   registry.update(info, undefined, node.metadata.name, { ...updated, status: node.status }, { subresource: 'status' });
+}
+
+function readNodeStatus(registry: Registry, name: string): NodeStatus | undefined {
+  try {
+    return registry.get<Node>(byKind('Node')!, undefined, name).status ?? {};
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return undefined;
+    throw e;
+  }
+}
+
+function writeNodeStatus(registry: Registry, name: string, status: NodeStatus): void {
+  const info = byKind('Node')!;
+  const current = registry.get<Node>(info, undefined, name);
+  registry.update(info, undefined, name, { ...current, status }, { subresource: 'status' });
 }
 
 /** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listener. */
