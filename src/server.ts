@@ -11,6 +11,7 @@ import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { nodeUsage } from '../agent/metrics.js';
 import { hostAddresses, hostFacts, hostSample, nodeObject, type NodeStatus } from '../agent/node-status.js';
 import { NodeStatusReporter } from '../agent/node-status-reporter.js';
+import { NODE_LEASE_NAMESPACE, NodeLease } from '../agent/node-lease.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
@@ -19,9 +20,9 @@ import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { ApiError, badRequest } from './api/errors.js';
 import { byKind } from './api/resources.js';
-import type { Endpoints, Node, Pod, PodStatus, Service } from './api/types.js';
+import type { Endpoints, Lease, Node, Pod, PodStatus, Service } from './api/types.js';
 import { rfc3339 } from './api/time.js';
-import { Registry } from './apiserver/registry.js';
+import { keyOf, Registry } from './apiserver/registry.js';
 import { createApiHandler, listen, VERSION } from './apiserver/server.js';
 import type { StreamingHooks } from './apiserver/upgrade.js';
 import { ensureServingCert } from './apiserver/tls.js';
@@ -191,6 +192,21 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const nodeStatusAbort = new AbortController();
     nodeStatus.start(nodeStatusAbort.signal);
     stops.push(() => nodeStatusAbort.abort());
+    // the heartbeat: renewed in memory every 10 s and served from there, stored once per 5 minutes
+    const lease = new NodeLease({
+      nodeName: cfg.nodeName,
+      nodeUid: () => readNode(registry, cfg.nodeName)?.metadata.uid,
+      read: () => readLease(registry, cfg.nodeName),
+      write: (l, stored) => writeLease(registry, l, stored),
+      logger: logger.child({ component: 'agent' }),
+    });
+    const unview = registry.liveView('Lease', (o) => lease.view(o as Lease));
+    const leaseAbort = new AbortController();
+    lease.start(leaseAbort.signal);
+    stops.push(() => {
+      leaseAbort.abort();
+      unview();
+    });
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
     // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
@@ -256,13 +272,30 @@ function registerNode(registry: Registry, node: Node): void {
   registry.update(info, undefined, node.metadata.name, { ...updated, status: node.status }, { subresource: 'status' });
 }
 
-function readNodeStatus(registry: Registry, name: string): NodeStatus | undefined {
+function readNode(registry: Registry, name: string): Node | undefined {
   try {
-    return registry.get<Node>(byKind('Node')!, undefined, name).status ?? {};
+    return registry.get<Node>(byKind('Node')!, undefined, name);
   } catch (e) {
     if ((e as { code?: number }).code === 404) return undefined;
     throw e;
   }
+}
+
+function readNodeStatus(registry: Registry, name: string): NodeStatus | undefined {
+  const node = readNode(registry, name);
+  return node ? (node.status ?? {}) : undefined;
+}
+
+/** The stored Lease (not the live view: the writer decides from what the store holds). */
+function readLease(registry: Registry, name: string): Lease | undefined {
+  const stored = registry.store.get(keyOf(byKind('Lease')!, NODE_LEASE_NAMESPACE, name));
+  return stored ? (stored as unknown as Lease) : undefined;
+}
+
+function writeLease(registry: Registry, lease: Lease, stored: Lease | undefined): void {
+  const info = byKind('Lease')!;
+  if (!stored) registry.create(info, NODE_LEASE_NAMESPACE, lease);
+  else registry.update(info, NODE_LEASE_NAMESPACE, lease.metadata.name, { ...lease, metadata: { ...lease.metadata, resourceVersion: stored.metadata.resourceVersion } });
 }
 
 function writeNodeStatus(registry: Registry, name: string, status: NodeStatus): void {
