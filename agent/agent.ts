@@ -9,7 +9,8 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from '../src/api/types.js';
+import type { Pod, PodStatus } from '../src/api/types.js';
+import { canonicalJSON } from '../src/store/canonical.js';
 import type { Logger } from '../src/log.js';
 import type { DnsOptions } from './dns.js';
 import { pickStreamTarget, type StreamTarget } from './exec.js';
@@ -25,11 +26,14 @@ import { PodFiles } from './pod-files.js';
 import { PodWorkers } from './pod-workers.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
 import { ProbeManager } from './prober/manager.js';
+import { runtimeDownStatus } from './runtime-down-status.js';
+import { isRuntimeUnavailable, RuntimeHealth, type RuntimeHealthStatus, type Timers } from './runtime-health.js';
 import type { ExecInContainer } from './prober/runners.js';
 import { PodSyncer } from './sync.js';
 import { LinuxMounter, VolumeManager, type Mounter } from './volumes/index.js';
 
 export { AgentError };
+export type { RuntimeHealthStatus };
 export type { NodeView };
 export { expandVars } from './env.js';
 export { podHostname } from './sync.js';
@@ -54,6 +58,10 @@ export interface AgentOptions {
   exec?: ExecInContainer;
   /** tmpfs mounts for Secret and memory-backed volumes; default: the real mount(8). */
   mounter?: Mounter;
+  /** Hears the container engine go away and come back (the server sets the Node's Ready condition from it). */
+  onRuntimeHealth?: (status: RuntimeHealthStatus) => void;
+  /** Timers of the runtime health probe (tests drive them). */
+  healthTimers?: Timers;
 }
 
 export interface LogsOptions {
@@ -77,6 +85,8 @@ export class Agent {
   private readonly syncer: PodSyncer;
   private readonly workers: PodWorkers;
   private readonly probes: ProbeManager;
+  private readonly health: RuntimeHealth;
+  private readonly clock: () => number;
   private resyncRunning = false;
   private stopped = false;
 
@@ -86,12 +96,21 @@ export class Agent {
     this.log = opts.logger.child({ component: 'agent' });
     this.resyncMs = opts.resyncMs ?? 2000;
     const clock = opts.clock ?? Date.now;
+    this.clock = clock;
+    this.health = new RuntimeHealth({
+      probe: () => opts.runtime.listContainers({ node: opts.nodeName }).then(() => undefined),
+      logger: this.log,
+      clock,
+      timers: opts.healthTimers,
+      onChange: (s) => this.onRuntimeHealth(s),
+    });
     this.probes = new ProbeManager({
       exec: opts.exec,
       recordEvent: (pod, container, type, reason, message) => opts.view.recordEvent(pod, type, reason, message),
     });
     this.syncer = new PodSyncer({
-      view: opts.view,
+      // a sync that was under way when the engine went away must not report its pod ready again
+      view: guardStatusWrites(opts.view, (pod, status) => (this.health.up ? status : (runtimeDownStatus({ ...pod, status }, clock()) ?? status))),
       runtime: opts.runtime,
       images: new ImageManager(opts.runtime, clock, (pod, type, reason, message) => opts.view.recordEvent(pod, type, reason, message)),
       files: new PodFiles(opts.dataDir, opts.dns, opts.hostResolvConfPath),
@@ -105,7 +124,7 @@ export class Agent {
       pauseImage: opts.pauseImage,
       hooks: { exec: opts.exec },
     });
-    this.workers = new PodWorkers((uid, containers) => this.syncer.sync(uid, containers), this.log, (uid) => !this.syncer.remembers(uid));
+    this.workers = new PodWorkers((uid, containers) => this.syncPod(uid, containers), this.log, (uid) => !this.syncer.remembers(uid));
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -135,6 +154,9 @@ export class Agent {
       if (e.labels[LABEL_NODE] !== this.opts.nodeName) return;
       // Our own create/start need no reaction; a death or a removal by someone else does.
       if (uid && (e.action === 'die' || e.action === 'oom' || e.action === 'destroy')) this.workers.schedule(uid);
+    }, (connected) => {
+      // the stream breaking is the first sign of an engine going away: ask it now
+      if (!connected) this.health.suspect();
     });
     const unsubscribe = this.view.onChange((c) => this.onViewChange(c));
     // a probe result that changed: readiness for the status, liveness for a restart
@@ -149,6 +171,7 @@ export class Agent {
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
     this.stopped = true;
+    this.health.stop();
     clearInterval(timer);
     unsubscribe();
     unprobe();
@@ -187,12 +210,50 @@ export class Agent {
     }
   }
 
-  /** At most one resync pass runs; a tick that finds one running is skipped. */
+  // ---- the engine going away ----------------------------------------------------------------
+  //
+  // While the engine is down no pod sync runs (there is nothing they could do but fail, each with
+  // a log line): the health monitor's probe is the only call. Every pod is reported not ready at
+  // once, so Services stop sending traffic to containers nobody can vouch for; when the engine
+  // answers again a full resync rebuilds every status from what it then holds.
+
+  /** The container engine's health, as the Node's Ready condition reports it. */
+  runtimeHealth(): RuntimeHealthStatus {
+    return this.health.status();
+  }
+
+  private onRuntimeHealth(s: RuntimeHealthStatus): void {
+    if (this.stopped) return;
+    this.opts.onRuntimeHealth?.(s);
+    if (s.up) this.resync();
+    else this.markPodsNotReady();
+  }
+
+  private markPodsNotReady(): void {
+    for (const pod of this.view.pods()) {
+      const status = runtimeDownStatus(pod, this.clock());
+      if (!status || canonicalJSON(status) === canonicalJSON(pod.status ?? null)) continue;
+      this.view.updatePodStatus(pod, status).catch((err) => this.log.error({ err, pod: pod.metadata.name }, 'pod status update failed'));
+    }
+  }
+
+  /** One pod's sync, unless the engine is down; a sync that finds it gone says so (once, there). */
+  private async syncPod(uid: string, containers: RuntimeContainer[] | undefined): Promise<void> {
+    if (!this.health.up) return; // the resync when it is back covers this pod
+    try {
+      await this.syncer.sync(uid, containers);
+    } catch (err) {
+      if (!isRuntimeUnavailable(err)) throw err;
+      this.health.failed(err);
+    }
+  }
+
+  /** At most one resync pass runs; a tick that finds one running (or the engine down) is skipped. */
   private resync(): void {
-    if (this.stopped || this.resyncRunning) return;
+    if (this.stopped || this.resyncRunning || !this.health.up) return;
     this.resyncRunning = true;
     this.syncAll()
-      .catch((err) => this.log.error({ err }, 'resync failed'))
+      .catch((err) => (isRuntimeUnavailable(err) ? this.health.failed(err) : this.log.error({ err }, 'resync failed')))
       .finally(() => {
         this.resyncRunning = false;
       });
@@ -273,6 +334,17 @@ export class Agent {
     const observed = observePod(pod.metadata.uid, await this.runtime.listContainers(this.scope(pod.metadata.uid)));
     return pickStreamTarget(pod, observed, want, this.opts.network.subnet);
   }
+}
+
+/** The view with every pod status write passed through `guard` first. */
+function guardStatusWrites(view: NodeView, guard: (pod: Pod, status: PodStatus) => PodStatus): NodeView {
+  return new Proxy(view, {
+    get(target, prop) {
+      if (prop === 'updatePodStatus') return (pod: Pod, status: PodStatus) => target.updatePodStatus(pod, guard(pod, status));
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** What, in a pod object, calls for a sync: not its status (we write that ourselves). */

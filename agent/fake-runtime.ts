@@ -31,6 +31,11 @@ export class FakeRuntime implements ContainerRuntime {
   private nextId = 1;
   private nextIP = 2;
   private listeners: Array<(e: RuntimeEvent) => void> = [];
+  private streamListeners: Array<(connected: boolean) => void> = [];
+  /** The engine is away (setDown): every call fails as a cut socket does. */
+  private isDown = false;
+  /** Calls made while the engine was down (a spinning agent shows here). */
+  downCalls = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -48,6 +53,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async listContainers(filter: ListFilter = {}): Promise<RuntimeContainer[]> {
+    this.check();
     return [...this.containers.values()]
       .filter((c) => !filter.node || c.labels[LABEL_NODE] === filter.node)
       .filter((c) => !filter.podUid || c.labels[LABEL_POD_UID] === filter.podUid)
@@ -55,11 +61,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async inspectContainer(id: string): Promise<RuntimeContainer | undefined> {
+    this.check();
     const c = this.containers.get(id);
     return c && this.copy(c);
   }
 
   async ensureNetwork(cfg: NetworkConfig): Promise<{ created: boolean }> {
+    this.check();
     if (this.networks.has(cfg.name)) return { created: false };
     this.networks.set(cfg.name, cfg);
     return { created: true };
@@ -69,10 +77,12 @@ export class FakeRuntime implements ContainerRuntime {
   readonly hairpin = new Set<string>();
 
   async enableHairpin(cfg: NetworkConfig): Promise<void> {
+    this.check();
     this.hairpin.add(cfg.bridgeName);
   }
 
   async imageID(ref: string): Promise<string | undefined> {
+    this.check();
     return this.images.get(ref);
   }
 
@@ -80,10 +90,12 @@ export class FakeRuntime implements ContainerRuntime {
   readonly imageUsers = new Map<string, string>();
 
   async imageUser(ref: string): Promise<string | undefined> {
+    this.check();
     return this.images.has(ref) ? (this.imageUsers.get(ref) ?? '') : undefined;
   }
 
   async pullImage(ref: string, auth?: PullAuth): Promise<void> {
+    this.check();
     this.calls.push(auth ? `pull ${ref} as ${auth.username}@${auth.serveraddress}` : `pull ${ref}`);
     if (this.unpullable.has(ref)) {
       throw new Error(`Get "https://${ref.split('/')[0]}/v2/": dial tcp: lookup ${ref.split('/')[0]}: no such host`);
@@ -92,11 +104,13 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async importImage(_tar: Buffer, ref: string, _changes: string[]): Promise<void> {
+    this.check();
     this.calls.push(`import ${ref}`);
     this.images.set(ref, `sha256:${'f'.repeat(64)}`);
   }
 
   async createContainer(spec: ContainerCreateSpec): Promise<string> {
+    this.check();
     this.calls.push(`create ${spec.name}`);
     if (!this.images.has(spec.image)) throw new Error(`No such image: ${spec.image}`);
     for (const c of this.containers.values()) {
@@ -119,6 +133,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
+    this.check();
     this.calls.push(`start ${id}`);
     const c = this.containers.get(id);
     if (!c) throw new Error(`No such container: ${id}`);
@@ -131,12 +146,14 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    this.check();
     this.calls.push(`stop ${id} ${graceSeconds}`);
     const c = this.containers.get(id);
     if (c && c.state === 'running') this.exit(id, 137);
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.check();
     this.calls.push(`remove ${id}`);
     const c = this.containers.get(id);
     if (!c) return;
@@ -145,23 +162,40 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async stats(_id: string): Promise<DockerStats> {
+    this.check();
     return { cpu_stats: { cpu_usage: { total_usage: 2e8 }, system_cpu_usage: 4e9, online_cpus: 2 }, precpu_stats: { cpu_usage: { total_usage: 1e8 }, system_cpu_usage: 2e9 }, memory_stats: { usage: 8 << 20, stats: { total_inactive_file: 1 << 20 } } };
   }
 
   async logs(id: string, _opts: LogOptions): Promise<NodeJS.ReadableStream> {
+    this.check();
     const c = this.containers.get(id);
     if (!c) throw new Error(`No such container: ${id}`);
     return Readable.from([Buffer.from(c.logText)]);
   }
 
-  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void): void {
+  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void, onStream?: (connected: boolean) => void): void {
     this.listeners.push(onEvent);
+    if (onStream) this.streamListeners.push(onStream);
     signal.addEventListener('abort', () => {
       this.listeners = this.listeners.filter((l) => l !== onEvent);
+      this.streamListeners = this.streamListeners.filter((l) => l !== onStream);
     });
   }
 
+  private check(): void {
+    if (!this.isDown) return;
+    this.downCalls++;
+    throw Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' });
+  }
+
   // ---- test controls ----
+
+  /** The engine goes away (every call fails, the event streams break) or comes back. */
+  setDown(down: boolean): void {
+    if (this.isDown === down) return;
+    this.isDown = down;
+    for (const l of this.streamListeners) l(!down);
+  }
 
   /** The container's process exits with `code` now. */
   exit(id: string, code: number): void {

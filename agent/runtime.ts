@@ -12,6 +12,7 @@ import type { DockerSecurityAndResources } from './container-config.js';
 import type { DockerStats } from './metrics.js';
 import type { PullAuth } from './pull-secrets.js';
 import { ensureDockerNetwork, statusCode, type NetworkConfig } from './network.js';
+import { repairingStaleEndpoint } from './stale-endpoint.js';
 
 export type { NetworkConfig };
 /** dockerode, loaded without its unused modules, for the few callers outside the agent */
@@ -117,8 +118,9 @@ export interface ContainerRuntime {
   logs(id: string, opts: LogOptions): Promise<NodeJS.ReadableStream>;
   /** one stats sample of a running container (Docker waits for a second reading to rate CPU) */
   stats(id: string): Promise<DockerStats>;
-  /** Calls `onEvent` for k1s container events until `signal` aborts; reconnects on errors. */
-  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void): void;
+  /** Calls `onEvent` for k1s container events until `signal` aborts; reconnects on errors (with
+   * back-off). `onStream` hears the stream connect (true) and break or fail to connect (false). */
+  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void, onStream?: (connected: boolean) => void): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +192,9 @@ export class DockerLogDemuxer extends Transform {
     done();
   }
 }
+
+const EVENTS_RETRY_INITIAL_MS = 1_000;
+const EVENTS_RETRY_MAX_MS = 5_000;
 
 export class DockerRuntime implements ContainerRuntime {
   readonly docker: Docker;
@@ -347,11 +352,16 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).start();
-    } catch (err) {
-      if (statusCode(err) !== 304) throw err; // already started
-    }
+    const start = async (): Promise<void> => {
+      try {
+        await this.docker.getContainer(id).start();
+      } catch (err) {
+        if (statusCode(err) !== 304) throw err; // already started
+      }
+    };
+    // An engine that went down uncleanly keeps the endpoints of containers it lost in its network
+    // store: `docker network disconnect -f` is what clears one (stale-endpoint.ts).
+    await repairingStaleEndpoint(start, (network, endpoint) => this.docker.getNetwork(network).disconnect({ Container: endpoint, Force: true }));
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
@@ -398,14 +408,18 @@ export class DockerRuntime implements ContainerRuntime {
     return source.pipe(out);
   }
 
-  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void): void {
+  watchEvents(signal: AbortSignal, onEvent: (e: RuntimeEvent) => void, onStream?: (connected: boolean) => void): void {
     const connect = async (): Promise<void> => {
+      // an engine that is away is asked again after 1 s, then 2, 4, 5, 5...: no reconnect loop
+      let retryMs = EVENTS_RETRY_INITIAL_MS;
       while (!signal.aborted) {
         try {
           const stream = (await this.docker.getEvents({
             filters: { type: ['container'], label: [`${LABEL_MANAGED}=true`] },
             abortSignal: signal,
           } as object)) as unknown as Readable;
+          retryMs = EVENTS_RETRY_INITIAL_MS;
+          onStream?.(true);
           await new Promise<void>((resolve) => {
             let buf = '';
             const onAbort = (): void => {
@@ -441,7 +455,10 @@ export class DockerRuntime implements ContainerRuntime {
         } catch {
           /* engine restarting or unreachable: retry below */
         }
-        if (!signal.aborted) await new Promise((r) => setTimeout(r, 1000));
+        if (signal.aborted) break;
+        onStream?.(false);
+        await new Promise((r) => setTimeout(r, retryMs));
+        retryMs = Math.min(retryMs * 2, EVENTS_RETRY_MAX_MS);
       }
     };
     void connect();

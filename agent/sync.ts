@@ -38,6 +38,8 @@ import type { PodFiles } from './pod-files.js';
 import type { ContainerRuntime, RuntimeContainer } from './runtime.js';
 import { computePodStatus, type WaitingReason } from './status.js';
 import { readTerminationMessage } from './termination-message.js';
+import { isRuntimeUnavailable } from './runtime-health.js';
+import { sandboxRetryWait } from './sandbox-backoff.js';
 
 export const DEFAULT_GRACE_SECONDS = 30;
 /** catatonit exits on SIGTERM at once; the bound only matters if the engine is slow. */
@@ -76,6 +78,8 @@ interface PodMemory {
   missingPullSecrets?: string;
   /** Termination messages of exited containers by id: read once, they never change. */
   terminationMessages: Map<string, string | undefined>;
+  /** When creating its sandbox last failed (sandbox-backoff.ts). */
+  sandboxFailedAt?: number;
 }
 
 /** Init containers first, as the kubelet lists them. */
@@ -167,6 +171,12 @@ export class PodSyncer {
       actions.initContainersToStart = [];
     } else {
       mem.mountError = undefined;
+    }
+    // A sandbox that failed to be created is tried again after the pod worker's back-off.
+    if (actions.createSandbox && sandboxRetryWait(mem.sandboxFailedAt, this.o.clock()) > 0) {
+      actions.createSandbox = false;
+      actions.containersToStart = [];
+      actions.initContainersToStart = [];
     }
 
     // Steps 2-7: execute; then look again and report.
@@ -275,6 +285,7 @@ export class PodSyncer {
     if (actions.createSandbox) {
       changed = true;
       const made = await this.createSandbox(pod, actions.sandboxAttempt);
+      mem.sandboxFailedAt = made ? undefined : this.o.clock();
       if (!made) return changed;
       sandbox = { ...made, attempt: actions.sandboxAttempt, state: 'running', createdAt: '' };
     }
@@ -418,6 +429,8 @@ export class PodSyncer {
       await this.o.runtime.enableHairpin(this.o.network);
       return { id, ip: info.ip };
     } catch (err) {
+      // no engine to talk to: the agent's runtime health takes it from here (no event, no back-off)
+      if (isRuntimeUnavailable(err)) throw err;
       const msg = errorMessage(err);
       this.log.warn({ pod: `${ref.namespace}/${ref.name}`, err: msg }, 'sandbox creation failed');
       this.o.view.recordEvent(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${msg}`);

@@ -51,6 +51,7 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['v1', 'PersistentVolume'],
   ['v1', 'PersistentVolumeClaim'],
   ['storage.k8s.io/v1', 'StorageClass'],
+  ['coordination.k8s.io/v1', 'Lease'],
   ['apps/v1', 'Deployment'],
   ['apps/v1', 'ReplicaSet'],
   ['apps/v1', 'StatefulSet'],

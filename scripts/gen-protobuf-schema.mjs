@@ -24,6 +24,7 @@ const FILES = [
   'k8s.io/api/autoscaling/v2/generated.proto',
   'k8s.io/api/policy/v1/generated.proto',
   'k8s.io/api/storage/v1/generated.proto',
+  'k8s.io/api/coordination/v1/generated.proto',
   'k8s.io/api/authorization/v1/generated.proto',
   'k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto',
   'k8s.io/apimachinery/pkg/util/intstr/generated.proto',
@@ -44,6 +45,7 @@ const ROOTS = [
   'policy.v1.PodDisruptionBudget',
   'policy.v1.Eviction',
   'storage.v1.StorageClass',
+  'coordination.v1.Lease',
   // `kubectl auth can-i` (whoami's SelfSubjectReview has an empty spec: its body is not read)
   'authorization.v1.SelfSubjectAccessReview',
   'authorization.v1.SelfSubjectRulesReview',

@@ -9,7 +9,9 @@ import { Agent, AgentError, type NodeView } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
 import { DEFAULT_PAUSE_IMAGE } from '../agent/pause.js';
 import { nodeUsage } from '../agent/metrics.js';
-import { hostAddresses, hostFacts, nodeObject } from '../agent/node-status.js';
+import { hostAddresses, hostFacts, hostSample, nodeObject, type NodeStatus } from '../agent/node-status.js';
+import { NodeStatusReporter } from '../agent/node-status-reporter.js';
+import { NODE_LEASE_NAMESPACE, NodeLease } from '../agent/node-lease.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
@@ -18,9 +20,9 @@ import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { ApiError, badRequest } from './api/errors.js';
 import { byKind } from './api/resources.js';
-import type { Endpoints, Node, Pod, PodStatus, Service } from './api/types.js';
+import type { Endpoints, Lease, Node, Pod, PodStatus, Service } from './api/types.js';
 import { rfc3339 } from './api/time.js';
-import { Registry } from './apiserver/registry.js';
+import { keyOf, Registry } from './apiserver/registry.js';
 import { createApiHandler, listen, VERSION } from './apiserver/server.js';
 import type { StreamingHooks } from './apiserver/upgrade.js';
 import { ensureServingCert } from './apiserver/tls.js';
@@ -152,6 +154,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     // 4. node agent
     const agentAbort = new AbortController();
     const runtime = new DockerRuntime();
+    // the Node's status loop starts once the Node is registered; the runtime's health reaches it at once
+    let nodeStatus: NodeStatusReporter | undefined;
     const streams = new DockerStreams(runtime.docker);
     const agent = new Agent({
       view: nodeView(informers, client, events, cfg.nodeName),
@@ -165,6 +169,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       dns: { nameservers: [cfg.dnsServiceIP], clusterDomain: cfg.clusterDomain },
       pauseImage: cfg.pauseImage,
       exec: (id, cmd, timeoutMs) => streams.run(id, cmd, timeoutMs),
+      onRuntimeHealth: () => void nodeStatus?.update(),
     });
     const agentRun = agent.start(agentAbort.signal).catch((e) => failed(e));
     stops.push(async () => {
@@ -173,8 +178,35 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     });
     await agent.ready;
     const engine = await runtime.docker.version();
-    const facts = hostFacts({ name: cfg.nodeName, containerRuntimeVersion: `docker://${engine.Version}`, kubeletVersion: VERSION.gitVersion, podCIDR: cfg.podCIDR });
-    registerNode(registry, nodeObject(facts, rfc3339(new Date())));
+    const facts = hostFacts({ name: cfg.nodeName, containerRuntimeVersion: `docker://${engine.Version}`, kubeletVersion: VERSION.gitVersion, podCIDR: cfg.podCIDR, dataDir: cfg.dataDir });
+    registerNode(registry, nodeObject(facts, rfc3339(new Date()), hostSample(cfg.dataDir), agent.runtimeHealth()));
+    nodeStatus = new NodeStatusReporter({
+      facts,
+      sample: () => hostSample(cfg.dataDir),
+      runtime: () => agent.runtimeHealth(),
+      read: () => readNodeStatus(registry, cfg.nodeName),
+      write: (status) => writeNodeStatus(registry, cfg.nodeName, status),
+      logger: logger.child({ component: 'agent' }),
+    });
+    nodeStatus.reported();
+    const nodeStatusAbort = new AbortController();
+    nodeStatus.start(nodeStatusAbort.signal);
+    stops.push(() => nodeStatusAbort.abort());
+    // the heartbeat: renewed in memory every 10 s and served from there, stored once per 5 minutes
+    const lease = new NodeLease({
+      nodeName: cfg.nodeName,
+      nodeUid: () => readNode(registry, cfg.nodeName)?.metadata.uid,
+      read: () => readLease(registry, cfg.nodeName),
+      write: (l, stored) => writeLease(registry, l, stored),
+      logger: logger.child({ component: 'agent' }),
+    });
+    const unview = registry.liveView('Lease', (o) => lease.view(o as Lease));
+    const leaseAbort = new AbortController();
+    lease.start(leaseAbort.signal);
+    stops.push(() => {
+      leaseAbort.abort();
+      unview();
+    });
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
     // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
@@ -238,6 +270,38 @@ function registerNode(registry: Registry, node: Node): void {
   const labels = { ...current.metadata.labels, ...node.metadata.labels };
   const updated = registry.update(info, undefined, node.metadata.name, { ...current, metadata: { ...current.metadata, labels } }) as Node;
   registry.update(info, undefined, node.metadata.name, { ...updated, status: node.status }, { subresource: 'status' });
+}
+
+function readNode(registry: Registry, name: string): Node | undefined {
+  try {
+    return registry.get<Node>(byKind('Node')!, undefined, name);
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return undefined;
+    throw e;
+  }
+}
+
+function readNodeStatus(registry: Registry, name: string): NodeStatus | undefined {
+  const node = readNode(registry, name);
+  return node ? (node.status ?? {}) : undefined;
+}
+
+/** The stored Lease (not the live view: the writer decides from what the store holds). */
+function readLease(registry: Registry, name: string): Lease | undefined {
+  const stored = registry.store.get(keyOf(byKind('Lease')!, NODE_LEASE_NAMESPACE, name));
+  return stored ? (stored as unknown as Lease) : undefined;
+}
+
+function writeLease(registry: Registry, lease: Lease, stored: Lease | undefined): void {
+  const info = byKind('Lease')!;
+  if (!stored) registry.create(info, NODE_LEASE_NAMESPACE, lease);
+  else registry.update(info, NODE_LEASE_NAMESPACE, lease.metadata.name, { ...lease, metadata: { ...lease.metadata, resourceVersion: stored.metadata.resourceVersion } });
+}
+
+function writeNodeStatus(registry: Registry, name: string, status: NodeStatus): void {
+  const info = byKind('Node')!;
+  const current = registry.get<Node>(info, undefined, name);
+  registry.update(info, undefined, name, { ...current, status }, { subresource: 'status' });
 }
 
 /** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listener. */

@@ -91,6 +91,8 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   'batch.v1.SuccessPolicy': '1 rules batch.v1.SuccessPolicyRule rk',
   'batch.v1.SuccessPolicyRule': '1 succeededIndexes string p|2 succeededCount int32 p',
   'batch.v1.UncountedTerminatedPods': '1 succeeded string r|2 failed string r',
+  'coordination.v1.Lease': '1 metadata meta.v1.ObjectMeta|2 spec coordination.v1.LeaseSpec',
+  'coordination.v1.LeaseSpec': '1 holderIdentity string p|2 leaseDurationSeconds int32 p|3 acquireTime meta.v1.MicroTime p|4 renewTime meta.v1.MicroTime p|5 leaseTransitions int32 p|6 strategy string p|7 preferredHolder string p',
   'core.v1.AWSElasticBlockStoreVolumeSource': '1 volumeID string k|2 fsType string|3 partition int32|4 readOnly bool',
   'core.v1.Affinity': '1 nodeAffinity core.v1.NodeAffinity p|2 podAffinity core.v1.PodAffinity p|3 podAntiAffinity core.v1.PodAntiAffinity p',
   'core.v1.AppArmorProfile': '1 type string k|2 localhostProfile string p',

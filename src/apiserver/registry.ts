@@ -146,10 +146,31 @@ export class Registry {
     },
   };
 
+  /**
+   * Reads of `kind` pass through `view` (writes never do): for a value kept in memory rather than
+   * written to the store, as the node Lease's renewTime (agent/node-lease.ts). Returns the undo.
+   */
+  liveView(kind: string, view: (obj: AnyObject) => AnyObject): () => void {
+    this.liveViews.set(kind, view);
+    return () => this.liveViews.delete(kind);
+  }
+
+  private readonly liveViews = new Map<string, (obj: AnyObject) => AnyObject>();
+
+  private live(r: ResourceInfo, obj: AnyObject): AnyObject {
+    const view = this.liveViews.get(r.kind);
+    return view ? view(obj) : obj;
+  }
+
   get<T extends AnyObject = AnyObject>(r: ResourceInfo, ns: string | undefined, name: string): T {
+    return this.live(r, this.stored(r, ns, name)) as T;
+  }
+
+  /** The object as stored: what writes start from. */
+  private stored(r: ResourceInfo, ns: string | undefined, name: string): AnyObject {
     const v = this.store.get(keyOf(r, ns, name));
     if (!v) throw notFound(r.resource, name, r.group);
-    return v as unknown as T;
+    return v as unknown as AnyObject;
   }
 
   /**
@@ -171,7 +192,7 @@ export class Registry {
       // as kube: a count only when nothing was filtered out of it
       if (!opts.labelSelector && !opts.fieldSelector) metadata.remainingItemCount = matched.length - page.length;
     }
-    return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata, items: page };
+    return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata, items: this.liveViews.has(r.kind) ? page.map((o) => this.live(r, o)) : page };
   }
 
   /** POST: rest.BeforeCreate (PrepareForCreate, Validate), then the write. */
@@ -211,7 +232,7 @@ export class Registry {
    * as in Kubernetes, so controllers and users never overwrite each other's halves.
    */
   update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): AnyObject {
-    const current = this.get(r, ns, name) as WithStatus;
+    const current = this.stored(r, ns, name) as WithStatus;
     let obj: WithStatus;
     if (opts.subresource === 'status') {
       const b = body as { status?: unknown; metadata?: { resourceVersion?: string } } | undefined;
@@ -269,7 +290,7 @@ export class Registry {
   /** PATCH: the patch is applied to the stored object, and the result goes through update. */
   patch(r: ResourceInfo, ns: string | undefined, name: string, patch: unknown, opts: WriteOptions & { type?: PatchType } = {}): AnyObject {
     if (opts.type === 'apply') return this.apply(r, ns, name, patch, opts);
-    const current = this.get(r, ns, name);
+    const current = this.stored(r, ns, name);
     const merged = applyPatch(r, current, patch, opts.type ?? 'merge') as AnyObject;
     // Without a resourceVersion in the patch, a patch applies to whatever is current.
     const patched = merged?.metadata?.resourceVersion;
@@ -326,7 +347,7 @@ export class Registry {
    * pod's grace period (deletion.ts decides).
    */
   delete(r: ResourceInfo, ns: string | undefined, name: string, opts: DeleteOptions = {}): AnyObject {
-    const current = this.get(r, ns, name);
+    const current = this.stored(r, ns, name);
     const pre = opts.preconditions ?? {};
     if (pre.uid && pre.uid !== current.metadata.uid) {
       throw conflict(r.resource, name, r.group, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);

@@ -6,6 +6,7 @@ import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
 import type { KindDef, KubeObject } from './kind.js';
+import { LeaseKind } from './lease.js';
 import { NamespaceKind } from './namespace.js';
 import { NodeKind } from './node.js';
 import { PersistentVolumeKind } from './persistentvolume.js';
@@ -30,4 +31,5 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   NodeKind,
   PersistentVolumeKind,
   StorageClassKind,
+  LeaseKind,
 ] as unknown as readonly KindDef<KubeObject>[];

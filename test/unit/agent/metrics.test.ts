@@ -37,6 +37,7 @@ test('nodeObject: the node as the kubelet registers it', () => {
     addresses: ['192.168.1.5', '172.17.0.1'],
     cpus: 2,
     memoryBytes: 4 * 1024 ** 3,
+    ephemeralStorageBytes: 100 * 1024 ** 3,
     kernelVersion: '6.1.0',
     osImage: 'Debian GNU/Linux 12 (bookworm)',
     architecture: 'amd64',
@@ -52,8 +53,8 @@ test('nodeObject: the node as the kubelet registers it', () => {
     { type: 'InternalIP', address: '192.168.1.5' },
     { type: 'Hostname', address: 'box' },
   ]);
-  assert.deepEqual(node.status?.capacity, { cpu: '2', memory: '4194304Ki', pods: '110', 'ephemeral-storage': '0' });
-  assert.equal(node.status?.conditions?.[0].type, 'Ready');
+  assert.deepEqual(node.status?.capacity, { cpu: '2', memory: '4Gi', pods: '110', 'ephemeral-storage': '100Gi' });
+  assert.deepEqual(node.status?.conditions?.map((c) => c.type), ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'Ready']);
   assert.equal(osImageOf('NAME="Debian"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'), 'Debian GNU/Linux 12 (bookworm)');
   assert.equal(osImageOf(''), 'Linux');
 });
