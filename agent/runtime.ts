@@ -437,6 +437,9 @@ export class DockerRuntime implements ContainerRuntime {
                 try {
                   const ev = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
                   if (ev.Actor?.ID && ev.Action) {
+                    // Docker 20.10 still lists a container as running when its die event arrives,
+                    // while inspect already says exited: the cached inspect must not be trusted then.
+                    this.inspectCache.delete(ev.Actor.ID);
                     onEvent({ containerId: ev.Actor.ID, action: ev.Action, labels: ev.Actor.Attributes ?? {} });
                   }
                 } catch {

@@ -192,7 +192,7 @@ test('agent: a deleted pod is stopped (Killing) and removed with its directory; 
   assert.ok(existsSync(dir));
   api.remove(pod);
   await waitFor('containers removed', () => runtime.containers.size === 0);
-  assert.ok(!existsSync(dir));
+  await waitFor('pod dir removed', () => !existsSync(dir)); // after the containers: the volumes' tearDown comes last
   assert.equal(api.events.filter((e) => e.reason === 'Killing').length, 2);
 
   // a container of a pod nobody knows
@@ -228,7 +228,7 @@ test('agent: a pod marked for deletion is stopped with the deletion grace period
   assert.equal(stops.filter((c) => c.endsWith(' 7')).length, 2, stops.join(', '));
   assert.equal(api.events.filter((e) => e.reason === 'Killing').length, 2);
   await waitFor('containers removed', () => runtime.containers.size === 0);
-  assert.ok(!existsSync(join(dataDir, 'pods', pod.metadata.uid!)));
+  await waitFor('pod dir removed', () => !existsSync(join(dataDir, 'pods', pod.metadata.uid!)));
 });
 
 test('agent: a pod marked for deletion while it is being built is not built further', async (t) => {
