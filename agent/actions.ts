@@ -448,8 +448,11 @@ export function computePodActions(
       const held = actions.backoff.length;
       startOrBackoff(actions, pod, spec, 'regular', current, 'Restart', now, backoff);
       appBackoff += actions.backoff.length - held;
+    } else if (current.state === 'unknown') {
+      // Docker is removing it (docker rm -f) or it is between states: look again next sync,
+      // and do not take the pod for done meanwhile.
+      keep++;
     }
-    // 'unknown' (Docker is removing it...): look again next sync.
   }
 
   // Nothing runs and nothing will: the pod is done, stop its sandbox. Sidecars do not keep a pod

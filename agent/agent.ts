@@ -276,7 +276,9 @@ export class Agent {
       const uid = pod.metadata.uid;
       if (!uid) continue;
       desired.add(uid);
-      this.workers.schedule(uid, { seq, containers: byUid.get(uid) ?? [] });
+      const mine = byUid.get(uid) ?? [];
+      if (this.syncer.isQuiet(pod, mine)) continue;
+      this.workers.schedule(uid, { seq, containers: mine });
     }
     for (const uid of byUid.keys()) if (!desired.has(uid)) this.workers.schedule(uid, { seq, containers: byUid.get(uid) ?? [] });
     for (const uid of this.syncer.remembered()) if (!desired.has(uid) && !byUid.has(uid)) this.workers.schedule(uid);
@@ -356,10 +358,9 @@ function specOrDeletionChanged(old: Pod, pod: Pod): boolean {
   );
 }
 
-/** Does the pod read this ConfigMap or Secret (env, envFrom, volumes)? */
+/** Does the pod read this ConfigMap or Secret (env, envFrom, volumes, projected sources, pull secrets)? */
 function refersTo(pod: Pod, kind: 'ConfigMap' | 'Secret', name: string): boolean {
-  const containers = pod.spec.containers;
-  for (const c of containers) {
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
     for (const e of c.env ?? []) {
       const ref = kind === 'ConfigMap' ? e.valueFrom?.configMapKeyRef : e.valueFrom?.secretKeyRef;
       if (ref?.name === name) return true;
@@ -368,6 +369,7 @@ function refersTo(pod: Pod, kind: 'ConfigMap' | 'Secret', name: string): boolean
   }
   for (const v of pod.spec.volumes ?? []) {
     if (kind === 'ConfigMap' ? v.configMap?.name === name : v.secret?.secretName === name) return true;
+    for (const src of v.projected?.sources ?? []) if ((kind === 'ConfigMap' ? src.configMap : src.secret)?.name === name) return true;
   }
-  return false;
+  return kind === 'Secret' && (pod.spec.imagePullSecrets ?? []).some((s) => s.name === name);
 }

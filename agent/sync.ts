@@ -101,8 +101,16 @@ export function gracePeriodOf(pod: Pod | undefined, observed: ObservedPod): numb
   return pod?.metadata.deletionGracePeriodSeconds ?? pod?.spec.terminationGracePeriodSeconds ?? observed.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
 }
 
+/** What a quiet pod's next resync compares: the pod object's version and its containers' states. */
+function quietKey(pod: Pod, containers: RuntimeContainer[]): string {
+  const states = containers.map((c) => `${c.id}:${c.state}`).sort();
+  return `${pod.metadata.resourceVersion ?? ''}|${states.join(',')}`;
+}
+
 export class PodSyncer {
   private readonly memory = new Map<string, PodMemory>();
+  /** Per pod uid: the quietKey of a sync that found nothing to do. */
+  private readonly quiet = new Map<string, string>();
   private readonly log: Logger;
   private readonly cpus = availableParallelism();
   private readonly memoryBytes = totalmem();
@@ -140,6 +148,7 @@ export class PodSyncer {
   }
 
   async sync(uid: string, snapshot?: RuntimeContainer[]): Promise<void> {
+    this.quiet.delete(uid);
     const pod = this.o.view.pod(uid);
     if (!pod) {
       await this.removePod(uid, snapshot);
@@ -147,7 +156,8 @@ export class PodSyncer {
     }
     const mem = this.memoryOf(uid);
     mem.pod = pod;
-    let observed = observePod(uid, snapshot ?? (await this.list(uid)));
+    const listed = snapshot ?? (await this.list(uid));
+    let observed = observePod(uid, listed);
     this.syncProbes(pod, observed);
     if (pod.metadata.deletionTimestamp) {
       await this.terminate(pod, observed, mem);
@@ -157,6 +167,7 @@ export class PodSyncer {
     // Step 1: compute.
     const actions = computePodActions(pod, observed, this.o.clock(), mem.restartBackoff, this.probeResults);
     const starts = actions.createSandbox || actions.containersToStart.length > 0 || actions.initContainersToStart.length > 0;
+    const idle = !starts && !actions.killPod && !actions.containersToKill.length && !actions.containersToRemove.length && !actions.backoff.length;
 
     // A brand-new pod shows Pending/ContainerCreating before the (slow) work starts.
     if (!pod.status?.phase && starts) await this.writeStatus(uid, observed, mem);
@@ -181,9 +192,11 @@ export class PodSyncer {
 
     // Steps 2-7: execute; then look again and report.
     const mounts = volumes.ok ? volumes.mounts : () => [];
-    if (await this.execute(pod, observed, actions, mem, mounts)) observed = observePod(uid, await this.list(uid));
+    const changed = await this.execute(pod, observed, actions, mem, mounts);
+    if (changed) observed = observePod(uid, await this.list(uid));
     this.syncProbes(pod, observed);
-    await this.writeStatus(uid, observed, mem);
+    const wrote = await this.writeStatus(uid, observed, mem);
+    if (idle && !wrote && volumes.ok && mem.waiting.size === 0) this.quiet.set(uid, quietKey(pod, listed));
   }
 
   /** The prober's results as the pure decisions read them. */
@@ -220,13 +233,25 @@ export class PodSyncer {
     for (const id of mem?.stopping ?? []) void this.o.runtime.stopContainer(id, graceSeconds).catch(() => undefined);
   }
 
-  private async writeStatus(uid: string, observed: ObservedPod, mem: PodMemory): Promise<void> {
+  /** Returns whether the status changed (and was written). */
+  private async writeStatus(uid: string, observed: ObservedPod, mem: PodMemory): Promise<boolean> {
     const pod = this.o.view.pod(uid);
-    if (!pod) return;
+    if (!pod) return false;
     await this.readTerminationMessages(observed, mem);
     const status = computePodStatus(pod, observed, { hostIP: this.o.hostIP, now: this.o.clock(), waiting: mem.waiting, probes: this.probeResults });
-    if (canonicalJSON(status) === canonicalJSON(pod.status ?? null)) return;
+    if (canonicalJSON(status) === canonicalJSON(pod.status ?? null)) return false;
     await this.o.view.updatePodStatus(pod, status);
+    return true;
+  }
+
+  /**
+   * Whether a resync may pass this pod by: its last sync had nothing to do and nothing pending
+   * (no back-off, no waiting container), and neither the pod object nor its containers changed
+   * since. Anything else that matters (a probe result, a ConfigMap, a Docker event) schedules
+   * the pod directly. This keeps an idle node's resync to one Docker list.
+   */
+  isQuiet(pod: Pod, containers: RuntimeContainer[]): boolean {
+    return this.quiet.get(podRef(pod).uid) === quietKey(pod, containers);
   }
 
   /** The messages of the exited containers (a side effect: files and logs), into `observed`. */
@@ -584,6 +609,7 @@ export class PodSyncer {
       await this.stopAll(mem?.pod, observed, gracePeriodOf(mem?.pod, observed), mem);
       for (const c of [...observed.containers, ...observed.sandboxes]) await this.o.runtime.removeContainer(c.id);
     }
+    this.quiet.delete(uid);
     this.o.probes.removePod(uid);
     await this.o.volumes.tearDown(uid);
     this.o.images.forget(uid);

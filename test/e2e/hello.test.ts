@@ -167,7 +167,7 @@ spec:
 
   test('docker rm -f of an app container brings the pod back to Ready', async () => {
     const [pod] = helloPods();
-    const [c] = (await appContainers(pod.metadata.name)).filter((x) => x.Labels['io.k1s.container.name'] === 'web');
+    const [c] = (await appContainers(pod.metadata.name)).filter((x) => x.Labels['io.k1s.container.name'] === 'web' && x.State === 'running');
     await docker.getContainer(c.Id).remove({ force: true });
     const back = await waitFor('the pod to restart its container', () => {
       const p = helloPods().find((x) => x.metadata.uid === pod.metadata.uid);
@@ -175,7 +175,7 @@ spec:
     }).catch((e: Error) => {
       // what the pod showed instead, and what the server said about it
       const now = helloPods().find((x) => x.metadata.uid === pod.metadata.uid);
-      const said = h.logs.split('\n').filter((l) => l.includes(pod.metadata.name)).slice(-20).join('\n');
+      const said = h.logs.split('\n').slice(-30).join('\n');
       throw new Error(`${e.message}\nstatus: ${JSON.stringify(now?.status)}\nserver:\n${said}`);
     });
     assert.equal(back.metadata.name, pod.metadata.name);

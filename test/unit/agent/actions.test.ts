@@ -99,6 +99,15 @@ const cases: Record<string, { mutate?: (f: Fixture) => void; expected: Partial<P
     expected: {},
   },
 
+  'the only container being removed by Docker (docker rm -f): wait for it, the pod is not done': {
+    mutate: (f) => {
+      f.pod.spec.containers = f.pod.spec.containers.filter((c) => c.name === 'app');
+      f.observed.containers = f.observed.containers.filter((c) => c.name === 'app');
+      f.observed.containers[0].state = 'unknown';
+    },
+    expected: {},
+  },
+
   'new pod: create the sandbox and start every container': {
     mutate: (f) => {
       f.observed.sandboxes = [];
