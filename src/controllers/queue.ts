@@ -30,6 +30,17 @@ export class WorkQueue {
     setImmediate(() => void this.process(key));
   }
 
+  /** Queues key after ms (a minReadySeconds wait, a progress deadline), unless closed by then. */
+  addAfter(key: string, ms: number): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.add(key);
+    }, ms);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
