@@ -97,29 +97,46 @@ export function reconcileOldReplicaSets(d: Deployment, allRSs: ReplicaSet[], old
   const maxScaledDown = specReplicas(allRSs) - minAvailable - newUnavailable;
   if (maxScaledDown <= 0) return sizes;
 
-  const size = (rs: ReplicaSet) => sizes.get(rs.metadata.name) ?? replicasOf(rs);
-  const sorted = [...active].sort(byCreation);
-  // cleanupUnhealthyReplicas
+  const cleaned = cleanupUnhealthyReplicas(active, maxScaledDown);
+  const afterCleanup = active.map((rs) => (cleaned.has(rs.metadata.name) ? { ...rs, spec: { ...rs.spec, replicas: cleaned.get(rs.metadata.name) } } : rs));
+  const scaled = scaleDownOldReplicaSets(d, [...afterCleanup, newRS], afterCleanup);
+  return new Map([...cleaned, ...scaled]);
+}
+
+/**
+ * Old sets' unavailable pods, up to maxCleanupCount, oldest set first (cleanupUnhealthyReplicas):
+ * the ReplicaSet deletes its not-ready pods first, so this never lowers availability.
+ */
+export function cleanupUnhealthyReplicas(oldRSs: ReplicaSet[], maxCleanupCount: number): Map<string, number> {
+  const sizes = new Map<string, number>();
   let cleaned = 0;
-  for (const rs of sorted) {
-    if (cleaned >= maxScaledDown) break;
-    const unhealthy = size(rs) - availableOf(rs);
-    if (size(rs) === 0 || unhealthy <= 0) continue;
-    const n = Math.min(maxScaledDown - cleaned, unhealthy);
-    sizes.set(rs.metadata.name, size(rs) - n);
+  for (const rs of [...oldRSs].sort(byCreation)) {
+    if (cleaned >= maxCleanupCount) break;
+    const unhealthy = replicasOf(rs) - availableOf(rs);
+    if (replicasOf(rs) === 0 || unhealthy <= 0) continue;
+    const n = Math.min(maxCleanupCount - cleaned, unhealthy);
+    sizes.set(rs.metadata.name, replicasOf(rs) - n);
     cleaned += n;
   }
-  // scaleDownOldReplicaSetsForRollingUpdate: availability is what the sets report (the cleaned
-  // pods were unavailable, so it is unchanged).
-  const available = availableReplicas([...active, newRS]);
+  return sizes;
+}
+
+/**
+ * Old sets scaled down by what is available above spec.replicas - maxUnavailable, oldest first
+ * (scaleDownOldReplicaSetsForRollingUpdate); availability is what the sets report.
+ */
+export function scaleDownOldReplicaSets(d: Deployment, allRSs: ReplicaSet[], oldRSs: ReplicaSet[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  const minAvailable = (d.spec.replicas ?? 1) - maxUnavailable(d);
+  const available = availableReplicas(allRSs);
   if (available <= minAvailable) return sizes;
   const budget = available - minAvailable;
   let scaled = 0;
-  for (const rs of sorted) {
+  for (const rs of [...oldRSs].sort(byCreation)) {
     if (scaled >= budget) break;
-    if (size(rs) === 0) continue;
-    const n = Math.min(size(rs), budget - scaled);
-    sizes.set(rs.metadata.name, size(rs) - n);
+    if (replicasOf(rs) === 0) continue;
+    const n = Math.min(replicasOf(rs), budget - scaled);
+    sizes.set(rs.metadata.name, replicasOf(rs) - n);
     scaled += n;
   }
   return sizes;
