@@ -1,6 +1,6 @@
 // Rolling updates on the real engine with the real kubectl: a 4-replica Deployment (busybox httpd
 // with a readinessProbe and a 2 s preStop sleep, so its endpoint is gone before SIGTERM, as people
-// do on Kubernetes) rolled to a new image while a load loop goes through its NodePort on
+// do on Kubernetes; httpd is PID 1 and ignores SIGTERM, so a short grace period ends it) rolled to a new image while a load loop goes through its NodePort on
 // 127.0.0.1, with no failed request; `rollout history|undo|pause|resume|restart|status`; a
 // rollout to an image that cannot be pulled stalls with ProgressDeadlineExceeded while the old
 // pods keep serving; and the seed notes' nginx Deployment (examples/nginx-deployment.yaml)
@@ -35,6 +35,7 @@ spec:
     metadata:
       labels: {app: web}
     spec:
+      terminationGracePeriodSeconds: 5
       containers:
         - name: web
           image: ${image}
@@ -147,19 +148,23 @@ describe('rolling updates with the real kubectl', () => {
     await ok(['rollout', 'status', 'deployment/web', '--timeout=90s']);
     await waitFor('the NodePort to answer', async () => (await fetch(URL, { signal: AbortSignal.timeout(2000) })).status === 200, 30_000);
 
-    const load = loadLoop(URL);
+    const load = loadLoop(URL, 8);
     await waitFor('some load first', () => load.total >= 200, 30_000, 50);
     const started = Date.now();
+    const atStart = load.total;
     await ok(['set', 'image', 'deployment/web', `web=${IMAGE_V2}`]);
     await ok(['annotate', 'deployment/web', 'kubernetes.io/change-cause=image to v2']);
     await ok(['rollout', 'status', 'deployment/web', '--timeout=120s']);
     const rolledMs = Date.now() - started;
+    // the window ends once the last old pod is gone (its preStop and grace period over)
+    await waitFor('only v2 pods', async () => JSON.stringify(await podImages()) === JSON.stringify(Array(4).fill(IMAGE_V2)), 60_000, 100);
+    const windowMs = Date.now() - started;
+    const inWindow = load.total - atStart;
     await waitFor('at least 2,000 requests', () => load.total >= 2000, 120_000, 50);
     const stats = await load.stop();
-    console.log(`# rolling update of 4 replicas: ${rolledMs} ms; ${stats.ok} ok, ${stats.failed} failed ${JSON.stringify(Object.fromEntries(stats.errors))}`);
+    console.log(`# rolling update of 4 replicas: rolled out in ${rolledMs} ms, old pods gone after ${windowMs} ms; ${inWindow} requests in that window; ${stats.ok} ok, ${stats.failed} failed in all ${JSON.stringify(Object.fromEntries(stats.errors))}`);
     assert.equal(stats.failed, 0, `failed requests: ${JSON.stringify(Object.fromEntries(stats.errors))}`);
     assert.ok(stats.ok >= 2000);
-    await waitFor('only v2 pods', async () => JSON.stringify(await podImages()) === JSON.stringify(Array(4).fill(IMAGE_V2)), 60_000);
 
     const history = await ok(['rollout', 'history', 'deployment/web']);
     assert.match(history, /^1\s+<none>$/m);
