@@ -30,6 +30,31 @@ export class WorkQueue {
     setImmediate(() => void this.process(key));
   }
 
+  private readonly delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+
+  /**
+   * Queues key after ms (a minReadySeconds wait, a progress deadline), unless closed by then. One
+   * timer per key: the earliest wins, so repeated syncs do not pile timers up.
+   */
+  addAfter(key: string, ms: number): void {
+    if (this.closed) return;
+    const at = Date.now() + ms;
+    const pending = this.delayed.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) {
+      clearTimeout(pending.timer);
+      this.timers.delete(pending.timer);
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
+    timer.unref?.();
+    this.timers.add(timer);
+    this.delayed.set(key, { at, timer });
+  }
+
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Deployment, Event, Pod, ReplicaSet, Service } from '../../../src/api/types.js';
+import type { Deployment, Event, Pod, Service } from '../../../src/api/types.js';
 import { expiredEvents } from '../../../src/controllers/events.js';
 import { replicaDiff } from '../../../src/controllers/replicaset.js';
 import { isPodActive } from '../../../src/controllers/context.js';
 import { computeSubsets } from '../../../src/controllers/endpoints.js';
-import { deploymentStatus, newReplicaSet, podTemplateHash } from '../../../src/controllers/deployment.js';
+import { newReplicaSet, podTemplateHash } from '../../../src/controllers/deployment-revisions.js';
 
 function pod(name: string, opts: { ip?: string; ready?: boolean; created?: string; labels?: Record<string, string>; ports?: { name?: string; containerPort: number }[] } = {}): Pod {
   return {
@@ -26,7 +26,7 @@ test('replicaDiff: creates what is missing, deletes the least useful first', () 
     'everything is good; do nothing': { desired: 2, pods: [pod('a', { ip: '1', ready: true }), pod('b', { ip: '2', ready: true })], create: 0, remove: [] },
     'scale up from zero': { desired: 3, pods: [], create: 3, remove: [] },
     'scale down prefers not-ready pods': { desired: 1, pods: [pod('a', { ip: '1', ready: true }), pod('b', { ip: '2' })], create: 0, remove: ['b'] },
-    'then pods without an IP': { desired: 1, pods: [pod('a', { ip: '1' }), pod('b')], create: 0, remove: ['b'] },
+    'then pending pods': { desired: 1, pods: [pod('a', { ip: '1' }), { ...pod('b'), status: { phase: 'Pending' } }], create: 0, remove: ['b'] },
     'then the youngest': {
       desired: 1,
       pods: [pod('old', { ip: '1', ready: true, created: '2026-01-01T00:00:00Z' }), pod('new', { ip: '2', ready: true, created: '2026-01-02T00:00:00Z' })],
@@ -104,42 +104,15 @@ test('podTemplateHash is stable, short and changes with the template', () => {
 });
 
 test('newReplicaSet: named by hash, selector and labels carry pod-template-hash, owned by the deployment', () => {
-  const rs = newReplicaSet(deployment, 'abc');
+  const rs = newReplicaSet(deployment, 'abc', 2, 1);
+  assert.equal(rs.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
+  assert.equal(rs.spec.replicas, 2);
   assert.equal(rs.metadata.name, 'web-abc');
   assert.deepEqual(rs.spec.selector.matchLabels, { app: 'web', 'pod-template-hash': 'abc' });
   assert.deepEqual(rs.spec.template.metadata?.labels, { app: 'web', 'pod-template-hash': 'abc' });
   assert.equal(rs.metadata.ownerReferences?.[0].uid, 'd-uid');
   assert.equal(rs.metadata.ownerReferences?.[0].controller, true);
   assert.equal(deployment.spec.template.metadata?.labels?.['pod-template-hash'], undefined, 'the deployment is not mutated');
-});
-
-test('deploymentStatus: sums its ReplicaSets and keeps condition times while nothing changes', () => {
-  const rs = (name: string, replicas: number, ready: number): ReplicaSet => ({
-    ...newReplicaSet(deployment, name),
-    metadata: { name, uid: name },
-    status: { replicas, readyReplicas: ready, availableReplicas: ready },
-  });
-  const current = rs('new', 2, 1);
-  const t1 = new Date('2026-01-01T00:00:00Z');
-  const s1 = deploymentStatus(deployment, current, [current, rs('old', 0, 0)], undefined, t1)!;
-  assert.equal(s1.replicas, 2);
-  assert.equal(s1.updatedReplicas, 2);
-  assert.equal(s1.availableReplicas, 1);
-  assert.equal(s1.unavailableReplicas, 1);
-  assert.equal(s1.observedGeneration, 3);
-  assert.deepEqual(s1.conditions!.map((c) => [c.type, c.status, c.reason]), [
-    ['Available', 'False', 'MinimumReplicasUnavailable'],
-    ['Progressing', 'True', 'ReplicaSetUpdated'],
-  ]);
-  const s2 = deploymentStatus(deployment, current, [current], s1, new Date('2026-01-01T00:05:00Z'))!;
-  assert.deepEqual(s2.conditions, s1.conditions, 'unchanged conditions keep their timestamps (no writes while idle)');
-  const done = rs('new', 2, 2);
-  const s3 = deploymentStatus(deployment, done, [done], s2, new Date('2026-01-01T00:06:00Z'))!;
-  assert.deepEqual(s3.conditions!.map((c) => [c.type, c.status, c.reason]), [
-    ['Available', 'True', 'MinimumReplicasAvailable'],
-    ['Progressing', 'True', 'NewReplicaSetAvailable'],
-  ]);
-  assert.equal(s3.unavailableReplicas, undefined);
 });
 
 test('expiredEvents: an hour after the last occurrence', () => {
