@@ -16,6 +16,8 @@ export type { Deployment, DeploymentCondition } from './kinds/deployment.js';
 export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistentvolume.js';
 export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
 export type { StorageClass } from './kinds/storageclass.js';
+export type { Job, JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from './kinds/job.js';
+export type { CronJob, ObjectReference } from './kinds/cronjob.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -30,7 +32,9 @@ import type { Service } from './kinds/service.js';
 import type { PersistentVolume } from './kinds/persistentvolume.js';
 import type { PersistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
 import type { StorageClass } from './kinds/storageclass.js';
+import type { Job } from './kinds/job.js';
+import type { CronJob } from './kinds/cronjob.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Job | CronJob;
 
 export type Kind = AnyObject['kind'];

@@ -30,6 +30,16 @@ export class WorkQueue {
     setImmediate(() => void this.process(key));
   }
 
+  /** Queues key after ms (a deadline, a back-off, the next schedule); an earlier add still runs it earlier. */
+  addAfter(key: string, ms: number): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.add(key);
+    }, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+    this.timers.add(t);
+  }
+
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
