@@ -149,13 +149,17 @@ function offsetAt(ms: number, tz: string): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
 }
 
+/** The UTC offsets that may be in force on a wall-clock day in tz (two around a DST change). */
+function offsetsAround(dayUtc: number, tz: string): number[] {
+  return [...new Set([offsetAt(dayUtc - 86_400_000, tz), offsetAt(dayUtc + 12 * 3_600_000, tz), offsetAt(dayUtc + 2 * 86_400_000, tz)])];
+}
+
 /** The instant of a wall-clock time in tz, or undefined when DST skips it (the first of two when it repeats). */
-function instantOf(w: Wall, tz: string): number | undefined {
+function instantOf(w: Wall, tz: string, offsets: number[]): number | undefined {
   const local = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
-  // the two offsets in force around that wall time; the earlier instant first
-  const candidates = [...new Set([offsetAt(local - 86_400_000, tz), offsetAt(local + 86_400_000, tz), offsetAt(local, tz)])]
-    .map((off) => local - off)
-    .sort((a, b) => a - b);
+  // one offset all around the day: every wall time exists once
+  if (offsets.length === 1) return local - offsets[0];
+  const candidates = offsets.map((off) => local - off).sort((a, b) => a - b);
   for (const t of candidates) {
     const back = wallOf(t, tz);
     if (back.year === w.year && back.month === w.month && back.day === w.day && back.hour === w.hour && back.minute === w.minute) return t;
@@ -183,13 +187,17 @@ export function nextTime(s: Schedule, after: number, tz = 'UTC'): number | undef
   const start = wallOf(after, tz);
   // walk the wall-clock days from the one `after` falls in
   const day0 = Date.UTC(start.year, start.month - 1, start.day);
+  // on the first day, wall times more than an hour (a DST shift) before `after` cannot come after it
+  const startMinute = start.hour * 60 + start.minute - 60;
   for (let i = 0; i <= 366 * 5; i++) {
     const d = new Date(day0 + i * 86_400_000);
     const [year, month, day] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
     if (!dayMatches(s, year, month, day)) continue;
+    const offsets = offsetsAround(day0 + i * 86_400_000, tz);
     for (const hour of hours) {
       for (const minute of minutes) {
-        const t = instantOf({ year, month, day, hour, minute }, tz);
+        if (i === 0 && hour * 60 + minute < startMinute) continue;
+        const t = instantOf({ year, month, day, hour, minute }, tz, offsets);
         if (t !== undefined && t > after) return t;
       }
     }
