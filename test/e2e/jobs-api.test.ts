@@ -106,4 +106,13 @@ describe('kubectl with Jobs and CronJobs', { skip: !hasKubectl && 'kubectl is no
     assert.match(await ok(['apply', '--server-side', '-f', '-'], manifest), /job.batch\/applied serverside-applied/);
     assert.match(await ok(['get', 'job', 'applied']), /applied\s+Suspended\s+0\/1/);
   });
+
+  test('kubectl apply --prune prunes a Job labelled for it (Job and CronJob resolve in the prune mappings)', async () => {
+    const job = JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'stale', labels: { app: 'prune' } }, spec: { suspend: true, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } });
+    const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept', labels: { app: 'prune' } }, data: { a: '1' } });
+    await ok(['apply', '-f', '-'], job);
+    const allow = ['--prune-allowlist=core/v1/ConfigMap', '--prune-allowlist=batch/v1/Job', '--prune-allowlist=batch/v1/CronJob'];
+    const out = await ok(['apply', '--prune', '-l', 'app=prune', ...allow, '-f', '-'], cm);
+    assert.match(out, /job.batch\/stale pruned/);
+  });
 });
