@@ -28,10 +28,13 @@ import type { StreamingHooks } from './apiserver/upgrade.js';
 import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
+import { CronJobController } from './controllers/cronjob.js';
 import { DeploymentController } from './controllers/deployment.js';
 import { EndpointsController } from './controllers/endpoints.js';
 import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
+import { JobController } from './controllers/job.js';
+import { TTLAfterFinishedController } from './controllers/ttl-after-finished.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { PersistentVolumeController } from './controllers/persistentvolume.js';
 import { HostVolumeDirs } from './controllers/volume-dirs.js';
@@ -123,7 +126,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
     // local-path volumes live in <data dir>/storage, as k3s's in /var/lib/rancher/k3s/storage
     const volumes = new PersistentVolumeController(ctx, { nodeName: cfg.nodeName, storageDir: join(cfg.dataDir, 'storage'), dirs: new HostVolumeDirs() });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx)]) {
       c.start();
       stops.push(() => c.stop());
     }

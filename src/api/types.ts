@@ -17,6 +17,8 @@ export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistent
 export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
 export type { StorageClass } from './kinds/storageclass.js';
 export type { Lease } from './kinds/lease.js';
+export type { Job, JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from './kinds/job.js';
+export type { CronJob, ObjectReference } from './kinds/cronjob.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -32,7 +34,9 @@ import type { PersistentVolume } from './kinds/persistentvolume.js';
 import type { PersistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
 import type { StorageClass } from './kinds/storageclass.js';
 import type { Lease } from './kinds/lease.js';
+import type { Job } from './kinds/job.js';
+import type { CronJob } from './kinds/cronjob.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob;
 
 export type Kind = AnyObject['kind'];

@@ -596,7 +596,8 @@ function parseFieldSelector(r: ResourceInfo, opts: ListOptions): [string, '=' | 
 /** The text a field selector compares: "" for an absent field, "true"/"false" for booleans. */
 function fieldValue(o: AnyObject, path: string): string {
   // Events are selected by `source`, which is source.component
-  const p = o.kind === 'Event' && path === 'source' ? 'source.component' : path;
+  // and Jobs by status.successful, which is status.succeeded
+  const p = o.kind === 'Event' && path === 'source' ? 'source.component' : o.kind === 'Job' && path === 'status.successful' ? 'status.succeeded' : path;
   let v: unknown = o;
   for (const seg of p.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
   return v === undefined ? '' : String(v);

@@ -3,9 +3,11 @@
 import type {
   AnyObject,
   ConfigMap,
+  CronJob,
   Deployment,
   Endpoints,
   Event,
+  Job,
   Kind,
   Namespace,
   Node,
@@ -40,6 +42,8 @@ export interface Informers {
   persistentVolumes: Informer<PersistentVolume>;
   persistentVolumeClaims: Informer<PersistentVolumeClaim>;
   storageClasses: Informer<StorageClass>;
+  jobs: Informer<Job>;
+  cronJobs: Informer<CronJob>;
 }
 
 export interface ControllerContext {
@@ -68,6 +72,8 @@ export function createInformers(client: Client): Informers {
     persistentVolumes: of<PersistentVolume>('PersistentVolume'),
     persistentVolumeClaims: of<PersistentVolumeClaim>('PersistentVolumeClaim'),
     storageClasses: of<StorageClass>('StorageClass'),
+    jobs: of<Job>('Job'),
+    cronJobs: of<CronJob>('CronJob'),
   };
 }
 

@@ -49,7 +49,7 @@ export class WorkQueue {
       this.timers.delete(timer);
       this.delayed.delete(key);
       this.add(key);
-    }, ms);
+    }, Math.max(0, Math.min(ms, 2 ** 31 - 1))); // a far schedule (a cron job) still fits a timer
     timer.unref?.();
     this.timers.add(timer);
     this.delayed.set(key, { at, timer });

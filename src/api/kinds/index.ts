@@ -2,9 +2,11 @@
 // this order, and deleting a namespace empties it in this order (workloads first, so their
 // controllers do not recreate pods while it empties).
 import { ConfigMapKind } from './configmap.js';
+import { CronJobKind } from './cronjob.js';
 import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
+import { JobKind } from './job.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { LeaseKind } from './lease.js';
 import { NamespaceKind } from './namespace.js';
@@ -20,6 +22,8 @@ import { StorageClassKind } from './storageclass.js';
 export const KINDS: readonly KindDef<KubeObject>[] = [
   DeploymentKind,
   ReplicaSetKind,
+  CronJobKind,
+  JobKind,
   PodKind,
   ServiceKind,
   EndpointsKind,
