@@ -16,6 +16,7 @@ export type { Deployment, DeploymentCondition } from './kinds/deployment.js';
 export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistentvolume.js';
 export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
 export type { StorageClass } from './kinds/storageclass.js';
+export type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -30,7 +31,8 @@ import type { Service } from './kinds/service.js';
 import type { PersistentVolume } from './kinds/persistentvolume.js';
 import type { PersistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
 import type { StorageClass } from './kinds/storageclass.js';
+import type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | HorizontalPodAutoscaler;
 
 export type Kind = AnyObject['kind'];

@@ -18,6 +18,7 @@ export type ParsedPath = { type: 'resource'; route: Route } | { type: 'discovery
 export function parsePath(pathname: string): ParsedPath {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   let group: string;
+  let version = 'v1';
   let rest: string[];
   if (parts[0] === 'api' && parts[1] === 'v1') {
     group = '';
@@ -28,7 +29,7 @@ export function parsePath(pathname: string): ParsedPath {
     return { type: 'discovery', path: '/' + parts.join('/') };
   } else if (parts[0] === 'apis' && parts.length > 3) {
     group = parts[1];
-    if (parts[2] !== 'v1') return { type: 'unknown' };
+    version = parts[2];
     rest = parts.slice(3);
   } else {
     return { type: 'discovery', path: '/' + parts.join('/') };
@@ -49,7 +50,7 @@ export function parsePath(pathname: string): ParsedPath {
     return { type: 'resource', route: { resource: namespaces, name: rest[1] } };
   }
   const resource = byResource(group, rest[0]);
-  if (!resource || rest.length > 3) return { type: 'unknown' };
+  if (!resource || rest.length > 3 || resource.version !== version) return { type: 'unknown' };
   if (!resource.namespaced && namespace) return { type: 'unknown' };
   return { type: 'resource', route: { resource, namespace, name: rest[1], subresource: rest[2] } };
 }

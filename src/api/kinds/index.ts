@@ -5,6 +5,7 @@ import { ConfigMapKind } from './configmap.js';
 import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
+import { HorizontalPodAutoscalerKind } from './horizontalpodautoscaler.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { NamespaceKind } from './namespace.js';
 import { NodeKind } from './node.js';
@@ -17,6 +18,8 @@ import { ServiceKind } from './service.js';
 import { StorageClassKind } from './storageclass.js';
 
 export const KINDS: readonly KindDef<KubeObject>[] = [
+  // before what it scales, so an emptying namespace's autoscaler does not scale it back up
+  HorizontalPodAutoscalerKind,
   DeploymentKind,
   ReplicaSetKind,
   PodKind,
