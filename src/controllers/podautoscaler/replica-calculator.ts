@@ -66,11 +66,12 @@ export function resourceReplicas(input: ReplicaInput, targetUtilization: number)
     if (Math.abs(1 - ratio) <= opts.tolerance) return result(input.currentReplicas);
     return result(Math.ceil(ratio * groups.readyCount));
   }
-  if (groups.missing.size > 0) {
-    // scale-down: a pod without metrics is taken to use its whole request (or the target, above 100%);
-    // scale-up: nothing
-    const fallback = Math.max(100, targetUtilization);
-    for (const name of groups.missing) metrics.set(name, { value: ratio < 1 ? Math.trunc(((requests.get(name) ?? 0) * fallback) / 100) : 0, timestamp: 0, windowMs: 0 });
+  // scale-down: a pod without metrics is taken to use its whole request (or the target, above
+  // 100%); scale-up: nothing; exactly at target: left out
+  const fallback = Math.max(100, targetUtilization);
+  for (const name of groups.missing) {
+    if (ratio < 1) metrics.set(name, { value: Math.trunc(((requests.get(name) ?? 0) * fallback) / 100), timestamp: 0, windowMs: 0 });
+    else if (ratio > 1) metrics.set(name, { value: 0, timestamp: 0, windowMs: 0 });
   }
   if (scaleUpWithUnready) for (const name of groups.unready) metrics.set(name, { value: 0, timestamp: 0, windowMs: 0 });
   const next = utilizationRatio(metrics, requests, targetUtilization).ratio;
