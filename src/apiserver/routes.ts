@@ -1,8 +1,11 @@
 // Turning a Kubernetes REST path into (resource, namespace, name, subresource). Pure.
+import type { VersionView } from '../api/kinds/kind.js';
 import { byResource, type ResourceInfo } from '../api/resources.js';
 
 export interface Route {
   resource: ResourceInfo;
+  /** the version of the URL when it is not the stored one (autoscaling/v1 of HPAs) */
+  view?: VersionView;
   namespace?: string;
   name?: string;
   subresource?: string;
@@ -50,7 +53,9 @@ export function parsePath(pathname: string): ParsedPath {
     return { type: 'resource', route: { resource: namespaces, name: rest[1] } };
   }
   const resource = byResource(group, rest[0]);
-  if (!resource || rest.length > 3 || resource.version !== version) return { type: 'unknown' };
+  if (!resource || rest.length > 3) return { type: 'unknown' };
+  const view = resource.version === version ? undefined : resource.otherVersions?.find((v) => v.version === version);
+  if (resource.version !== version && !view) return { type: 'unknown' };
   if (!resource.namespaced && namespace) return { type: 'unknown' };
-  return { type: 'resource', route: { resource, namespace, name: rest[1], subresource: rest[2] } };
+  return { type: 'resource', route: { resource, namespace, name: rest[1], subresource: rest[2], ...(view ? { view } : {}) } };
 }

@@ -8,6 +8,7 @@ import { age } from '../age.js';
 import { invalidValue, notSupportedYet, required, unsupported, type Errors } from '../field-errors.js';
 import { conditionStatus, int, objectBase, quantity, str } from '../fields.js';
 import { quantityError } from '../quantity.js';
+import { HPA_V1 } from './horizontalpodautoscaler-v1.js';
 import { AGE_COLUMN, NAME_COLUMN, column, defineKind, type Stored } from './kind.js';
 
 const crossVersionObjectReference = z.strictObject({ kind: str, name: str, apiVersion: str.optional() });
@@ -178,6 +179,7 @@ export const HorizontalPodAutoscalerKind = defineKind<HorizontalPodAutoscaler>({
   kind: 'HorizontalPodAutoscaler',
   group: 'autoscaling',
   version: 'v2',
+  otherVersions: [HPA_V1],
   resource: 'horizontalpodautoscalers',
   singular: 'horizontalpodautoscaler',
   namespaced: true,
