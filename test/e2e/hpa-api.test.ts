@@ -56,6 +56,7 @@ describe('kubectl and HorizontalPodAutoscalers', { skip: !hasKubectl && 'kubectl
     assert.equal(v1.apiVersion, 'autoscaling/v1');
     assert.deepEqual(v1.spec, { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 50 });
     assert.match(await ok(['api-versions']), /^autoscaling\/v1\nautoscaling\/v2$/m);
+    assert.match(await ok(['describe', 'hpa', 'web']), /Reference:\s+Deployment\/web\n(.*\n)*Min replicas:\s+1\nMax replicas:\s+5\n/);
     assert.match(await ok(['api-resources', '--api-group=autoscaling']), /^horizontalpodautoscalers\s+hpa\s+autoscaling\/v2\s+true\s+HorizontalPodAutoscaler$/m);
   });
 

@@ -168,6 +168,22 @@ test('the API: defaults (minReplicas 1, cpu 80%), validation, and the table row'
       }),
     /spec.maxReplicas: Invalid value: 3: must be greater than or equal to `minReplicas`/,
   );
+  // metric sources k1s has no adapter for are refused, not ignored
+  for (const [metrics, path] of [
+    [[{ type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '1' } } }], 'spec.metrics[0].pods'],
+    [[{ type: 'External' }], 'spec.metrics[0].type'],
+  ] as const) {
+    assert.throws(
+      () =>
+        registry.create(r('HorizontalPodAutoscaler'), 'default', {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'unsupported' },
+          spec: { scaleTargetRef: { kind: 'Deployment', name: 'x' }, maxReplicas: 3, metrics },
+        }),
+      new RegExp(`${path.replace(/[.[\]]/g, '\\$&')}: Unsupported value: not supported by k1s yet`),
+    );
+  }
   const row = r('HorizontalPodAutoscaler').printer.row(created, new Date(Date.parse(created.metadata.creationTimestamp!) + 5000));
   assert.deepEqual(row, ['defaults', 'Deployment/x', 'cpu: <unknown>/80%', '1', 3, 0, '5s']);
 });
