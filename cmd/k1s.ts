@@ -36,6 +36,8 @@ export function buildProgram(): Command {
     .option('--node-port-range <range>', 'NodePort range', '30000-32767')
     .option('--upstream <ip[:port]>', 'DNS server for names outside the cluster (repeatable; default: /etc/resolv.conf)', collect)
     .option('--pause-image <image>', 'pod infra image (built locally from catatonit when absent)', 'k1s.local/pause:3.10')
+    .option('--horizontal-pod-autoscaler-sync-period <duration>', 'how often each HorizontalPodAutoscaler is reconciled', '15s')
+    .option('--horizontal-pod-autoscaler-downscale-stabilization <duration>', 'scale-down stabilization window of HPAs that set none', '5m')
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .action(server);
 

@@ -21,6 +21,8 @@ export async function server(opts: Opts): Promise<void> {
     nodePortRange: { min, max },
     upstreams: opts.upstream as string[] | undefined,
     pauseImage: opts.pauseImage as string,
+    hpaSyncPeriodMs: durationMs(String(opts.horizontalPodAutoscalerSyncPeriod ?? '15s')),
+    hpaDownscaleStabilizationMs: durationMs(String(opts.horizontalPodAutoscalerDownscaleStabilization ?? '5m')),
   });
   const running = await startServer(cfg, logger);
   const shutdown = (signal: string) => {
@@ -46,3 +48,11 @@ function gatewayOf(cidr: string): string {
   return parts.join('.');
 }
 
+
+/** A Go duration as kube's flags take them: "15s", "1m30s", "500ms". */
+export function durationMs(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new Error(`invalid duration ${JSON.stringify(text)}`);
+  return parts.reduce((n, p) => n + Number(p[1]) * units[p[2]], 0);
+}

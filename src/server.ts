@@ -35,6 +35,7 @@ import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { JobController } from './controllers/job.js';
 import { TTLAfterFinishedController } from './controllers/ttl-after-finished.js';
+import { HorizontalController, type PodUsage } from './controllers/podautoscaler/horizontal.js';
 import { NamespaceController } from './controllers/namespace.js';
 import { PersistentVolumeController } from './controllers/persistentvolume.js';
 import { HostVolumeDirs } from './controllers/volume-dirs.js';
@@ -61,6 +62,10 @@ export interface ServerConfig {
   upstreams?: string[];
   pauseImage: string;
   nodeName: string;
+  /** --horizontal-pod-autoscaler-sync-period, ms (kube: 15 s) */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization, ms (kube: 5 min) */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -126,7 +131,11 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
     // local-path volumes live in <data dir>/storage, as k3s's in /var/lib/rancher/k3s/storage
     const volumes = new PersistentVolumeController(ctx, { nodeName: cfg.nodeName, storageDir: join(cfg.dataDir, 'storage'), dirs: new HostVolumeDirs() });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx)]) {
+    // the HPA reads usage as `kubectl top` does, from the node agent (started below), in-process
+    let podUsage: (() => Promise<PodUsage[]>) | undefined;
+    const hpaMetrics = { pods: () => (podUsage ? podUsage() : Promise.reject(new Error('the node agent is not running yet'))) };
+    const hpa = new HorizontalController(ctx, hpaMetrics, { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs });
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, hpa, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx)]) {
       c.start();
       stops.push(() => c.stop());
     }
@@ -175,6 +184,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       onRuntimeHealth: () => void nodeStatus?.update(),
     });
     const agentRun = agent.start(agentAbort.signal).catch((e) => failed(e));
+    podUsage = () => agent.podUsage();
     stops.push(async () => {
       agentAbort.abort();
       await agentRun; // syncs in flight finish before the store closes

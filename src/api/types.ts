@@ -19,6 +19,7 @@ export type { StorageClass } from './kinds/storageclass.js';
 export type { Lease } from './kinds/lease.js';
 export type { Job, JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from './kinds/job.js';
 export type { CronJob, ObjectReference } from './kinds/cronjob.js';
+export type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -36,7 +37,8 @@ import type { StorageClass } from './kinds/storageclass.js';
 import type { Lease } from './kinds/lease.js';
 import type { Job } from './kinds/job.js';
 import type { CronJob } from './kinds/cronjob.js';
+import type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob | HorizontalPodAutoscaler;
 
 export type Kind = AnyObject['kind'];

@@ -64,3 +64,27 @@ export function planDeletion(obj: AnyObject, req: DeletionRequest): DeletionStep
 function withMeta(obj: AnyObject, meta: Partial<AnyObject['metadata']>): AnyObject {
   return { ...obj, metadata: { ...obj.metadata, ...meta } };
 }
+
+/** metav1.FinalizerOrphanDependents: the garbage collector removes the owner's references from its dependents first. */
+export const ORPHAN_FINALIZER = 'orphan';
+/** metav1.FinalizerDeleteDependents: the garbage collector deletes the dependents that block the owner's deletion first. */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
+/**
+ * The finalizers a DELETE leaves for the garbage collector (the generic store's
+ * deletionFinalizersForGarbageCollection): an explicit policy replaces either GC finalizer the
+ * object has; without one, the object keeps what it has (apps/v1 kinds default to Background).
+ * Undefined when nothing changes.
+ */
+export function gcFinalizers(finalizers: readonly string[] | undefined, policy: PropagationPolicy | undefined): string[] | undefined {
+  const current = finalizers ?? [];
+  const orphan = policy ? policy === 'Orphan' : current.includes(ORPHAN_FINALIZER);
+  const foreground = policy ? policy === 'Foreground' : !orphan && current.includes(FOREGROUND_FINALIZER);
+  const next = current.filter((f) => f !== ORPHAN_FINALIZER && f !== FOREGROUND_FINALIZER);
+  if (orphan) next.push(ORPHAN_FINALIZER);
+  if (foreground) next.push(FOREGROUND_FINALIZER);
+  const same = next.length === current.length && next.every((f) => current.includes(f));
+  return same ? undefined : next;
+}

@@ -55,10 +55,16 @@ function resourceEntries(r: KindDef): unknown[] {
   return [main, ...subs];
 }
 
+/** The versions of a group, preferred (the stored one) first, then those served converted. */
+function versionsOf(group: string): string[] {
+  const kinds = RESOURCES.filter((r) => r.group === group);
+  const versions = kinds.length ? kinds.flatMap((r) => [r.version, ...(r.otherVersions ?? []).map((v) => v.version)]) : [EXTRA.find((e) => e.group === group)!.version];
+  return [...new Set(versions)];
+}
+
 function groupVersions(group: string) {
-  const version = RESOURCES.find((r) => r.group === group)?.version ?? EXTRA.find((e) => e.group === group)!.version;
-  const gv = { groupVersion: apiVersionOf({ group, version }), version };
-  return { name: group, versions: [gv], preferredVersion: gv };
+  const versions = versionsOf(group).map((version) => ({ groupVersion: apiVersionOf({ group, version }), version }));
+  return { name: group, versions, preferredVersion: versions[0] };
 }
 
 /** The document at a discovery path, or undefined when there is none. */
@@ -72,7 +78,7 @@ export function discoveryDocument(path: string): unknown {
   if (m) {
     const group = m[2] ?? '';
     const version = m[1] ?? m[3];
-    const kinds = RESOURCES.filter((r) => r.group === group && r.version === version);
+    const kinds = RESOURCES.filter((r) => r.group === group && (r.version === version || r.otherVersions?.some((v) => v.version === version)));
     const extra = EXTRA.find((e) => e.group === group && e.version === version);
     if (!kinds.length && !extra) return undefined;
     const resources = [...kinds.flatMap(resourceEntries), ...(extra?.resources ?? [])];

@@ -19,7 +19,7 @@ import { applyPatch } from './patch.js';
 import { rfc3339 } from '../api/time.js';
 import { fieldManagerFor, keepTimestampsOfNoOp, type ManagedFieldsEntry } from '../api/managed-fields/manager.js';
 import { zeroObject } from './protobuf.js';
-import { planDeletion } from './deletion.js';
+import { gcFinalizers, planDeletion, type PropagationPolicy } from './deletion.js';
 import { validateNoNewFinalizers } from '../api/meta-validation.js';
 import type { AdmissionReader } from '../api/kinds/kind.js';
 import { ANN, LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER } from '../api/storage.js';
@@ -84,8 +84,12 @@ export interface DeleteOptions {
    */
   gracePeriodSeconds?: number;
   preconditions?: { resourceVersion?: string; uid?: string };
-  /** Orphan: dependents lose their ownerReference instead of being collected */
-  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /**
+   * Orphan: the garbage collector removes the owner's references from its dependents, then the
+   * owner; Foreground: it deletes the dependents first; Background (the default): the owner goes
+   * now and the collector deletes the dependents after.
+   */
+  propagationPolicy?: PropagationPolicy;
 }
 
 export interface RegistryOptions extends AllocatorConfig {
@@ -360,11 +364,14 @@ export class Registry {
       if (held) return held;
     }
     const key = keyOf(r, ns, name);
-    const step = planDeletion(current, { gracePeriodSeconds: opts.gracePeriodSeconds, gracefulDelete: r.gracefulDelete, now: this.now() });
+    // Orphan and Foreground leave a finalizer the garbage collector acts on, then removes
+    // (controllers/gc.ts); the object stays, marked, until it has.
+    const finalizers = gcFinalizers(current.metadata.finalizers, opts.propagationPolicy);
+    const target = finalizers ? { ...current, metadata: { ...current.metadata, finalizers: finalizers.length ? finalizers : undefined } } : current;
+    let step = planDeletion(target, { gracePeriodSeconds: opts.gracePeriodSeconds, gracefulDelete: r.gracefulDelete, now: this.now() });
+    if (step.action === 'keep' && finalizers) step = { action: 'mark', object: target };
     if (step.action === 'keep') return current;
     if (opts.dryRun) return step.action === 'mark' ? step.object : current;
-    if (opts.propagationPolicy === 'Orphan') this.orphanDependents(current);
-    if (opts.propagationPolicy === 'Foreground') this.deleteDependents(current);
     try {
       if (step.action === 'mark') return this.store.update(key, step.object as unknown as StoredValue, current.metadata.resourceVersion) as unknown as AnyObject;
       return this.store.delete(key, pre.resourceVersion) as unknown as AnyObject;
@@ -432,39 +439,6 @@ export class Registry {
     );
     const errors: FieldError[] = allocateServiceAddresses(svc, previous, others, this.opts);
     if (errors.length) throw invalid('Service', '', svc.metadata.name, errors);
-  }
-
-  /** The objects that name owner in their ownerReferences, with their kinds. */
-  private dependentsOf(owner: AnyObject): [ResourceInfo, AnyObject][] {
-    const out: [ResourceInfo, AnyObject][] = [];
-    for (const r of RESOURCES.filter((k) => k.namespaced || !owner.metadata.namespace)) {
-      for (const item of this.store.list(prefixOf(r, owner.metadata.namespace)).items as unknown as AnyObject[]) {
-        if ((item.metadata.ownerReferences ?? []).some((o) => o.uid === owner.metadata.uid)) out.push([r, item]);
-      }
-    }
-    return out;
-  }
-
-  /** What the orphan finalizer does: dependents keep living, without their reference to the owner. */
-  private orphanDependents(owner: AnyObject): void {
-    for (const [r, item] of this.dependentsOf(owner)) {
-      const kept = (item.metadata.ownerReferences ?? []).filter((o) => o.uid !== owner.metadata.uid);
-      const metadata = { ...item.metadata, ownerReferences: kept.length ? kept : undefined };
-      this.store.update(keyOf(r, item.metadata.namespace, item.metadata.name), { ...item, metadata } as unknown as StoredValue);
-    }
-  }
-
-  /**
-   * Foreground deletion, done at once: the dependents (and theirs) are deleted before the owner
-   * (kube keeps the owner, marked, until they are gone). Each goes through DELETE, so a pod still
-   * gets its grace period and finalizers still hold what they hold.
-   */
-  private deleteDependents(owner: AnyObject): void {
-    for (const [r, item] of this.dependentsOf(owner)) {
-      if (item.metadata.deletionTimestamp) continue;
-      this.deleteDependents(item);
-      this.delete(r, item.metadata.namespace, item.metadata.name);
-    }
   }
 
   private requireNamespace(ns: string): void {

@@ -1,8 +1,11 @@
 // Turning a Kubernetes REST path into (resource, namespace, name, subresource). Pure.
+import type { VersionView } from '../api/kinds/kind.js';
 import { byResource, type ResourceInfo } from '../api/resources.js';
 
 export interface Route {
   resource: ResourceInfo;
+  /** the version of the URL when it is not the stored one (autoscaling/v1 of HPAs) */
+  view?: VersionView;
   namespace?: string;
   name?: string;
   subresource?: string;
@@ -18,6 +21,7 @@ export type ParsedPath = { type: 'resource'; route: Route } | { type: 'discovery
 export function parsePath(pathname: string): ParsedPath {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   let group: string;
+  let version = 'v1';
   let rest: string[];
   if (parts[0] === 'api' && parts[1] === 'v1') {
     group = '';
@@ -28,7 +32,7 @@ export function parsePath(pathname: string): ParsedPath {
     return { type: 'discovery', path: '/' + parts.join('/') };
   } else if (parts[0] === 'apis' && parts.length > 3) {
     group = parts[1];
-    if (parts[2] !== 'v1') return { type: 'unknown' };
+    version = parts[2];
     rest = parts.slice(3);
   } else {
     return { type: 'discovery', path: '/' + parts.join('/') };
@@ -50,6 +54,8 @@ export function parsePath(pathname: string): ParsedPath {
   }
   const resource = byResource(group, rest[0]);
   if (!resource || rest.length > 3) return { type: 'unknown' };
+  const view = resource.version === version ? undefined : resource.otherVersions?.find((v) => v.version === version);
+  if (resource.version !== version && !view) return { type: 'unknown' };
   if (!resource.namespaced && namespace) return { type: 'unknown' };
-  return { type: 'resource', route: { resource, namespace, name: rest[1], subresource: rest[2] } };
+  return { type: 'resource', route: { resource, namespace, name: rest[1], subresource: rest[2], ...(view ? { view } : {}) } };
 }

@@ -11,7 +11,8 @@ import { ApiError, badRequest, internalError, invalid, methodNotAllowed, notFoun
 import { forbidden, required, type FieldError } from '../api/field-errors.js';
 import { fieldManagerErrors, managerFromUserAgent } from '../api/managed-fields/manager.js';
 import { parse as parseYAML } from 'yaml';
-import { byKind, type ResourceInfo } from '../api/resources.js';
+import type { KubeObject, VersionView } from '../api/kinds/kind.js';
+import { apiVersionOf, byKind, type ResourceInfo } from '../api/resources.js';
 import type { Logger } from '../log.js';
 import { decodeObject, mediaType, parseJSON, PATCH_TYPES, readRaw, unsupportedMediaType } from './body.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
@@ -154,8 +155,11 @@ function sendWritten(res: ServerResponse, code: number, obj: unknown, warnings: 
 async function handleResource(rq: Request, route: Route) {
   const { deps, req, q } = rq;
   const { registry } = deps;
-  const { resource: r, namespace: ns, name, subresource } = route;
+  const { resource: r, namespace: ns, name, subresource, view } = route;
   const method = req.method ?? 'GET';
+  // another version of the kind (autoscaling/v1 of HPAs): bodies converted in, objects out
+  const input = (body: unknown) => (view ? view.toStored(body) : body);
+  const out = <T>(obj: T): T => (view ? (view.fromStored(obj as unknown as KubeObject) as T) : obj);
 
   if (subresource) {
     if (!name || !r.subresources.includes(subresource as never)) throw notFound(r.resource, `${name}/${subresource}`, r.group);
@@ -184,33 +188,38 @@ async function handleResource(rq: Request, route: Route) {
   const status = subresource === 'status' || subresource === 'finalize' ? (subresource as 'status' | 'finalize') : undefined;
 
   if (!name) {
-    if (method === 'GET' && q.get('watch') && q.get('watch') !== 'false') return watch(rq, r, ns);
-    if (method === 'GET') return list(rq, r, ns);
+    if (method === 'GET' && q.get('watch') && q.get('watch') !== 'false') return watch(rq, r, ns, view);
+    if (method === 'GET') return list(rq, r, ns, view);
     if (method === 'POST') {
-      const body = await readObject(rq);
+      const body = input(await readObject(rq));
       const opts = writeOptions(rq, 'CreateOptions');
-      return sendWritten(rq.res, 201, registry.create(r, ns, body, opts), opts.warnings);
+      return sendWritten(rq.res, 201, out(registry.create(r, ns, body, opts)), opts.warnings);
     }
-    if (method === 'DELETE') return deleteCollection(rq, r, ns);
+    if (method === 'DELETE') return deleteCollection(rq, r, ns, view);
     throw methodNotAllowed();
   }
   switch (method) {
     case 'GET':
-      return sendObject(rq, r, registry.get(r, ns, name));
+      return sendObject(rq, r, registry.get(r, ns, name), view);
     case 'PUT': {
-      const body = await readObject(rq);
+      const body = input(await readObject(rq));
       const opts = { ...writeOptions(rq, 'UpdateOptions'), subresource: status };
-      return sendWritten(rq.res, 200, registry.update(r, ns, name, body, opts), opts.warnings);
+      return sendWritten(rq.res, 200, out(registry.update(r, ns, name, body, opts)), opts.warnings);
     }
     case 'PATCH': {
       const { type, patch } = await readPatch(rq);
       const opts = { ...writeOptions(rq, 'PatchOptions'), ...patchOptions(q, type), subresource: status, type };
       // an apply that creates the object answers 201, as kube-apiserver does
       const existed = type !== 'apply' || registry.store.get(keyOf(r, ns, name)) !== undefined;
-      return sendWritten(rq.res, existed ? 200 : 201, registry.patch(r, ns, name, patch, opts), opts.warnings);
+      if (view && type !== 'apply') {
+        // the patch applies to the object as this version shows it
+        const merged = applyPatch(r, view.fromStored(registry.get(r, ns, name)), patch, type);
+        return sendWritten(rq.res, 200, out(registry.update(r, ns, name, view.toStored(merged), opts)), opts.warnings);
+      }
+      return sendWritten(rq.res, existed ? 200 : 201, out(registry.patch(r, ns, name, input(patch), opts)), opts.warnings);
     }
     case 'DELETE':
-      return sendJSON(rq.res, 200, registry.delete(r, ns, name, await deleteOptions(rq)));
+      return sendJSON(rq.res, 200, out(registry.delete(r, ns, name, await deleteOptions(rq))));
     default:
       throw methodNotAllowed();
   }
@@ -275,11 +284,11 @@ function gracePeriodParam(text: string | null): number | undefined {
   return Number(text);
 }
 
-async function deleteCollection(rq: Request, r: ResourceInfo, ns: string | undefined) {
+async function deleteCollection(rq: Request, r: ResourceInfo, ns: string | undefined, view?: VersionView) {
   const opts = await deleteOptions(rq);
   const found = rq.deps.registry.list(r, ns, selectors(rq.q));
   const items = found.items.map((o) => rq.deps.registry.delete(r, o.metadata.namespace, o.metadata.name, { ...opts, preconditions: undefined }));
-  return sendJSON(rq.res, 200, { ...found, items });
+  return sendJSON(rq.res, 200, viewList({ ...found, items }, r, view));
 }
 
 async function handleScale(rq: Request, r: ResourceInfo, ns: string | undefined, name: string) {
@@ -310,13 +319,19 @@ function tableOptions(rq: Request): { table: boolean; include: IncludeObject } {
   return { table: wantsTable(rq.req.headers.accept), include: parseIncludeObject(rq.q.get('includeObject')) };
 }
 
-function sendObject(rq: Request, r: ResourceInfo, obj: AnyObject): void {
+function sendObject(rq: Request, r: ResourceInfo, obj: AnyObject, view?: VersionView): void {
   const t = tableOptions(rq);
   if (t.table) return sendJSON(rq.res, 200, toTable(r, [obj], { now: rq.now, include: t.include }));
-  sendJSON(rq.res, 200, obj);
+  sendJSON(rq.res, 200, view ? view.fromStored(obj) : obj);
 }
 
-function list(rq: Request, r: ResourceInfo, ns: string | undefined): void {
+/** A list in another version of the kind: its items and its apiVersion. */
+function viewList<L extends { items: AnyObject[]; apiVersion: string }>(list: L, r: ResourceInfo, view: VersionView | undefined): L {
+  if (!view) return list;
+  return { ...list, apiVersion: apiVersionOf({ group: r.group, version: view.version }), items: list.items.map((o) => view.fromStored(o)) };
+}
+
+function list(rq: Request, r: ResourceInfo, ns: string | undefined, view?: VersionView): void {
   const page = { limit: numberParam(rq.q, 'limit'), continue: rq.q.get('continue') ?? undefined };
   const result = rq.deps.registry.list(r, ns, { ...selectors(rq.q), ...page });
   const t = tableOptions(rq);
@@ -324,7 +339,7 @@ function list(rq: Request, r: ResourceInfo, ns: string | undefined): void {
     const table = toTable(r, result.items, { now: rq.now, include: t.include, resourceVersion: result.metadata.resourceVersion });
     return sendJSON(rq.res, 200, { ...table, metadata: { ...result.metadata } });
   }
-  sendJSON(rq.res, 200, result);
+  sendJSON(rq.res, 200, viewList(result, r, view));
 }
 
 /** The line of the event being delivered (see sharedLine). */
@@ -347,7 +362,7 @@ function sharedLine(ev: WatchEvent): Buffer {
 const BOOKMARK_INTERVAL_MS = 60_000;
 
 /** A watch: one JSON event per line, held open until the client goes away or timeoutSeconds. */
-function watch(rq: Request, r: ResourceInfo, ns: string | undefined) {
+function watch(rq: Request, r: ResourceInfo, ns: string | undefined, view?: VersionView) {
   const { req, res, q, deps } = rq;
   const opts = { ...selectors(q), resourceVersion: q.get('resourceVersion') ?? undefined };
   const t = tableOptions(rq);
@@ -364,6 +379,7 @@ function watch(rq: Request, r: ResourceInfo, ns: string | undefined) {
   const onEvent = (ev: WatchEvent) => {
     lastRV = ev.object.metadata.resourceVersion ?? lastRV;
     if (t.table) write(encode(ev));
+    else if (view) write({ type: ev.type, object: view.fromStored(ev.object) });
     else send(sharedLine(ev));
   };
   const stop = deps.registry.watch(r, ns, opts, onEvent); // throws Gone before any byte is sent
@@ -373,7 +389,8 @@ function watch(rq: Request, r: ResourceInfo, ns: string | undefined) {
   for (const line of buffered) res.write(line);
   const bookmark = () => {
     lastRV = String(Math.max(Number(lastRV), deps.registry.store.revision));
-    write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${r.version}` : r.version, metadata: { resourceVersion: lastRV } } });
+    const version = view?.version ?? r.version;
+    write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${version}` : version, metadata: { resourceVersion: lastRV } } });
   };
   const bookmarks = q.get('allowWatchBookmarks') === 'true' ? setInterval(bookmark, BOOKMARK_INTERVAL_MS) : undefined;
   const timeout = Number(q.get('timeoutSeconds') ?? 0);

@@ -7,6 +7,7 @@ import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
 import { JobKind } from './job.js';
+import { HorizontalPodAutoscalerKind } from './horizontalpodautoscaler.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { LeaseKind } from './lease.js';
 import { NamespaceKind } from './namespace.js';
@@ -20,6 +21,8 @@ import { ServiceKind } from './service.js';
 import { StorageClassKind } from './storageclass.js';
 
 export const KINDS: readonly KindDef<KubeObject>[] = [
+  // before what it scales, so an emptying namespace's autoscaler does not scale it back up
+  HorizontalPodAutoscalerKind,
   DeploymentKind,
   ReplicaSetKind,
   CronJobKind,

@@ -51,6 +51,18 @@ export interface AdmissionReader {
   list(kind: string): KubeObject[];
 }
 
+/**
+ * Another version a kind is served at besides the stored one (autoscaling/v1 of the
+ * HorizontalPodAutoscaler): request bodies are converted to the stored version, responses back.
+ */
+export interface VersionView {
+  readonly version: string;
+  /** a request body in this version -> the stored version (the registry then validates it) */
+  toStored(body: unknown): unknown;
+  /** a stored object -> this version */
+  fromStored(obj: KubeObject): unknown;
+}
+
 export interface KindDef<T extends KubeObject = KubeObject> {
   readonly kind: string;
   readonly group: string;
@@ -71,6 +83,8 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   readonly generation: boolean;
   /** fields a list may be filtered by besides metadata.name and metadata.namespace */
   readonly fieldSelectors: readonly string[];
+  /** other versions served, converted (discovery lists them after `version`, the preferred one) */
+  readonly otherVersions?: readonly VersionView[];
   /** the rule for metadata.name (DNS-1123 subdomain unless said otherwise) */
   readonly nameCheck?: NameCheck;
   readonly printer: Printer<T>;

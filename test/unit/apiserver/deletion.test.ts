@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { byKind } from '../../../src/api/resources.js';
 import type { AnyObject } from '../../../src/api/types.js';
-import { planDeletion } from '../../../src/apiserver/deletion.js';
+import { gcFinalizers, planDeletion } from '../../../src/apiserver/deletion.js';
 import { Registry, type DeleteOptions, type WatchEvent } from '../../../src/apiserver/registry.js';
 import { podGracePeriod, type Pod } from '../../../src/api/kinds/pod.js';
 import { Store } from '../../../src/store/store.js';
@@ -242,16 +242,37 @@ test('a graceful pod: the mark is MODIFIED, the final delete DELETED; its finali
   assert.deepEqual(events.map((ev) => ev.type), ['ADDED', 'MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED']);
 });
 
-test('foreground deletion deletes dependents through DELETE: a scheduled pod is left Terminating, not removed', () => {
+test('foreground and orphan deletion leave the owner marked with their finalizer for the garbage collector; dependents untouched', () => {
   const { registry, store } = setup();
   const owner = registry.create(ConfigMaps, 'default', baseConfigMap());
   const pod = basePod();
   pod.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'cfg', uid: owner.metadata.uid! }];
   registry.create(Pods, 'default', pod);
-  registry.delete(ConfigMaps, 'default', 'cfg', { propagationPolicy: 'Foreground' });
-  assert.equal(store.get('/registry/core/configmaps/default/cfg'), undefined);
+  const marked = registry.delete(ConfigMaps, 'default', 'cfg', { propagationPolicy: 'Foreground' });
+  assert.deepEqual(marked.metadata.finalizers, ['foregroundDeletion']);
+  assert.equal(marked.metadata.deletionTimestamp, at(0));
+  assert.deepEqual((store.get('/registry/core/configmaps/default/cfg') as unknown as AnyObject).metadata.finalizers, ['foregroundDeletion']);
   const left = store.get('/registry/core/pods/default/web') as unknown as AnyObject;
-  assert.equal(left.metadata.deletionTimestamp, at(30));
+  assert.equal(left.metadata.deletionTimestamp, undefined);
+  // a second DELETE asking for orphan swaps the finalizer; one asking for background drops it and the object goes
+  assert.deepEqual(registry.delete(ConfigMaps, 'default', 'cfg', { propagationPolicy: 'Orphan' }).metadata.finalizers, ['orphan']);
+  registry.delete(ConfigMaps, 'default', 'cfg', { propagationPolicy: 'Background' });
+  assert.equal(store.get('/registry/core/configmaps/default/cfg'), undefined);
+});
+
+test('gcFinalizers: what a DELETE leaves for the garbage collector', () => {
+  const cases: Record<string, { finalizers?: string[]; policy?: 'Orphan' | 'Foreground' | 'Background'; expected: string[] | undefined }> = {
+    'everything is good (no policy, no finalizer); do nothing': { expected: undefined },
+    'background: nothing to add': { policy: 'Background', expected: undefined },
+    'orphan adds its finalizer': { policy: 'Orphan', expected: ['orphan'] },
+    'foreground adds its finalizer': { policy: 'Foreground', expected: ['foregroundDeletion'] },
+    'others are kept': { finalizers: ['example.com/x'], policy: 'Foreground', expected: ['example.com/x', 'foregroundDeletion'] },
+    'an explicit policy replaces the other': { finalizers: ['orphan'], policy: 'Foreground', expected: ['foregroundDeletion'] },
+    'background removes both': { finalizers: ['orphan', 'example.com/x'], policy: 'Background', expected: ['example.com/x'] },
+    'no policy keeps what is there': { finalizers: ['foregroundDeletion'], expected: undefined },
+    'already there: no change': { finalizers: ['orphan'], policy: 'Orphan', expected: undefined },
+  };
+  for (const [name, c] of Object.entries(cases)) assert.deepEqual(gcFinalizers(c.finalizers, c.policy), c.expected, name);
 });
 
 test('podGracePeriod: the pod strategy of CheckGracefulDelete', () => {
