@@ -16,6 +16,9 @@ export type { Deployment, DeploymentCondition } from './kinds/deployment.js';
 export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistentvolume.js';
 export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
 export type { StorageClass } from './kinds/storageclass.js';
+export type { StatefulSet, ClaimTemplate } from './kinds/statefulset.js';
+export type { DaemonSet } from './kinds/daemonset.js';
+export type { ControllerRevision } from './kinds/controllerrevision.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -30,7 +33,10 @@ import type { Service } from './kinds/service.js';
 import type { PersistentVolume } from './kinds/persistentvolume.js';
 import type { PersistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
 import type { StorageClass } from './kinds/storageclass.js';
+import type { StatefulSet } from './kinds/statefulset.js';
+import type { DaemonSet } from './kinds/daemonset.js';
+import type { ControllerRevision } from './kinds/controllerrevision.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | StatefulSet | DaemonSet | ControllerRevision;
 
 export type Kind = AnyObject['kind'];

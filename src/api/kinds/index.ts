@@ -2,6 +2,8 @@
 // this order, and deleting a namespace empties it in this order (workloads first, so their
 // controllers do not recreate pods while it empties).
 import { ConfigMapKind } from './configmap.js';
+import { ControllerRevisionKind } from './controllerrevision.js';
+import { DaemonSetKind } from './daemonset.js';
 import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
@@ -14,11 +16,15 @@ import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
+import { StatefulSetKind } from './statefulset.js';
 import { StorageClassKind } from './storageclass.js';
 
 export const KINDS: readonly KindDef<KubeObject>[] = [
   DeploymentKind,
   ReplicaSetKind,
+  StatefulSetKind,
+  DaemonSetKind,
+  ControllerRevisionKind,
   PodKind,
   ServiceKind,
   EndpointsKind,
