@@ -25,6 +25,8 @@ import { createApiHandler, listen, VERSION } from './apiserver/server.js';
 import type { StreamingHooks } from './apiserver/upgrade.js';
 import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
+import { StatefulSetController } from './controllers/statefulset.js';
+import { DaemonSetController } from './controllers/daemonset.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
 import { DeploymentController } from './controllers/deployment.js';
 import { EndpointsController } from './controllers/endpoints.js';
@@ -121,7 +123,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const ctx: ControllerContext = { client, informers, logger: logger.child({ component: 'controllers' }), events };
     // local-path volumes live in <data dir>/storage, as k3s's in /var/lib/rancher/k3s/storage
     const volumes = new PersistentVolumeController(ctx, { nodeName: cfg.nodeName, storageDir: join(cfg.dataDir, 'storage'), dirs: new HostVolumeDirs() });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, new StatefulSetController(ctx), new DaemonSetController(ctx)]) {
       c.start();
       stops.push(() => c.stop());
     }

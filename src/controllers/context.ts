@@ -17,6 +17,9 @@ import type {
   Secret,
   Service,
   StorageClass,
+  StatefulSet,
+  DaemonSet,
+  ControllerRevision,
 } from '../api/types.js';
 import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
@@ -40,6 +43,9 @@ export interface Informers {
   persistentVolumes: Informer<PersistentVolume>;
   persistentVolumeClaims: Informer<PersistentVolumeClaim>;
   storageClasses: Informer<StorageClass>;
+  statefulSets: Informer<StatefulSet>;
+  daemonSets: Informer<DaemonSet>;
+  controllerRevisions: Informer<ControllerRevision>;
 }
 
 export interface ControllerContext {
@@ -68,6 +74,9 @@ export function createInformers(client: Client): Informers {
     persistentVolumes: of<PersistentVolume>('PersistentVolume'),
     persistentVolumeClaims: of<PersistentVolumeClaim>('PersistentVolumeClaim'),
     storageClasses: of<StorageClass>('StorageClass'),
+    statefulSets: of<StatefulSet>('StatefulSet'),
+    daemonSets: of<DaemonSet>('DaemonSet'),
+    controllerRevisions: of<ControllerRevision>('ControllerRevision'),
   };
 }
 

@@ -30,6 +30,16 @@ export class WorkQueue {
     setImmediate(() => void this.process(key));
   }
 
+  /** Adds key once ms have passed (a condition that only time changes, like minReadySeconds). */
+  addAfter(key: string, ms: number): void {
+    if (this.closed) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.add(key);
+    }, ms);
+    this.timers.add(t);
+  }
+
   close(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
