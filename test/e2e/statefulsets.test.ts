@@ -78,10 +78,14 @@ describe('StatefulSets and DaemonSets with the real kubectl', () => {
 
   test('<pod>.<service> resolves to the pod, from another pod', async () => {
     const ip = jsonpath(['pod', 'mongodb-0'], '{.status.podIP}');
-    const out = ok(['exec', 'mongodb-1', '--', 'nslookup', 'mongodb-0.mongodb']);
+    // busybox's nslookup also sends the bare name, which the cluster DNS relays upstream; from a
+    // pod that relay goes unanswered here (see the branch notes), so nslookup gets the full name
+    const out = ok(['exec', 'mongodb-1', '--', 'nslookup', 'mongodb-0.mongodb.default.svc.cluster.local']);
     assert.match(out, /Name:\s+mongodb-0\.mongodb\.default\.svc\.cluster\.local/);
     assert.match(out, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}\\b`));
-    assert.equal(ok(['exec', 'mongodb-1', '--', 'wget', '-qO-', 'http://mongodb-0.mongodb.default.svc.cluster.local:27017/credentials']), 'admin:secret\n');
+    // the resolver's search list takes the short name <pod>.<service> to the same pod
+    assert.equal(ok(['exec', 'mongodb-1', '--', 'wget', '-qO-', 'http://mongodb-0.mongodb:27017/credentials']), 'admin:secret\n');
+    assert.match(kubectl(['exec', 'mongodb-1', '--', 'ping', '-c', '1', '-W', '2', 'mongodb-0.mongodb']).stdout, new RegExp(`\\(${ip.replace(/\./g, '\\.')}\\)`));
   });
 
   test('the data written to a claim survives deleting the pod', async () => {
