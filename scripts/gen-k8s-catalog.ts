@@ -56,6 +56,7 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['apps/v1', 'ReplicaSet'],
   ['apps/v1', 'StatefulSet'],
   ['apps/v1', 'DaemonSet'],
+  ['apps/v1', 'ControllerRevision'],
   ['batch/v1', 'Job'],
   ['batch/v1', 'CronJob'],
   ['autoscaling/v2', 'HorizontalPodAutoscaler'],

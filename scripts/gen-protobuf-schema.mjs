@@ -37,7 +37,7 @@ const FILES = [
 // of these over message-typed fields, so a nested type is never missing.
 const ROOTS = [
   ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota', 'PersistentVolume', 'PersistentVolumeClaim'].map((k) => `core.v1.${k}`),
-  ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].map((k) => `apps.v1.${k}`),
+  ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision'].map((k) => `apps.v1.${k}`),
   ...['Job', 'CronJob'].map((k) => `batch.v1.${k}`),
   'autoscaling.v1.HorizontalPodAutoscaler',
   'autoscaling.v1.Scale',

@@ -20,6 +20,9 @@ export type { Lease } from './kinds/lease.js';
 export type { Job, JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from './kinds/job.js';
 export type { CronJob, ObjectReference } from './kinds/cronjob.js';
 export type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
+export type { StatefulSet, ClaimTemplate } from './kinds/statefulset.js';
+export type { DaemonSet } from './kinds/daemonset.js';
+export type { ControllerRevision } from './kinds/controllerrevision.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -38,7 +41,10 @@ import type { Lease } from './kinds/lease.js';
 import type { Job } from './kinds/job.js';
 import type { CronJob } from './kinds/cronjob.js';
 import type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
+import type { StatefulSet } from './kinds/statefulset.js';
+import type { DaemonSet } from './kinds/daemonset.js';
+import type { ControllerRevision } from './kinds/controllerrevision.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob | HorizontalPodAutoscaler;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision;
 
 export type Kind = AnyObject['kind'];

@@ -19,6 +19,9 @@ import type {
   Secret,
   Service,
   StorageClass,
+  StatefulSet,
+  DaemonSet,
+  ControllerRevision,
 } from '../api/types.js';
 import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
@@ -44,6 +47,9 @@ export interface Informers {
   storageClasses: Informer<StorageClass>;
   jobs: Informer<Job>;
   cronJobs: Informer<CronJob>;
+  statefulSets: Informer<StatefulSet>;
+  daemonSets: Informer<DaemonSet>;
+  controllerRevisions: Informer<ControllerRevision>;
 }
 
 export interface ControllerContext {
@@ -74,6 +80,9 @@ export function createInformers(client: Client): Informers {
     storageClasses: of<StorageClass>('StorageClass'),
     jobs: of<Job>('Job'),
     cronJobs: of<CronJob>('CronJob'),
+    statefulSets: of<StatefulSet>('StatefulSet'),
+    daemonSets: of<DaemonSet>('DaemonSet'),
+    controllerRevisions: of<ControllerRevision>('ControllerRevision'),
   };
 }
 

@@ -27,6 +27,8 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     if (!subset) bySignature.set(sig, (subset = { ports }));
     const address: EndpointAddress = {
       ip: pod.status.podIP,
+      // a pod naming this Service as its subdomain gets a DNS name under it, <hostname>.<svc>.<ns>.svc
+      ...(pod.spec.hostname && pod.spec.subdomain === svc.metadata.name && pod.metadata.namespace === svc.metadata.namespace ? { hostname: pod.spec.hostname } : {}),
       nodeName: pod.spec.nodeName,
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
     };

@@ -1,8 +1,8 @@
 // The scheduler's Filter plugins for k1s's one node, as pure functions, in the order of kube-
-// scheduler's default profile (v1.32): NodeUnschedulable, TaintToleration, NodePorts,
+// scheduler's default profile (v1.32): NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector only), NodePorts,
 // NodeResourcesFit. As in kube, the first plugin that rejects the node gives the reasons, and the
 // FailedScheduling message is built from them by fitErrorMessage.
-import type { Node, Pod } from '../api/types.js';
+import type { Node, Pod, Toleration } from '../api/types.js';
 import { amounts, podRequests, type ResourceAmounts } from '../api/podspec/resources.js';
 
 /** Why the node was rejected; `resolvable` is false where evicting pods could not help (UnschedulableAndUnresolvable). */
@@ -11,17 +11,16 @@ export interface FitFailure {
   resolvable: boolean;
 }
 
-interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-}
 type Taint = NonNullable<NonNullable<Node['spec']>['taints']>[number];
 
-/** spec.tolerations, read defensively: the pod schema may not carry them yet. */
 function tolerationsOf(pod: Pod): Toleration[] {
-  return (pod.spec as { tolerations?: Toleration[] }).tolerations ?? [];
+  return pod.spec.tolerations ?? [];
+}
+
+/** NodeAffinity's nodeSelector half: every label the pod asks for is on the node. */
+export function matchesNodeSelector(pod: Pod, node: Node): boolean {
+  const labels = node.metadata.labels ?? {};
+  return Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 /** v1.Toleration.ToleratesTaint. */
@@ -112,6 +111,7 @@ export function filterNode(pod: Pod, node: Node, onNode: readonly Pod[]): FitFai
   }
   const untolerated = (node.spec?.taints ?? []).find((taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)));
   if (untolerated) return { reasons: [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`], resolvable: false };
+  if (!matchesNodeSelector(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
   const wanted = hostPortsOf(pod);
   if (wanted.length) {
     const taken = onNode.flatMap(hostPortsOf);

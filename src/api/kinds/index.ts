@@ -3,6 +3,8 @@
 // controllers do not recreate pods while it empties).
 import { ConfigMapKind } from './configmap.js';
 import { CronJobKind } from './cronjob.js';
+import { ControllerRevisionKind } from './controllerrevision.js';
+import { DaemonSetKind } from './daemonset.js';
 import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
@@ -18,6 +20,7 @@ import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
+import { StatefulSetKind } from './statefulset.js';
 import { StorageClassKind } from './storageclass.js';
 
 export const KINDS: readonly KindDef<KubeObject>[] = [
@@ -27,6 +30,9 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   ReplicaSetKind,
   CronJobKind,
   JobKind,
+  StatefulSetKind,
+  DaemonSetKind,
+  ControllerRevisionKind,
   PodKind,
   ServiceKind,
   EndpointsKind,

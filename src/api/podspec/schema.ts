@@ -1,7 +1,7 @@
 // The pod spec's schema, shared by Pod and by the pod templates of every workload kind. The
 // TypeScript types of a pod's parts are derived from these schemas (z.output), so they cannot drift.
 import { z } from 'zod';
-import { bool, conditionStatus, int, intOrString, objectMeta, protocol, quantity, str, stringList } from '../fields.js';
+import { bool, conditionStatus, int, intOrString, objectMeta, protocol, quantity, str, stringList, stringMap } from '../fields.js';
 
 // ---- containers ----
 
@@ -166,6 +166,14 @@ export const volume = z.strictObject({
   persistentVolumeClaim: z.strictObject({ claimName: str, readOnly: bool.optional() }).optional(),
 });
 
+export const toleration = z.strictObject({
+  key: str.optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: str.optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+  tolerationSeconds: int.optional(),
+});
+
 export const podSpec = z.strictObject({
   initContainers: z.array(container).optional(),
   containers: z.array(container),
@@ -188,6 +196,10 @@ export const podSpec = z.strictObject({
   shareProcessNamespace: bool.optional(),
   enableServiceLinks: bool.optional(),
   nodeName: str.optional(),
+  // a node must carry these labels (the scheduler's NodeAffinity filter, and the DaemonSet controller's)
+  nodeSelector: stringMap.optional(),
+  // which taints the pod bears (the scheduler's TaintToleration filter; DaemonSets add their own)
+  tolerations: z.array(toleration).optional(),
   hostname: str.optional(),
   subdomain: str.optional(),
   schedulerName: str.optional(),
@@ -268,6 +280,7 @@ export type Lifecycle = z.output<typeof lifecycle>;
 export type LifecycleHandler = z.output<typeof lifecycleHandler>;
 export type SecurityContext = z.output<typeof securityContext>;
 export type KeyToPath = z.output<typeof keyToPath>;
+export type Toleration = z.output<typeof toleration>;
 export type Volume = z.output<typeof volume>;
 export type DownwardAPIVolumeFile = z.output<typeof downwardAPIVolumeFile>;
 export type VolumeProjection = z.output<typeof volumeProjection>;

@@ -4,9 +4,9 @@ import { duplicate, each, forbidden, invalidValue, nonNegative, notFoundValue, n
 import type { LabelSelector } from '../fields.js';
 import { fromLabelSelector, matches } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
-import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidPortName } from '../names.js';
+import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidLabelValue, isValidPortName } from '../names.js';
 import { parseQuantity, quantityError } from '../quantity.js';
-import type { Container, DownwardAPIVolumeFile, KeyToPath, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, SecurityContext, Volume } from './schema.js';
+import type { Container, DownwardAPIVolumeFile, KeyToPath, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, SecurityContext, Toleration, Volume } from './schema.js';
 
 
 const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
@@ -453,6 +453,20 @@ function validateVolume(v: Volume, path: string): Errors {
   return errs;
 }
 
+/** ValidateTolerations, for one toleration. */
+function validateToleration(errs: Errors, path: string, t: Toleration): void {
+  if (t.key) errs.push(...each(`${path}.key`, t.key, isQualifiedName(t.key)));
+  // an empty key with Exists matches every taint; with Equal it would match none
+  if (!t.key && t.operator !== 'Exists') {
+    errs.push(invalidValue(`${path}.operator`, t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+  }
+  if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+    errs.push(invalidValue(`${path}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+  }
+  if (t.operator === 'Exists' && t.value) errs.push(invalidValue(`${path}.operator`, t.value, 'value must be empty when `operator` is \'Exists\''));
+  else if (t.operator !== 'Exists' && t.value) errs.push(...each(`${path}.value`, t.value, isValidLabelValue(t.value)));
+}
+
 /** `template` names the workload kind whose pod template this is: its pods must always restart. */
 export function validatePodSpec(spec: PodSpec, path: string, template?: string): Errors {
   const errs: Errors = [];
@@ -486,6 +500,8 @@ export function validatePodSpec(spec: PodSpec, path: string, template?: string):
   if (spec.hostname) errs.push(...each(`${path}.hostname`, spec.hostname, isDNS1123Label(spec.hostname)));
   if (spec.subdomain) errs.push(...each(`${path}.subdomain`, spec.subdomain, isDNS1123Label(spec.subdomain)));
   if (spec.nodeName) errs.push(...each(`${path}.nodeName`, spec.nodeName, isDNS1123Subdomain(spec.nodeName)));
+  errs.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  (spec.tolerations ?? []).forEach((t, i) => validateToleration(errs, `${path}.tolerations[${i}]`, t));
 
   const dns = spec.dnsConfig;
   if (spec.dnsPolicy === 'None') {

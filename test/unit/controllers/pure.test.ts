@@ -83,6 +83,28 @@ test('computeSubsets: pods whose named port differs land in different subsets; a
   );
 });
 
+test('computeSubsets: a pod whose subdomain is the Service gets its hostname on its address (the StatefulSet DNS name)', () => {
+  const withIdentity = (name: string, hostname: string | undefined, subdomain: string | undefined, ip: string): Pod => {
+    const p = pod(name, { ip, ready: true });
+    p.spec.hostname = hostname;
+    p.spec.subdomain = subdomain;
+    return p;
+  };
+  const subsets = computeSubsets(svc([{ port: 80, targetPort: 'http' }]), [
+    withIdentity('web-0', 'web-0', 'web', '10.244.0.2'),
+    withIdentity('other', 'other', 'elsewhere', '10.244.0.3'), // another Service's subdomain: no hostname here
+    withIdentity('plain', undefined, 'web', '10.244.0.4'), // no hostname: none
+  ]);
+  assert.deepEqual(
+    subsets[0].addresses!.map((a) => [a.ip, a.hostname]),
+    [
+      ['10.244.0.2', 'web-0'],
+      ['10.244.0.3', undefined],
+      ['10.244.0.4', undefined],
+    ],
+  );
+});
+
 const deployment: Deployment = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
