@@ -3,14 +3,11 @@
 // maxReplicas from the Docker stats the node agent reads, then, once they are idle, back down to
 // minReplicas after the HPA's short scale-down stabilization window. The server syncs HPAs every
 // 5 s here (kube: 15 s) to keep the test near a minute and a half.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import Docker from 'dockerode';
-import { BUSYBOX_IMAGE, ensureTestImages } from '../fixtures/images.js';
-import { ROOT, ServerHarness, waitFor } from './harness.js';
-import { startFakeUpstream } from './upstream.js';
+import { BUSYBOX_IMAGE } from '../fixtures/images.js';
+import { waitFor } from './harness.js';
+import { engineSuite } from './engine-suite.js';
 
 const BURN = `apiVersion: apps/v1
 kind: Deployment
@@ -50,40 +47,7 @@ spec:
 `;
 
 describe('HorizontalPodAutoscaler on the real engine', () => {
-  const docker = new Docker();
-  let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
-  let h: ServerHarness;
-
-  const kubectl = (args: string[], input?: string) => {
-    const r = spawnSync('kubectl', ['--kubeconfig', h.kubeconfig, ...args], { encoding: 'utf8', input, timeout: 120_000 });
-    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  };
-  const ok = (args: string[], input?: string) => {
-    const r = kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const jsonpath = (what: string[], path: string) => ok(['get', ...what, '-o', `jsonpath=${path}`]);
-
-  before(async () => {
-    await ensureTestImages(docker);
-    upstream = await startFakeUpstream({});
-    h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`, '--horizontal-pod-autoscaler-sync-period', '5s']);
-    await h.start();
-  });
-
-  after(async () => {
-    if (h) {
-      kubectl(['delete', 'hpa', '--all']);
-      kubectl(['delete', 'deploy', '--all']);
-      kubectl(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-      await waitFor('the pods to be removed', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 60_000).catch(() => undefined);
-      await h.stop();
-      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]);
-      h.removeDataDir();
-    }
-    await upstream?.stop();
-  });
+  const { kubectl, ok, jsonpath } = engineSuite({ serverArgs: ['--horizontal-pod-autoscaler-sync-period', '5s'], deleteFirst: ['hpa', 'deploy'], kubectlTimeoutMs: 120_000 });
 
   test('a CPU-burning Deployment is scaled up to maxReplicas, then back down to minReplicas once idle', async () => {
     const start = Date.now();

@@ -2,52 +2,18 @@
 // with completions 5 and parallelism 2 completes with 5 successful pods (never more than 2 at
 // once) and `kubectl logs job/X` reads one; an Indexed job's pods see JOB_COMPLETION_INDEX; a
 // CronJob `*/1 * * * *` fires within a real minute.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import Docker from 'dockerode';
-import { BUSYBOX_IMAGE, ensureTestImages } from '../fixtures/images.js';
-import { ROOT, ServerHarness, sleep, waitFor } from './harness.js';
-import { startFakeUpstream } from './upstream.js';
+import { BUSYBOX_IMAGE } from '../fixtures/images.js';
+import { sleep, waitFor } from './harness.js';
+import { engineSuite } from './engine-suite.js';
 
 interface PodList {
   items: { metadata: { name: string; deletionTimestamp?: string }; status?: { phase?: string } }[];
 }
 
 describe('jobs and cronjobs on the real engine', () => {
-  const docker = new Docker();
-  let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
-  let h: ServerHarness;
-
-  const kubectl = (args: string[], input?: string) => {
-    const r = spawnSync('kubectl', ['--kubeconfig', h.kubeconfig, ...args], { encoding: 'utf8', input, timeout: 180_000 });
-    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  };
-  const ok = (args: string[], input?: string) => {
-    const r = kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-
-  before(async () => {
-    await ensureTestImages(docker);
-    upstream = await startFakeUpstream({});
-    h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
-    await h.start();
-  });
-
-  after(async () => {
-    if (h) {
-      kubectl(['delete', 'cronjobs,jobs', '--all']);
-      kubectl(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-      await waitFor('the pods to be removed', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 60_000).catch(() => undefined);
-      await h.stop();
-      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]);
-      h.removeDataDir();
-    }
-    await upstream?.stop();
-  });
+  const { kubectl, ok } = engineSuite({ deleteFirst: ['cronjobs,jobs'] });
 
   test('completions 5, parallelism 2: 5 successful pods, never more than 2 at once; kubectl logs job/X', async () => {
     ok(['apply', '-f', '-'], `apiVersion: batch/v1

@@ -3,50 +3,16 @@
 // each only once the one before is Ready; the data in a pod's claim outlives the pod; each pod has
 // a DNS name under the headless Service; `kubectl rollout` status, history, restart and undo; a
 // DaemonSet runs one pod on the node. Runs under `flock /tmp/k1s-e2e.lock`.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
-import { BUSYBOX_IMAGE, ensureTestImages } from '../fixtures/images.js';
-import { ROOT, ServerHarness, waitFor } from './harness.js';
-import { startFakeUpstream } from './upstream.js';
+import { BUSYBOX_IMAGE } from '../fixtures/images.js';
+import { ROOT, waitFor } from './harness.js';
+import { engineSuite } from './engine-suite.js';
 
 describe('StatefulSets and DaemonSets with the real kubectl', () => {
-  const docker = new Docker();
-  let upstream: Awaited<ReturnType<typeof startFakeUpstream>>;
-  let h: ServerHarness;
-
-  const kubectl = (args: string[], input?: string) => {
-    const r = spawnSync('kubectl', ['--kubeconfig', h.kubeconfig, ...args], { encoding: 'utf8', input, timeout: 180_000 });
-    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-  };
-  const ok = (args: string[], input?: string) => {
-    const r = kubectl(args, input);
-    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout;
-  };
-  const jsonpath = (what: string[], path: string) => ok(['get', ...what, '-o', `jsonpath=${path}`]);
-
-  before(async () => {
-    await ensureTestImages(docker);
-    upstream = await startFakeUpstream({});
-    h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
-    await h.start();
-  });
-
-  after(async () => {
-    if (h) {
-      kubectl(['delete', 'statefulsets,daemonsets', '--all']);
-      kubectl(['delete', 'pods', '--all', '--grace-period=0', '--force']);
-      await waitFor('the pods to be removed', async () => (await docker.listContainers({ all: true, filters: { label: ['io.k1s.pod.namespace=default'] } })).length === 0, 60_000).catch(() => undefined);
-      await h.stop();
-      execFileSync(join(ROOT, 'bin/k1s'), ['cleanup', '--data-dir', h.dataDir]);
-      h.removeDataDir();
-    }
-    await upstream?.stop();
-  });
+  const { kubectl, ok, jsonpath } = engineSuite({ deleteFirst: ['statefulsets,daemonsets'] });
 
   test('the offline mongodb StatefulSet starts in order, each pod after the previous is Ready', async () => {
     ok(['apply', '-f', join(ROOT, 'examples/statefulset-offline.yaml')]);
