@@ -13,7 +13,19 @@ export async function cleanup(opts: { dataDir?: string } = {}): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: ['io.k1s.managed=true'] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
   const networks = await docker.listNetworks({ filters: { label: ['io.k1s.managed=true'] } });
-  for (const n of networks) await docker.getNetwork(n.Id).remove();
+  let kept = 0;
+  for (const n of networks) {
+    try {
+      await docker.getNetwork(n.Id).remove();
+    } catch (err) {
+      // Docker 20.10 can keep endpoints of containers already removed (a burst of removals); the
+      // network is harmless then, and the rest of the cleanup must still happen. A dockerd restart
+      // clears them.
+      if (!/active endpoints/.test(String(err))) throw err;
+      kept++;
+      process.stderr.write(`warning: network ${n.Name} kept: Docker still lists endpoints of removed containers (a dockerd restart clears them)\n`);
+    }
+  }
   // only under <data dir>/pods: a kubelet on the same machine mounts the same way elsewhere
   const mounter = new LinuxMounter();
   const mounts = (await mounter.mountsUnder(join(opts.dataDir ?? '/var/lib/k1s', 'pods'))).reverse();
@@ -22,6 +34,6 @@ export async function cleanup(opts: { dataDir?: string } = {}): Promise<void> {
   const sysctls = await restoreSysctls();
   const restored = sysctls.length ? `; restored ${sysctls.join(', ')}` : '';
   const unmounted = mounts.length ? `, ${mounts.length} volume mounts` : '';
-  process.stdout.write(`removed ${containers.length} containers, ${networks.length} networks, ${chains} iptables chains${unmounted}${restored}\n`);
+  process.stdout.write(`removed ${containers.length} containers, ${networks.length - kept} networks, ${chains} iptables chains${unmounted}${restored}\n`);
 }
 
