@@ -2,14 +2,9 @@
 // writes into the runtime's call log, so the order of hooks and stops can be read in one list.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { silentLogger } from '../../../src/log.js';
-import { Agent } from '../../../agent/agent.js';
 import { FakeRuntime } from '../../../agent/fake-runtime.js';
-import { DEFAULT_NETWORK } from '../../../agent/network.js';
 import type { ExecInContainer } from '../../../agent/prober/runners.js';
+import { startFakeAgent } from '../../fixtures/fake-agent.js';
 import { MemoryNodeView, makePod, waitFor } from '../../fixtures/node-view.js';
 import type { Pod } from '../../../src/api/types.js';
 
@@ -19,33 +14,13 @@ function setup(t: { after: (fn: () => unknown) => void }, failing: Set<string>) 
   const runtime = new FakeRuntime();
   runtime.images.set(IMAGE, 'sha256:bb');
   const api = new MemoryNodeView();
-  const dataDir = mkdtempSync(join(tmpdir(), 'k1s-hooks-'));
   // exits 1 for a command in `failing`, once
   const exec: ExecInContainer = async (id, cmd) => {
     runtime.calls.push(`exec ${id} ${cmd.join(' ')}`);
     if (failing.delete(cmd.join(' '))) return { exitCode: 1, output: 'no' };
     return { exitCode: 0, output: '' };
   };
-  const agent = new Agent({
-    view: api,
-    runtime,
-    logger: silentLogger,
-    nodeName: 'node1',
-    hostIP: '192.0.2.2',
-    dataDir,
-    network: DEFAULT_NETWORK,
-    dns: { nameservers: ['10.96.0.10'], clusterDomain: 'cluster.local' },
-    pauseImage: 'k1s.local/pause:3.10',
-    resyncMs: 20,
-    exec,
-  });
-  const ac = new AbortController();
-  const run = agent.start(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await run;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const agent = startFakeAgent(t, api, runtime, { exec });
   return { runtime, api, ready: agent.ready };
 }
 

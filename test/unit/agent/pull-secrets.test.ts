@@ -2,16 +2,11 @@
 // trying them in turn, and the kubelet's event for a secret it cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Secret } from '../../../src/api/types.js';
-import { silentLogger } from '../../../src/log.js';
-import { Agent } from '../../../agent/agent.js';
 import { FakeRuntime } from '../../../agent/fake-runtime.js';
 import { ImageManager } from '../../../agent/image-manager.js';
-import { DEFAULT_NETWORK } from '../../../agent/network.js';
 import { credentialsFor, keyringOf, repositoryOf } from '../../../agent/pull-secrets.js';
+import { startFakeAgent } from '../../fixtures/fake-agent.js';
 import { MemoryNodeView, makePod, waitFor } from '../../fixtures/node-view.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -88,26 +83,7 @@ test('pull secrets: through the agent, a missing secret is an event (once) and t
   runtime.unpullable.add('registry.invalid/app:1');
   const api = new MemoryNodeView();
   api.addSecret(dockerconfigjson('reg', { 'registry.invalid': { username: 'me', password: 'pw' } }));
-  const dataDir = mkdtempSync(join(tmpdir(), 'k1s-pull-'));
-  const agent = new Agent({
-    view: api,
-    runtime,
-    logger: silentLogger,
-    nodeName: 'node1',
-    hostIP: '192.0.2.2',
-    dataDir,
-    network: DEFAULT_NETWORK,
-    dns: { nameservers: ['10.96.0.10'], clusterDomain: 'cluster.local' },
-    pauseImage: 'k1s.local/pause:3.10',
-    resyncMs: 20,
-  });
-  const ac = new AbortController();
-  const run = agent.start(ac.signal);
-  t.after(async () => {
-    ac.abort();
-    await run;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  startFakeAgent(t, api, runtime);
   const pod = api.add(makePod('private', { imagePullSecrets: [{ name: 'gone' }, { name: 'reg' }, { name: '' }], containers: [{ name: 'app', image: 'registry.invalid/app:1' }] }));
   await waitFor('ErrImagePull', () => api.waitingReasonsOf(pod, 'app').includes('ErrImagePull'));
   await new Promise((r) => setTimeout(r, 100)); // a few more syncs
