@@ -3,7 +3,8 @@
 // secretKeyRef). Pure: the objects are read through `EnvSources`. A missing ConfigMap, Secret or
 // key that is not optional is the kubelet's CreateContainerConfigError, with its wording.
 import type { ConfigMap, Container, Pod, Secret, Service } from '../src/api/types.js';
-import { parseQuantity } from '../src/api/quantity.js';
+import { fieldRefValue } from './field-ref.js';
+import { resourceValue } from './volumes/downwardapi.js';
 
 export interface EnvSources {
   configMap(namespace: string, name: string): ConfigMap | undefined;
@@ -70,50 +71,16 @@ export function serviceEnv(services: Service[]): Map<string, string> {
   return out;
 }
 
-/** The downward API fields a container can read through env (fieldRef). */
-export function fieldRefValue(pod: Pod, path: string, ctx: Pick<EnvContext, 'podIP' | 'hostIP' | 'nodeName'>): string | undefined {
-  const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (m) return (m[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[m[2]] ?? '';
-  switch (path) {
-    case 'metadata.name':
-      return pod.metadata.name;
-    case 'metadata.namespace':
-      return namespaceOf(pod);
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'spec.nodeName':
-      return pod.spec.nodeName ?? ctx.nodeName;
-    case 'spec.serviceAccountName':
-      return 'default';
-    case 'status.podIP':
-    case 'status.podIPs':
-      return ctx.podIP;
-    case 'status.hostIP':
-    case 'status.hostIPs':
-      return ctx.hostIP;
-    default:
-      return undefined;
-  }
-}
-
-/** resourceFieldRef: a limit or request, divided by the divisor and rounded up (kubelet's
- * ExtractContainerResourceValue); an unset limit reads as the node's allocatable. */
+/** resourceFieldRef: the downward API volume's arithmetic (ExtractContainerResourceValue); an
+ * unset limit reads as the node's allocatable. */
 export function resourceFieldValue(
   container: Container,
   resource: string,
   divisor: string | number | undefined,
   ctx: Pick<EnvContext, 'nodeCPUCores' | 'nodeMemoryBytes'>,
 ): string {
-  const [which, name] = resource.split('.', 2) as ['limits' | 'requests', string];
-  const set = container.resources?.[which]?.[name];
-  let value: number;
-  if (set !== undefined) value = parseQuantity(set);
-  else if (which === 'limits' && name === 'cpu') value = ctx.nodeCPUCores;
-  else if (which === 'limits' && name === 'memory') value = ctx.nodeMemoryBytes;
-  else if (which === 'requests' && container.resources?.limits?.[name] !== undefined) value = parseQuantity(container.resources.limits[name]);
-  else value = 0;
-  const d = divisor === undefined || divisor === '' ? 1 : parseQuantity(divisor) || 1;
-  return String(Math.ceil(value / d - 1e-9));
+  const node = { cpuCores: ctx.nodeCPUCores, memoryBytes: ctx.nodeMemoryBytes, ephemeralStorageBytes: 0 };
+  return resourceValue(container, resource, divisor === undefined || divisor === '' ? undefined : String(divisor), node);
 }
 
 function configMapValue(ns: string, name: string, key: string, optional: boolean | undefined, src: EnvSources): string | undefined {

@@ -1,6 +1,7 @@
 // exec probes (pkg/probe/exec): run the command in the container; exit 0 is success, any other
 // exit a failure with the command's output as the message; no answer within the timeout is a
 // failure too (the ExecProbeTimeout behaviour, on by default since 1.20).
+import { expandVars } from '../env.js';
 import type { ProbeOutcome } from './types.js';
 
 /** Runs `cmd` in the container, stdout and stderr together; rejects when it cannot run at all. */
@@ -39,10 +40,5 @@ function capBytes(s: string, max: number): string {
 export function expandStatic(cmd: readonly string[], env: readonly { name: string; value?: string }[] | undefined): string[] {
   const vars = new Map<string, string>();
   for (const e of env ?? []) vars.set(e.name, e.value ?? '');
-  return cmd.map((arg) =>
-    arg.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
-      if (m === '$$') return '$';
-      return name !== undefined && vars.has(name) ? (vars.get(name) as string) : m;
-    }),
-  );
+  return cmd.map((arg) => expandVars(arg, vars));
 }

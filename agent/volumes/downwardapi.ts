@@ -1,5 +1,6 @@
 // downwardAPI volumes (pkg/volume/downwardapi, pkg/fieldpath, pkg/api/v1/resource): the pod's own
 // metadata and its containers' resources as files.
+import { fieldRefValue } from '../field-ref.js';
 import type { Container, DownwardAPIVolumeFile, Pod } from '../../src/api/types.js';
 import { parseQuantity } from '../../src/api/quantity.js';
 import type { Payload } from './atomic-writer.js';
@@ -37,21 +38,13 @@ export function formatMap(m: Record<string, string> | undefined): string {
     .join('\n');
 }
 
-/** ExtractFieldPathAsString for the paths a downward API volume allows. */
+/** ExtractFieldPathAsString for the paths a downward API volume allows: the env's, plus whole
+ * label and annotation maps. */
 export function fieldValue(pod: Pod, fieldPath: string): string {
-  const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
-  if (sub) return (sub[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[sub[2]] ?? '';
-  switch (fieldPath) {
-    case 'metadata.name':
-      return pod.metadata.name;
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'metadata.labels':
-      return formatMap(pod.metadata.labels);
-    case 'metadata.annotations':
-      return formatMap(pod.metadata.annotations);
+  if (fieldPath === 'metadata.labels') return formatMap(pod.metadata.labels);
+  if (fieldPath === 'metadata.annotations') return formatMap(pod.metadata.annotations);
+  if (/^metadata\.(name|namespace|uid|labels\[.*\]|annotations\[.*\])$/.test(fieldPath)) {
+    return fieldRefValue(pod, fieldPath, { podIP: '', hostIP: '', nodeName: '' }) ?? '';
   }
   throw new VolumeError(`unsupported fieldPath: ${fieldPath}`);
 }

@@ -55,19 +55,13 @@ function validateResources(c: Container, path: string): Errors {
   return errs;
 }
 
-const RESOURCE_FIELD_PATHS = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
-const CPU_DIVISORS = ['1m', '1'];
-const BYTE_DIVISORS = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
-
-/** kube's validateContainerResourceFieldSelector and validateContainerResourceDivisor. */
+/** kube's validateContainerResourceFieldSelector and validateContainerResourceDivisor, as for a downward API file. */
 function validateResourceFieldRef(ref: { resource: string; divisor?: string | number }, path: string): Errors {
   if (!ref.resource) return [required(`${path}.resource`)];
-  if (!RESOURCE_FIELD_PATHS.includes(ref.resource)) return [unsupported(`${path}.resource`, ref.resource, RESOURCE_FIELD_PATHS)];
-  if (ref.divisor === undefined) return [];
-  const divisors = ref.resource.endsWith('.cpu') ? CPU_DIVISORS : BYTE_DIVISORS;
-  const ok = quantityError(ref.divisor) === undefined && divisors.some((d) => parseQuantity(d) === parseQuantity(ref.divisor!));
-  const which = ref.resource.endsWith('.cpu') ? 'cpu' : 'memory';
-  return ok ? [] : [invalidValue(`${path}.divisor`, ref.divisor, `only divisor's values ${divisors.join(', ')} are supported with the ${which} resource`)];
+  if (!DOWNWARD_API_RESOURCES.includes(ref.resource)) return [unsupported(`${path}.resource`, ref.resource, DOWNWARD_API_RESOURCES)];
+  const errs: Errors = [];
+  validateResourceDivisor(errs, `${path}.divisor`, ref.resource, ref.divisor === undefined ? undefined : String(ref.divisor));
+  return errs;
 }
 
 /** A probe's port by name must name one of the container's ports: k1s refuses at apply what the
