@@ -50,6 +50,7 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['v1', 'Node'],
   ['v1', 'PersistentVolume'],
   ['v1', 'PersistentVolumeClaim'],
+  ['v1', 'ReplicationController'],
   ['storage.k8s.io/v1', 'StorageClass'],
   ['coordination.k8s.io/v1', 'Lease'],
   ['apps/v1', 'Deployment'],
@@ -62,6 +63,8 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['autoscaling/v2', 'HorizontalPodAutoscaler'],
   ['autoscaling/v1', 'HorizontalPodAutoscaler'],
   ['discovery.k8s.io/v1', 'EndpointSlice'],
+  ['networking.k8s.io/v1', 'Ingress'],
+  ['networking.k8s.io/v1', 'IngressClass'],
 ];
 
 // meta/v1 types live in apimachinery, not in any API group, so no group's API serves them on their

@@ -25,6 +25,7 @@ const FILES = [
   'k8s.io/api/policy/v1/generated.proto',
   'k8s.io/api/storage/v1/generated.proto',
   'k8s.io/api/coordination/v1/generated.proto',
+  'k8s.io/api/networking/v1/generated.proto',
   'k8s.io/api/authorization/v1/generated.proto',
   'k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto',
   'k8s.io/apimachinery/pkg/util/intstr/generated.proto',
@@ -36,7 +37,7 @@ const FILES = [
 // The kinds k1s serves or will serve, and what clients send beside them. The table is the closure
 // of these over message-typed fields, so a nested type is never missing.
 const ROOTS = [
-  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota', 'PersistentVolume', 'PersistentVolumeClaim'].map((k) => `core.v1.${k}`),
+  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'Event', 'ServiceAccount', 'ResourceQuota', 'PersistentVolume', 'PersistentVolumeClaim', 'ReplicationController'].map((k) => `core.v1.${k}`),
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision'].map((k) => `apps.v1.${k}`),
   ...['Job', 'CronJob'].map((k) => `batch.v1.${k}`),
   'autoscaling.v1.HorizontalPodAutoscaler',
@@ -46,6 +47,8 @@ const ROOTS = [
   'policy.v1.Eviction',
   'storage.v1.StorageClass',
   'coordination.v1.Lease',
+  'networking.v1.Ingress',
+  'networking.v1.IngressClass',
   // `kubectl auth can-i` (whoami's SelfSubjectReview has an empty spec: its body is not read)
   'authorization.v1.SelfSubjectAccessReview',
   'authorization.v1.SelfSubjectRulesReview',
@@ -310,7 +313,9 @@ function build(bin) {
       if (!repeated && !type.startsWith('map<') && f.type !== 12 && pointer !== (g.goKind === GO_PTR)) {
         problems.push(`${name}.${f.name}: nullable=${f.nullable} but Go kind ${g.goKind}`);
       }
-      if (!g.inline && g.json !== f.name) problems.push(`${name}.${f.name}: JSON name ${g.json}`);
+      // the proto name may differ from the JSON one in letter case only: go-to-protobuf lowered the
+      // first letter of IngressClassParametersReference's APIGroup alone (`aPIGroup`); the JSON tag is the name
+      if (!g.inline && g.json.toLowerCase() !== f.name.toLowerCase()) problems.push(`${name}.${f.name}: JSON name ${g.json}`);
       const flags = (repeated ? 'r' : '') + (pointer ? 'p' : '') + (g.omitempty ? '' : 'k') + (g.inline ? 'i' : '');
       return [f.number, g.inline ? '~' : g.json, type, flags].filter(Boolean).join(' ');
     });

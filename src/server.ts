@@ -42,6 +42,7 @@ import { NamespaceController } from './controllers/namespace.js';
 import { PersistentVolumeController } from './controllers/persistentvolume.js';
 import { HostVolumeDirs } from './controllers/volume-dirs.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
+import { replicationManager } from './controllers/replication.js';
 import { Scheduler } from './controllers/scheduler.js';
 import { tokenFor, writeKubeconfig } from './kubeconfig.js';
 import type { Logger } from './log.js';
@@ -137,7 +138,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     let podUsage: (() => Promise<PodUsage[]>) | undefined;
     const hpaMetrics = { pods: () => (podUsage ? podUsage() : Promise.reject(new Error('the node agent is not running yet'))) };
     const hpa = new HorizontalController(ctx, hpaMetrics, { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, hpa, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx)]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), replicationManager(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, hpa, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx)]) {
       c.start();
       stops.push(() => c.stop());
     }

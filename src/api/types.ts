@@ -12,6 +12,9 @@ export type { ConfigMap } from './kinds/configmap.js';
 export type { Secret } from './kinds/secret.js';
 export type { Event } from './kinds/event.js';
 export type { ReplicaSet } from './kinds/replicaset.js';
+export type { ReplicationController } from './kinds/replicationcontroller.js';
+export type { Ingress } from './kinds/ingress.js';
+export type { IngressClass } from './kinds/ingressclass.js';
 export type { Deployment, DeploymentCondition } from './kinds/deployment.js';
 export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistentvolume.js';
 export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
@@ -32,6 +35,9 @@ import type { Namespace } from './kinds/namespace.js';
 import type { Node } from './kinds/node.js';
 import type { Pod } from './kinds/pod.js';
 import type { ReplicaSet } from './kinds/replicaset.js';
+import type { ReplicationController } from './kinds/replicationcontroller.js';
+import type { Ingress } from './kinds/ingress.js';
+import type { IngressClass } from './kinds/ingressclass.js';
 import type { Secret } from './kinds/secret.js';
 import type { Service } from './kinds/service.js';
 import type { PersistentVolume } from './kinds/persistentvolume.js';
@@ -45,6 +51,6 @@ import type { StatefulSet } from './kinds/statefulset.js';
 import type { DaemonSet } from './kinds/daemonset.js';
 import type { ControllerRevision } from './kinds/controllerrevision.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass;
 
 export type Kind = AnyObject['kind'];

@@ -216,6 +216,7 @@ export class Registry {
     if (r.hasStatus) delete obj.status;
     r.prepareForCreate?.(obj);
     r.admit?.(obj, this.reader);
+    if (r.warnings) opts.warnings?.push(...r.warnings(obj));
     if (r.kind === 'Service') this.allocate(obj as Service, undefined);
     this.recordManagers(r, undefined, obj, opts);
     const key = keyOf(r, meta.namespace, meta.name);
@@ -256,6 +257,7 @@ export class Registry {
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
       r.admit?.(obj, this.reader, current);
       if (r.hasStatus) obj.status = current.status;
+      if (r.warnings) opts.warnings?.push(...r.warnings(obj, current));
     }
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     const meta = obj.metadata;

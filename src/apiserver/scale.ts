@@ -1,14 +1,15 @@
-// The scale subresource (autoscaling/v1 Scale) of Deployments and ReplicaSets: what `kubectl
-// scale` and autoscalers read and write. A write to the Scale changes only spec.replicas of the
+// The scale subresource (autoscaling/v1 Scale) of Deployments, ReplicaSets, StatefulSets and
+// ReplicationControllers: what `kubectl scale` and autoscalers read and write. A write to the Scale changes only spec.replicas of the
 // object behind it.
 import { badRequest, invalid } from '../api/errors.js';
 import { invalidValue } from '../api/field-errors.js';
 import type { KubeObject } from '../api/kinds/kind.js';
 import { fromLabelSelector, selectorToString } from '../api/labels.js';
-import type { LabelSelector } from '../api/types.js';
+import { rcLabelSelector } from '../api/kinds/replicationcontroller.js';
+import type { LabelSelector, ReplicationController } from '../api/types.js';
 
 interface Scalable extends KubeObject {
-  spec: { replicas?: number; selector: LabelSelector };
+  spec: { replicas?: number; selector?: LabelSelector };
   status?: { replicas?: number };
 }
 
@@ -28,8 +29,14 @@ export function scaleOf(obj: KubeObject): Scale {
     apiVersion: 'autoscaling/v1',
     metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
     spec: { replicas: o.spec.replicas ?? 1 },
-    status: { replicas: o.status?.replicas ?? 0, selector: selectorToString(fromLabelSelector(o.spec.selector)) },
+    status: { replicas: o.status?.replicas ?? 0, selector: selectorToString(fromLabelSelector(selectorOf(o))) },
   };
+}
+
+/** A ReplicationController's selector is a plain label map; the others' a LabelSelector. */
+function selectorOf(o: Scalable): LabelSelector {
+  if (o.kind === 'ReplicationController') return rcLabelSelector(o as unknown as ReplicationController);
+  return o.spec.selector ?? {};
 }
 
 /**

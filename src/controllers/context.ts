@@ -16,6 +16,7 @@ import type {
   PersistentVolumeClaim,
   Pod,
   ReplicaSet,
+  ReplicationController,
   Secret,
   Service,
   StorageClass,
@@ -36,6 +37,7 @@ export interface Informers {
   nodes: Informer<Node>;
   pods: Informer<Pod>;
   replicaSets: Informer<ReplicaSet>;
+  replicationControllers: Informer<ReplicationController>;
   deployments: Informer<Deployment>;
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
@@ -69,6 +71,7 @@ export function createInformers(client: Client): Informers {
     nodes: of<Node>('Node'),
     pods: of<Pod>('Pod'),
     replicaSets: of<ReplicaSet>('ReplicaSet'),
+    replicationControllers: of<ReplicationController>('ReplicationController'),
     deployments: of<Deployment>('Deployment'),
     services: of<Service>('Service'),
     endpoints: of<Endpoints>('Endpoints'),

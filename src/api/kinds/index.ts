@@ -10,6 +10,8 @@ import { EndpointsKind } from './endpoints.js';
 import { EventKind } from './event.js';
 import { JobKind } from './job.js';
 import { HorizontalPodAutoscalerKind } from './horizontalpodautoscaler.js';
+import { IngressKind } from './ingress.js';
+import { IngressClassKind } from './ingressclass.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { LeaseKind } from './lease.js';
 import { NamespaceKind } from './namespace.js';
@@ -18,6 +20,7 @@ import { PersistentVolumeKind } from './persistentvolume.js';
 import { PersistentVolumeClaimKind } from './persistentvolumeclaim.js';
 import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
+import { ReplicationControllerKind } from './replicationcontroller.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
 import { StatefulSetKind } from './statefulset.js';
@@ -28,6 +31,7 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   HorizontalPodAutoscalerKind,
   DeploymentKind,
   ReplicaSetKind,
+  ReplicationControllerKind,
   CronJobKind,
   JobKind,
   StatefulSetKind,
@@ -36,6 +40,7 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   PodKind,
   ServiceKind,
   EndpointsKind,
+  IngressKind,
   ConfigMapKind,
   SecretKind,
   EventKind,
@@ -44,5 +49,6 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   NodeKind,
   PersistentVolumeKind,
   StorageClassKind,
+  IngressClassKind,
   LeaseKind,
 ] as unknown as readonly KindDef<KubeObject>[];

@@ -113,6 +113,11 @@ export interface KindDef<T extends KubeObject = KubeObject> {
    */
   admit?(obj: T, read: AdmissionReader, old?: T): void;
   /**
+   * WarningsOnCreate/WarningsOnUpdate: what a create (old undefined) or main-resource update of obj
+   * answers with besides the object, as Warning headers kubectl prints ("Warning: ...").
+   */
+  warnings?(obj: T, old?: T): string[];
+  /**
    * CheckGracefulDelete, for kinds deleted gracefully (pods): the grace period, in seconds, a
    * DELETE of obj gets, given the one the request asked for (DeleteOptions.gracePeriodSeconds,
    * never negative here). 0 removes the object at once; more keeps it, marked with
