@@ -12,12 +12,14 @@ import { JobKind } from './job.js';
 import { HorizontalPodAutoscalerKind } from './horizontalpodautoscaler.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { LeaseKind } from './lease.js';
+import { LimitRangeKind } from './limitrange.js';
 import { NamespaceKind } from './namespace.js';
 import { NodeKind } from './node.js';
 import { PersistentVolumeKind } from './persistentvolume.js';
 import { PersistentVolumeClaimKind } from './persistentvolumeclaim.js';
 import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
+import { ResourceQuotaKind } from './resourcequota.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
 import { StatefulSetKind } from './statefulset.js';
@@ -38,6 +40,8 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   EndpointsKind,
   ConfigMapKind,
   SecretKind,
+  ResourceQuotaKind,
+  LimitRangeKind,
   EventKind,
   PersistentVolumeClaimKind,
   NamespaceKind,
