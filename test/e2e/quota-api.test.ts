@@ -121,6 +121,17 @@ spec:
     );
   });
 
+  test('concurrent creates racing for the last slots: exactly as many succeed as the quota allows', async () => {
+    await ok(['create', 'namespace', 'q3']);
+    await ok(['-n', 'q3', 'create', 'quota', 'q', '--hard=pods=2']);
+    const results = await Promise.all(['r1', 'r2', 'r3', 'r4', 'r5'].map((n) => h.kubectl(['-n', 'q3', 'create', '-f', '-'], pod(n))));
+    assert.equal(results.filter((r) => r.status === 0).length, 2);
+    const refused = results.filter((r) => r.status !== 0);
+    assert.equal(refused.length, 3);
+    for (const r of refused) assert.match(r.stderr, /is forbidden: exceeded quota: q, requested: pods=1, used: pods=2, limited: pods=2\n$/);
+    assert.equal(JSON.parse(await ok(['-n', 'q3', 'get', 'pods', '-o', 'json'])).items.length, 2);
+  });
+
   test('quota scopes are refused as not supported by k1s yet', async () => {
     const err = await fails(['create', '-f', '-'], 'apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: s}\nspec:\n  hard: {pods: "1"}\n  scopes: [BestEffort]\n');
     assert.match(err, /spec\.scopes.*not supported by k1s yet/);
