@@ -51,6 +51,8 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['v1', 'PersistentVolume'],
   ['v1', 'PersistentVolumeClaim'],
   ['v1', 'ReplicationController'],
+  ['v1', 'ResourceQuota'],
+  ['v1', 'LimitRange'],
   ['storage.k8s.io/v1', 'StorageClass'],
   ['coordination.k8s.io/v1', 'Lease'],
   ['apps/v1', 'Deployment'],

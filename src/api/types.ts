@@ -20,6 +20,8 @@ export type { PersistentVolume, PersistentVolumePhase } from './kinds/persistent
 export type { PersistentVolumeClaim, ClaimPhase } from './kinds/persistentvolumeclaim.js';
 export type { StorageClass } from './kinds/storageclass.js';
 export type { Lease } from './kinds/lease.js';
+export type { LimitRange, LimitRangeItem } from './kinds/limitrange.js';
+export type { ResourceQuota } from './kinds/resourcequota.js';
 export type { Job, JobCondition, JobSpec, JobStatus, PodFailurePolicyRule } from './kinds/job.js';
 export type { CronJob, ObjectReference } from './kinds/cronjob.js';
 export type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
@@ -44,6 +46,8 @@ import type { PersistentVolume } from './kinds/persistentvolume.js';
 import type { PersistentVolumeClaim } from './kinds/persistentvolumeclaim.js';
 import type { StorageClass } from './kinds/storageclass.js';
 import type { Lease } from './kinds/lease.js';
+import type { LimitRange } from './kinds/limitrange.js';
+import type { ResourceQuota } from './kinds/resourcequota.js';
 import type { Job } from './kinds/job.js';
 import type { CronJob } from './kinds/cronjob.js';
 import type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js';
@@ -51,6 +55,6 @@ import type { StatefulSet } from './kinds/statefulset.js';
 import type { DaemonSet } from './kinds/daemonset.js';
 import type { ControllerRevision } from './kinds/controllerrevision.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | LimitRange | ResourceQuota | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass;
 
 export type Kind = AnyObject['kind'];

@@ -23,6 +23,7 @@ import { gcFinalizers, planDeletion, type PropagationPolicy } from './deletion.j
 import { validateNoNewFinalizers } from '../api/meta-validation.js';
 import type { AdmissionReader } from '../api/kinds/kind.js';
 import { ANN, LOCAL_PATH_CLASS, LOCAL_PATH_PROVISIONER } from '../api/storage.js';
+import * as admission from './admission.js';
 
 export interface ListResult {
   apiVersion: string;
@@ -144,9 +145,9 @@ export class Registry {
 
   /** What admission plugins read: the stored objects of a kind. */
   private readonly reader: AdmissionReader = {
-    list: (kind) => {
+    list: (kind, namespace) => {
       const r = byKind(kind);
-      return r ? (this.store.list(prefixOf(r, undefined)).items as unknown as KubeObject[]) : [];
+      return r ? (this.store.list(prefixOf(r, namespace)).items as unknown as KubeObject[]) : [];
     },
   };
 
@@ -214,8 +215,12 @@ export class Registry {
     if (r.generation) meta.generation = 1;
     else delete meta.generation;
     if (r.hasStatus) delete obj.status;
+    // mutating admission (LimitRanger's defaults) before PrepareForCreate, which reads them (qosClass)
+    admission.mutate(r, obj, this.reader, { nodePortRange: this.opts.nodePortRange });
     r.prepareForCreate?.(obj);
     r.admit?.(obj, this.reader);
+    // validating admission last, in this same synchronous call as the write (see admission.ts)
+    admission.validate(r, obj, undefined, this.reader, this.now());
     if (r.warnings) opts.warnings?.push(...r.warnings(obj));
     if (r.kind === 'Service') this.allocate(obj as Service, undefined);
     this.recordManagers(r, undefined, obj, opts);
@@ -257,6 +262,7 @@ export class Registry {
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);
       r.admit?.(obj, this.reader, current);
       if (r.hasStatus) obj.status = current.status;
+      admission.validate(r, obj, current, this.reader, this.now());
       if (r.warnings) opts.warnings?.push(...r.warnings(obj, current));
     }
     if (obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);

@@ -14,6 +14,7 @@ import { IngressKind } from './ingress.js';
 import { IngressClassKind } from './ingressclass.js';
 import type { KindDef, KubeObject } from './kind.js';
 import { LeaseKind } from './lease.js';
+import { LimitRangeKind } from './limitrange.js';
 import { NamespaceKind } from './namespace.js';
 import { NodeKind } from './node.js';
 import { PersistentVolumeKind } from './persistentvolume.js';
@@ -21,6 +22,7 @@ import { PersistentVolumeClaimKind } from './persistentvolumeclaim.js';
 import { PodKind } from './pod.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { ReplicationControllerKind } from './replicationcontroller.js';
+import { ResourceQuotaKind } from './resourcequota.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
 import { StatefulSetKind } from './statefulset.js';
@@ -43,6 +45,8 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   IngressKind,
   ConfigMapKind,
   SecretKind,
+  ResourceQuotaKind,
+  LimitRangeKind,
   EventKind,
   PersistentVolumeClaimKind,
   NamespaceKind,

@@ -47,8 +47,8 @@ export interface Printer<T> {
 
 /** What an admission plugin may read of the other objects (kube-apiserver's listers). */
 export interface AdmissionReader {
-  /** every stored object of a kind, in all namespaces */
-  list(kind: string): KubeObject[];
+  /** every stored object of a kind, in one namespace or (without one) in all */
+  list(kind: string, namespace?: string): KubeObject[];
 }
 
 /**
