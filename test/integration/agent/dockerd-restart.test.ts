@@ -84,7 +84,7 @@ test('the real dockerd stopped and started under a running agent', { skip: typeo
     const idsAfter = await Promise.all(pods.map(async (p) => (await podContainers(p)).filter((c) => c.State === 'running').map((c) => c.Id).sort().join()));
     for (let i = 0; i < pods.length; i++) assert.notEqual(idsAfter[i], idsBefore[i], 'the stopped sandbox was replaced, as the kubelet does');
     const failures = lines.filter((l) => /failed|error/i.test(l.msg));
-    t.diagnostic(`log lines over the outage: ${lines.length}, of them failures: ${failures.length}: ${failures.map((l) => l.msg).join(" | ")}`);
+    t.diagnostic(`log lines over the outage: ${lines.length}, of them failures: ${failures.length}: ${failures.map((l) => JSON.stringify(l).slice(0, 300)).join(" | ")}`);
     assert.ok(failures.length <= 10, `a few failures, not a storm: ${failures.map((l) => l.msg).join(' | ')}`);
     assert.ok(lines.some((l) => l.msg === 'container runtime is down: pausing pod syncs until it answers'));
     assert.ok(lines.some((l) => l.msg === 'container runtime is back: resyncing every pod'));
