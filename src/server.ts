@@ -34,6 +34,7 @@ import { createInformers, type ControllerContext, type Informers } from './contr
 import { CronJobController } from './controllers/cronjob.js';
 import { DeploymentController } from './controllers/deployment.js';
 import { EndpointsController } from './controllers/endpoints.js';
+import { EndpointSliceController } from './controllers/endpointslice.js';
 import { expiredEvents, StoreEventRecorder } from './controllers/events.js';
 import { GarbageCollector } from './controllers/gc.js';
 import { JobController } from './controllers/job.js';
@@ -139,7 +140,25 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     let podUsage: (() => Promise<PodUsage[]>) | undefined;
     const hpaMetrics = { pods: () => (podUsage ? podUsage() : Promise.reject(new Error('the node agent is not running yet'))) };
     const hpa = new HorizontalController(ctx, hpaMetrics, { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), replicationManager(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, hpa, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx), new ResourceQuotaController(ctx)]) {
+    const controllers = [
+      new DeploymentController(ctx),
+      new ReplicaSetController(ctx),
+      replicationManager(ctx),
+      new EndpointsController(ctx),
+      new EndpointSliceController(ctx),
+      new GarbageCollector(ctx),
+      new NamespaceController(ctx),
+      new Scheduler(ctx, cfg.nodeName),
+      volumes,
+      hpa,
+      new JobController(ctx),
+      new CronJobController(ctx),
+      new TTLAfterFinishedController(ctx),
+      new StatefulSetController(ctx),
+      new DaemonSetController(ctx),
+      new ResourceQuotaController(ctx),
+    ];
+    for (const c of controllers) {
       c.start();
       stops.push(() => c.stop());
     }

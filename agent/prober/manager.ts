@@ -106,6 +106,10 @@ export class ProbeManager {
         let w = this.workers.get(key);
         if (!w) this.workers.set(key, (w = this.newWorker(uid, spec, type, probe)));
         w.update({ id: rc.id, startedAt: this.time(rc.startedAt), running: rc.running }, deleting);
+        // UpdatePodStatus: a started, running container not yet ready is probed again on every
+        // status update rather than a whole period later (the kubelet's manualTriggerCh), so an
+        // app that binds a few milliseconds after its first probe is Ready at the next sync.
+        if (type === 'readiness' && rc.running && this.started(rc.id) && this.results.get(rc.id, 'readiness') !== 'Success') w.trigger();
       }
     }
     for (const [key, w] of this.workers) {

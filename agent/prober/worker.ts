@@ -48,6 +48,8 @@ export class ProbeWorker {
   private stopped = false;
   private cancelTimer: (() => void) | undefined;
   private inFlight = false;
+  /** trigger() came while a probe was in flight: probe again as soon as it ends. */
+  private triggered = false;
   /** When the next periodic probe is due (epoch ms); undefined before the first probe. */
   private nextDue: number | undefined;
   /** Bumped on every reset and stop, so an outcome arriving for an older container is dropped. */
@@ -88,7 +90,12 @@ export class ProbeWorker {
 
   /** Probe as soon as allowed instead of at the next period (readiness right after startup succeeded). */
   trigger(): void {
-    if (this.stopped || this.inFlight) return;
+    if (this.stopped) return;
+    // like the kubelet's one-slot manualTriggerCh: a trigger during a probe runs once it ends
+    if (this.inFlight) {
+      this.triggered = true;
+      return;
+    }
     this.cancel();
     this.nextDue = undefined;
     this.ensureScheduled();
@@ -113,6 +120,7 @@ export class ProbeWorker {
     this.cancel();
     this.generation++;
     this.inFlight = false;
+    this.triggered = false;
     this.containerId = id;
     // A new container starts from scratch: the kubelet keeps the old run count, but counting the
     // previous container's failures against the new one would restart it early.
@@ -163,7 +171,8 @@ export class ProbeWorker {
     }
     if (generation !== this.generation) return; // a new container or a stop while probing
     this.inFlight = false;
-    this.nextDue = now + this.periodMs;
+    this.nextDue = this.triggered ? undefined : now + this.periodMs;
+    this.triggered = false;
     this.handle(c.id, outcome);
     this.ensureScheduled();
   }

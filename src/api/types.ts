@@ -8,6 +8,7 @@ export type { Node } from './kinds/node.js';
 export type { Pod } from './kinds/pod.js';
 export type { Service, ServicePort, ServiceSpec, ServiceType } from './kinds/service.js';
 export type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints } from './kinds/endpoints.js';
+export type { EndpointSlice, SliceEndpoint, SlicePort } from './kinds/endpointslice.js';
 export type { ConfigMap } from './kinds/configmap.js';
 export type { Secret } from './kinds/secret.js';
 export type { Event } from './kinds/event.js';
@@ -32,6 +33,7 @@ export type { ControllerRevision } from './kinds/controllerrevision.js';
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
 import type { Endpoints } from './kinds/endpoints.js';
+import type { EndpointSlice } from './kinds/endpointslice.js';
 import type { Event } from './kinds/event.js';
 import type { Namespace } from './kinds/namespace.js';
 import type { Node } from './kinds/node.js';
@@ -55,6 +57,6 @@ import type { StatefulSet } from './kinds/statefulset.js';
 import type { DaemonSet } from './kinds/daemonset.js';
 import type { ControllerRevision } from './kinds/controllerrevision.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | LimitRange | ResourceQuota | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | LimitRange | ResourceQuota | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass;
 
 export type Kind = AnyObject['kind'];

@@ -6,6 +6,7 @@ import type {
   CronJob,
   Deployment,
   Endpoints,
+  EndpointSlice,
   Event,
   Job,
   Kind,
@@ -41,6 +42,7 @@ export interface Informers {
   deployments: Informer<Deployment>;
   services: Informer<Service>;
   endpoints: Informer<Endpoints>;
+  endpointSlices: Informer<EndpointSlice>;
   events: Informer<Event>;
   configMaps: Informer<ConfigMap>;
   secrets: Informer<Secret>;
@@ -75,6 +77,7 @@ export function createInformers(client: Client): Informers {
     deployments: of<Deployment>('Deployment'),
     services: of<Service>('Service'),
     endpoints: of<Endpoints>('Endpoints'),
+    endpointSlices: of<EndpointSlice>('EndpointSlice'),
     events: of<Event>('Event'),
     configMaps: of<ConfigMap>('ConfigMap'),
     secrets: of<Secret>('Secret'),

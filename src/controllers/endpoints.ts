@@ -6,13 +6,15 @@ import { matches, selectorFromSet } from '../api/labels.js';
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service } from '../api/types.js';
 import { deepEqual } from '../store/canonical.js';
 import { isPodReady, objectKey, splitKey, type ControllerContext } from './context.js';
+import { SKIP_MIRROR_LABEL } from './endpointslice.js';
 import { QueueController } from './queue.js';
 
 /** Pure: the subsets of a service's Endpoints. Pods whose ports resolve alike share a subset. */
 export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
   const bySignature = new Map<string, EndpointSubset>();
   for (const pod of pods) {
-    if (!pod.status?.podIP || pod.metadata.deletionTimestamp) continue;
+    // ShouldPodBeInEndpoints: a terminating pod only where not-ready addresses are published
+    if (!pod.status?.podIP || (pod.metadata.deletionTimestamp && !svc.spec.publishNotReadyAddresses)) continue;
     if (pod.status.phase === 'Succeeded' || pod.status.phase === 'Failed') continue;
     const containerPorts = pod.spec.containers.flatMap((c) => c.ports ?? []);
     const ports: EndpointPort[] = [];
@@ -32,7 +34,8 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
       nodeName: pod.spec.nodeName,
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
     };
-    const list = isPodReady(pod) ? (subset.addresses ??= []) : (subset.notReadyAddresses ??= []);
+    const ready = isPodReady(pod) || svc.spec.publishNotReadyAddresses === true;
+    const list = ready ? (subset.addresses ??= []) : (subset.notReadyAddresses ??= []);
     list.push(address);
   }
   const subsets = [...bySignature.values()];
@@ -45,6 +48,12 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
 
 function selects(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
   return matches(selectorFromSet(selector), labels);
+}
+
+/** Endpoints this controller wrote (earlier k1s versions marked them with their own label). */
+function managedByUs(ep: Endpoints | undefined): boolean {
+  const labels = ep?.metadata.labels ?? {};
+  return labels[SKIP_MIRROR_LABEL] === 'true' || labels['endpoints.k1s.io/managed'] === 'true';
 }
 
 /** A Service without a selector, or with an empty one, has user-managed Endpoints. */
@@ -78,13 +87,15 @@ export class EndpointsController extends QueueController {
     const existing = this.ctx.informers.endpoints.get(ns, name);
     if (!svc) {
       // Only Endpoints this controller made (selector services) are removed with their service.
-      if (existing?.metadata.labels?.['endpoints.k1s.io/managed'] === 'true') await this.ctx.client.delete('Endpoints', ns, name);
+      if (managedByUs(existing)) await this.ctx.client.delete('Endpoints', ns, name);
       return;
     }
     if (!hasSelector(svc)) return; // the user manages these Endpoints
     const pods = this.ctx.informers.pods.list(ns).filter((p) => selects(svc.spec.selector, p.metadata.labels));
     const subsets = computeSubsets(svc, pods);
-    const labels = { ...(svc.metadata.labels ?? {}), 'endpoints.k1s.io/managed': 'true' };
+    // kube's labels: skip-mirror, so the EndpointSlice mirroring leaves them to the slice controller
+    const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}), [SKIP_MIRROR_LABEL]: 'true' };
+    if (svc.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
     if (existing) {
       if (deepEqual(existing.subsets ?? [], subsets) && deepEqual(existing.metadata.labels, labels)) return;
       await this.ctx.client.update<Endpoints>({ ...existing, metadata: { ...existing.metadata, labels }, subsets });

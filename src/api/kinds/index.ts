@@ -7,6 +7,7 @@ import { ControllerRevisionKind } from './controllerrevision.js';
 import { DaemonSetKind } from './daemonset.js';
 import { DeploymentKind } from './deployment.js';
 import { EndpointsKind } from './endpoints.js';
+import { EndpointSliceKind } from './endpointslice.js';
 import { EventKind } from './event.js';
 import { JobKind } from './job.js';
 import { HorizontalPodAutoscalerKind } from './horizontalpodautoscaler.js';
@@ -42,6 +43,7 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   PodKind,
   ServiceKind,
   EndpointsKind,
+  EndpointSliceKind,
   IngressKind,
   ConfigMapKind,
   SecretKind,

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { age } from '../age.js';
 import { duplicate, each, forbidden, invalidValue, portNumber, portNumOrName, required, type Errors } from '../field-errors.js';
-import { int, intOrString, objectBase, protocol, str, stringList, stringMap } from '../fields.js';
+import { bool, int, intOrString, objectBase, protocol, str, stringList, stringMap } from '../fields.js';
 import { formatLabels } from '../label-format.js';
 import { validateLabels } from '../meta-validation.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP } from '../names.js';
@@ -34,6 +34,8 @@ export const serviceSchema = z.strictObject({
     ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
     internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
     externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+    /** Endpoints (and DNS records) for pods whether ready or not: a StatefulSet's peers finding each other before they are ready. */
+    publishNotReadyAddresses: bool.optional(),
   }),
   status: z
     .strictObject({

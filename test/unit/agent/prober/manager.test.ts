@@ -132,3 +132,26 @@ test('manager: probeKill says nothing of a restart under restartPolicy Never', (
   assert.equal(probeKillMessage('app', 'startup', false), 'Container app failed startup probe');
   assert.equal(probeKillMessage('app', 'liveness', true), 'Container app failed liveness probe, will be restarted');
 });
+
+test('manager: every sync of a running container not yet ready probes readiness again at once (UpdatePodStatus), a ready one waits its period', async () => {
+  const h = setup();
+  const p = pod((x) => {
+    delete x.spec.containers[0].startupProbe;
+    delete x.spec.containers[0].livenessProbe;
+  });
+  h.answers['/ready'] = [{ result: 'Failure', output: 'dial tcp 10.244.0.7:8080: connect: connection refused' }];
+  h.m.syncPod(p, [running('c1')], '10.244.0.7');
+  await h.clock.advance(100);
+  assert.equal(h.m.readiness('c1'), false);
+  // the agent syncs the pod again 100 ms later (a container event, its own status write)
+  h.m.syncPod(p, [running('c1')], '10.244.0.7');
+  await h.clock.advance(100);
+  assert.deepEqual(h.calls, ['0 app/ready 10.244.0.7 c1', '0.1 app/ready 10.244.0.7 c1']);
+  assert.equal(h.m.readiness('c1'), true);
+  // ready: further syncs do not probe; the next probe is a period (30 s) after the last
+  h.m.syncPod(p, [running('c1')], '10.244.0.7');
+  await h.clock.advance(29_000);
+  assert.equal(h.calls.length, 2);
+  await h.clock.advance(2_000);
+  assert.deepEqual(h.calls.slice(2), ['30.1 app/ready 10.244.0.7 c1']);
+});

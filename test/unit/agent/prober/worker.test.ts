@@ -282,3 +282,20 @@ test('worker: trigger probes now instead of a period later', async () => {
   await h.clock.advance(0);
   assert.deepEqual(h.calls, ['0 c1', '3 c1']);
 });
+
+test('worker: a trigger during a probe is kept (one slot) and probes again as soon as that probe ends', async () => {
+  const h = harness('readiness', PROBE);
+  h.holdNext();
+  h.worker.update({ id: 'c1', startedAt: 0, running: true }, false);
+  await h.clock.advance(0);
+  h.worker.trigger();
+  h.worker.trigger(); // coalesced into the one slot
+  await h.clock.advance(50);
+  h.release(ANSWERS.F);
+  await h.clock.advance(0);
+  await h.clock.advance(0);
+  assert.deepEqual(h.calls, ['0 c1', '0.05 c1']);
+  // then the period again
+  await h.clock.advance(10_000);
+  assert.deepEqual(h.calls, ['0 c1', '0.05 c1', '10.05 c1']);
+});
