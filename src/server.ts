@@ -29,6 +29,7 @@ import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { StatefulSetController } from './controllers/statefulset.js';
 import { DaemonSetController } from './controllers/daemonset.js';
+import { DisruptionController } from './controllers/disruption.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
 import { CronJobController } from './controllers/cronjob.js';
 import { DeploymentController } from './controllers/deployment.js';
@@ -137,7 +138,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     let podUsage: (() => Promise<PodUsage[]>) | undefined;
     const hpaMetrics = { pods: () => (podUsage ? podUsage() : Promise.reject(new Error('the node agent is not running yet'))) };
     const hpa = new HorizontalController(ctx, hpaMetrics, { syncPeriodMs: cfg.hpaSyncPeriodMs, downscaleStabilizationMs: cfg.hpaDownscaleStabilizationMs });
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, hpa, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx)]) {
+    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new EndpointsController(ctx), new GarbageCollector(ctx), new NamespaceController(ctx), new Scheduler(ctx, cfg.nodeName), volumes, hpa, new JobController(ctx), new CronJobController(ctx), new TTLAfterFinishedController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx), new DisruptionController(ctx)]) {
       c.start();
       stops.push(() => c.stop());
     }

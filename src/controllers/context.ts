@@ -22,6 +22,7 @@ import type {
   StatefulSet,
   DaemonSet,
   ControllerRevision,
+  PodDisruptionBudget,
 } from '../api/types.js';
 import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
@@ -50,6 +51,7 @@ export interface Informers {
   statefulSets: Informer<StatefulSet>;
   daemonSets: Informer<DaemonSet>;
   controllerRevisions: Informer<ControllerRevision>;
+  podDisruptionBudgets: Informer<PodDisruptionBudget>;
 }
 
 export interface ControllerContext {
@@ -83,6 +85,7 @@ export function createInformers(client: Client): Informers {
     statefulSets: of<StatefulSet>('StatefulSet'),
     daemonSets: of<DaemonSet>('DaemonSet'),
     controllerRevisions: of<ControllerRevision>('ControllerRevision'),
+    podDisruptionBudgets: of<PodDisruptionBudget>('PodDisruptionBudget'),
   };
 }
 

@@ -17,6 +17,7 @@ import { NodeKind } from './node.js';
 import { PersistentVolumeKind } from './persistentvolume.js';
 import { PersistentVolumeClaimKind } from './persistentvolumeclaim.js';
 import { PodKind } from './pod.js';
+import { PodDisruptionBudgetKind } from './poddisruptionbudget.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { SecretKind } from './secret.js';
 import { ServiceKind } from './service.js';
@@ -34,6 +35,7 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   DaemonSetKind,
   ControllerRevisionKind,
   PodKind,
+  PodDisruptionBudgetKind,
   ServiceKind,
   EndpointsKind,
   ConfigMapKind,
