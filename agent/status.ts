@@ -273,6 +273,8 @@ export function computePodStatus(pod: Pod, observed: ObservedPod, ctx: StatusCon
     condition(prevConditions, 'Ready', allReady && !done, ctx.now, readyReason, readyMessage),
     condition(prevConditions, 'ContainersReady', allReady && !done, ctx.now, readyReason, readyMessage),
     condition(prevConditions, 'PodScheduled', true, ctx.now),
+    // shared with the API server (an eviction's DisruptionTarget): kept as the kubelet keeps it
+    ...(prevConditions ?? []).filter((c) => c.type === 'DisruptionTarget'),
   ];
 
   return {

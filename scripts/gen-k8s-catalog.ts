@@ -64,6 +64,7 @@ const KINDS: readonly (readonly [string, string])[] = [
   ['batch/v1', 'CronJob'],
   ['autoscaling/v2', 'HorizontalPodAutoscaler'],
   ['autoscaling/v1', 'HorizontalPodAutoscaler'],
+  ['policy/v1', 'PodDisruptionBudget'],
   ['discovery.k8s.io/v1', 'EndpointSlice'],
   ['networking.k8s.io/v1', 'Ingress'],
   ['networking.k8s.io/v1', 'IngressClass'],

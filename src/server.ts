@@ -29,6 +29,7 @@ import { ensureServingCert } from './apiserver/tls.js';
 import { LocalClient } from './client/client.js';
 import { StatefulSetController } from './controllers/statefulset.js';
 import { DaemonSetController } from './controllers/daemonset.js';
+import { DisruptionController } from './controllers/disruption.js';
 import { ResourceQuotaController } from './controllers/resourcequota.js';
 import { createInformers, type ControllerContext, type Informers } from './controllers/context.js';
 import { CronJobController } from './controllers/cronjob.js';
@@ -157,6 +158,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       new StatefulSetController(ctx),
       new DaemonSetController(ctx),
       new ResourceQuotaController(ctx),
+      new DisruptionController(ctx),
     ];
     for (const c of controllers) {
       c.start();

@@ -17,11 +17,17 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'RequestEntityTooLarge'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  | 'TooManyRequests'
+  /** a Status a REST handler returned as its result, which names no reason (errors.FromObject) */
+  | '';
 
-/** metav1.StatusCause. `type` is the field.ErrorType ("FieldValueRequired", ...). */
+/**
+ * metav1.StatusCause. Its Go field Type is `reason` on the wire: the field.ErrorType
+ * ("FieldValueRequired", ...) or another cause ("FieldManagerConflict", "DisruptionBudget").
+ */
 export interface StatusCause {
-  type?: string;
+  reason?: string;
   message?: string;
   field?: string;
 }
@@ -42,7 +48,7 @@ export interface Status {
   metadata: Record<string, never>;
   status: 'Failure';
   message: string;
-  reason: StatusReason;
+  reason?: StatusReason;
   details?: StatusDetails;
   code: number;
 }
@@ -59,14 +65,15 @@ export class ApiError extends Error {
   }
 
   toStatus(): Status {
-    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, code: this.code };
+    if (this.reason) status.reason = this.reason;
     if (this.details) status.details = this.details;
     return status;
   }
 
   /** The error a client rebuilds from a Status body it received. */
   static fromStatus(s: Pick<Status, 'code' | 'reason' | 'message' | 'details'>): ApiError {
-    return new ApiError(s.code, s.reason, s.message, s.details);
+    return new ApiError(s.code, s.reason ?? '', s.message, s.details);
   }
 }
 
@@ -137,7 +144,7 @@ export function invalid(kind: string, a: string, b: string | FieldError[], c?: F
   let message = `${qk} ${JSON.stringify(name)} is invalid`;
   if (rendered.length === 1) message += `: ${rendered[0]}`;
   else if (rendered.length > 1) message += `: [${rendered.join(', ')}]`;
-  const d: StatusDetails = { name, kind, causes: errors.map((e) => ({ type: causeType(e.message), message: e.message, field: e.path })) };
+  const d: StatusDetails = { name, kind, causes: errors.map((e) => ({ reason: causeType(e.message), message: e.message, field: e.path })) };
   if (group) d.group = group;
   return new ApiError(422, 'Invalid', message, d);
 }
@@ -172,4 +179,15 @@ export function methodNotAllowed(message = 'the server does not allow this metho
 /** 500 `Internal error occurred: <msg>` */
 export function internalError(message: string): ApiError {
   return new ApiError(500, 'InternalError', `Internal error occurred: ${message}`);
+}
+
+/**
+ * 429 NewTooManyRequests: the client is to come back later. retryAfterSeconds > 0 is also sent
+ * as the Retry-After header.
+ */
+export function tooManyRequests(message: string, retryAfterSeconds: number, causes?: StatusCause[]): ApiError {
+  const details: StatusDetails = {};
+  if (causes?.length) details.causes = causes;
+  if (retryAfterSeconds > 0) details.retryAfterSeconds = retryAfterSeconds;
+  return new ApiError(429, 'TooManyRequests', message, details);
 }

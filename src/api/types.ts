@@ -29,6 +29,7 @@ export type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js
 export type { StatefulSet, ClaimTemplate } from './kinds/statefulset.js';
 export type { DaemonSet } from './kinds/daemonset.js';
 export type { ControllerRevision } from './kinds/controllerrevision.js';
+export type { PodDisruptionBudget } from './kinds/poddisruptionbudget.js';
 
 import type { ConfigMap } from './kinds/configmap.js';
 import type { Deployment } from './kinds/deployment.js';
@@ -56,7 +57,8 @@ import type { HorizontalPodAutoscaler } from './kinds/horizontalpodautoscaler.js
 import type { StatefulSet } from './kinds/statefulset.js';
 import type { DaemonSet } from './kinds/daemonset.js';
 import type { ControllerRevision } from './kinds/controllerrevision.js';
+import type { PodDisruptionBudget } from './kinds/poddisruptionbudget.js';
 
-export type AnyObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | LimitRange | ResourceQuota | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass;
+export type AnyObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | ConfigMap | Secret | Event | ReplicaSet | Deployment | PersistentVolume | PersistentVolumeClaim | StorageClass | Lease | LimitRange | ResourceQuota | Job | CronJob | HorizontalPodAutoscaler | StatefulSet | DaemonSet | ControllerRevision | ReplicationController | Ingress | IngressClass | PodDisruptionBudget;
 
 export type Kind = AnyObject['kind'];

@@ -20,6 +20,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   attach: ['create', 'get'],
   portforward: ['create', 'get'],
   finalize: ['update'],
+  eviction: ['create'],
 };
 
 /** The kind a subresource reads or writes, where it is not the resource's own. */
@@ -29,6 +30,13 @@ const SUBRESOURCE_KINDS: Record<string, string> = {
   exec: 'PodExecOptions',
   attach: 'PodAttachOptions',
   portforward: 'PodPortForwardOptions',
+  eviction: 'Eviction',
+};
+
+/** Subresources whose kind lives in another group-version (kubectl drain reads pods/eviction's). */
+const SUBRESOURCE_GROUP_VERSIONS: Record<string, { group: string; version: string }> = {
+  scale: { group: 'autoscaling', version: 'v1' },
+  eviction: { group: 'policy', version: 'v1' },
 };
 
 function resourceEntries(r: KindDef): unknown[] {
@@ -42,12 +50,11 @@ function resourceEntries(r: KindDef): unknown[] {
   if (r.shortNames.length) main.shortNames = r.shortNames;
   if (r.categories.length) main.categories = r.categories;
   const subs = r.subresources.map((sub) => {
-    const scale = sub === 'scale';
     return {
       name: `${r.resource}/${sub}`,
       singularName: '',
       namespaced: r.namespaced,
-      ...(scale ? { group: 'autoscaling', version: 'v1' } : {}),
+      ...SUBRESOURCE_GROUP_VERSIONS[sub],
       kind: SUBRESOURCE_KINDS[sub] ?? r.kind,
       verbs: SUBRESOURCE_VERBS[sub],
     };

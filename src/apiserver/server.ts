@@ -24,6 +24,7 @@ import { parsePath, type Route } from './routes.js';
 import { keyOf, type DeleteOptions, type FieldValidation, type PatchType, type Registry, type WatchEvent, type WriteOptions } from './registry.js';
 import { applyPatch } from './patch.js';
 import { applyScale, scaleOf } from './scale.js';
+import { evictPod, readEviction } from './eviction.js';
 import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
 import type { AnyObject } from '../api/types.js';
 import { createUpgradeHandler, STREAMING_SUBRESOURCES, upgradeRequired, type StreamingHooks } from './upgrade.js';
@@ -90,6 +91,8 @@ export function createApiHandler(deps: ApiServerDeps) {
       await handleResource({ deps, req, res, q: url.searchParams, now }, parsed.route);
     } catch (e) {
       const err = e instanceof ApiError ? e : internal(e, deps.logger);
+      // as ErrorNegotiated: a Status that says when to retry says it in the header too
+      if (!res.headersSent && err.details?.retryAfterSeconds) res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
       if (!res.headersSent) sendJSON(res, err.code, err.toStatus());
       else res.end();
     }
@@ -169,6 +172,9 @@ async function handleResource(rq: Request, route: Route) {
         return streamLogs(rq, ns ?? 'default', name);
       case 'scale':
         return handleScale(rq, r, ns, name);
+      case 'eviction':
+        if (method !== 'POST') throw methodNotAllowed();
+        return handleEviction(rq, ns ?? 'default', name);
       case 'status':
         break;
       case 'finalize':
@@ -289,6 +295,12 @@ async function deleteCollection(rq: Request, r: ResourceInfo, ns: string | undef
   const found = rq.deps.registry.list(r, ns, selectors(rq.q));
   const items = found.items.map((o) => rq.deps.registry.delete(r, o.metadata.namespace, o.metadata.name, { ...opts, preconditions: undefined }));
   return sendJSON(rq.res, 200, viewList({ ...found, items }, r, view));
+}
+
+/** POST pods/{name}/eviction: a Success Status (201), or the refusal (eviction.ts). */
+async function handleEviction(rq: Request, ns: string, name: string) {
+  const eviction = readEviction(await readObject(rq), ns);
+  return sendJSON(rq.res, 201, evictPod(rq.deps.registry, ns, name, eviction, isDryRun(rq.q), rq.now));
 }
 
 async function handleScale(rq: Request, r: ResourceInfo, ns: string | undefined, name: string) {

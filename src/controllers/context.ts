@@ -24,6 +24,7 @@ import type {
   StatefulSet,
   DaemonSet,
   ControllerRevision,
+  PodDisruptionBudget,
 } from '../api/types.js';
 import { apiVersionOf, byKind, RESOURCES } from '../api/resources.js';
 import type { Client } from '../client/client.js';
@@ -54,6 +55,7 @@ export interface Informers {
   statefulSets: Informer<StatefulSet>;
   daemonSets: Informer<DaemonSet>;
   controllerRevisions: Informer<ControllerRevision>;
+  podDisruptionBudgets: Informer<PodDisruptionBudget>;
 }
 
 export interface ControllerContext {
@@ -89,6 +91,7 @@ export function createInformers(client: Client): Informers {
     statefulSets: of<StatefulSet>('StatefulSet'),
     daemonSets: of<DaemonSet>('DaemonSet'),
     controllerRevisions: of<ControllerRevision>('ControllerRevision'),
+    podDisruptionBudgets: of<PodDisruptionBudget>('PodDisruptionBudget'),
   };
 }
 

@@ -21,6 +21,7 @@ import { NodeKind } from './node.js';
 import { PersistentVolumeKind } from './persistentvolume.js';
 import { PersistentVolumeClaimKind } from './persistentvolumeclaim.js';
 import { PodKind } from './pod.js';
+import { PodDisruptionBudgetKind } from './poddisruptionbudget.js';
 import { ReplicaSetKind } from './replicaset.js';
 import { ReplicationControllerKind } from './replicationcontroller.js';
 import { ResourceQuotaKind } from './resourcequota.js';
@@ -41,6 +42,7 @@ export const KINDS: readonly KindDef<KubeObject>[] = [
   DaemonSetKind,
   ControllerRevisionKind,
   PodKind,
+  PodDisruptionBudgetKind,
   ServiceKind,
   EndpointsKind,
   EndpointSliceKind,

@@ -17,7 +17,7 @@ export interface KubeObject {
 /** An object as stored and served: the server has always given it a name. */
 export type Stored<T extends { metadata: unknown }> = Omit<T, 'metadata'> & { metadata: ObjectMeta };
 
-export type Subresource = 'status' | 'log' | 'scale' | 'exec' | 'attach' | 'portforward' | 'finalize';
+export type Subresource = 'status' | 'log' | 'scale' | 'exec' | 'attach' | 'portforward' | 'finalize' | 'eviction';
 
 export interface ValidateOptions {
   /** When set, Service nodePorts must lie in this range (the API server's --service-node-port-range). */

@@ -133,7 +133,7 @@ export const PodKind = defineKind<Pod>({
   shortNames: ['po'],
   categories: ['all'],
   schema: podSchema,
-  subresources: ['status', 'log', 'exec', 'attach', 'portforward'],
+  subresources: ['status', 'log', 'exec', 'attach', 'portforward', 'eviction'],
   fieldSelectors: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'],
   patchMergeKeys: {
     ...META_PATCH_KEYS,

@@ -327,7 +327,7 @@ function printManager(id: string): string {
  * managers sorted) and whose causes name each field (reason FieldManagerConflict).
  */
 export function conflictError(conflicts: readonly Conflict[]): ApiError {
-  const causes = conflicts.map((c) => ({ type: 'FieldManagerConflict', message: `conflict with ${printManager(c.manager)}`, field: pathString(c.path) }));
+  const causes = conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.manager)}`, field: pathString(c.path) }));
   let message: string;
   if (conflicts.length === 1) {
     message = `Apply failed with 1 conflict: conflict with ${printManager(conflicts[0].manager)}: ${pathString(conflicts[0].path)}`;

@@ -247,7 +247,7 @@ export const podStatus = z.strictObject({
   conditions: z
     .array(
       z.strictObject({
-        type: z.enum(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready', 'PodReadyToStartContainers']),
+        type: z.enum(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready', 'PodReadyToStartContainers', 'DisruptionTarget']),
         status: conditionStatus,
         reason: str.optional(),
         message: str.optional(),

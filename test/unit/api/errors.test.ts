@@ -46,8 +46,8 @@ test('invalid: one error, several errors, causes', () => {
     name: 'p',
     kind: 'Pod',
     causes: [
-      { type: 'FieldValueRequired', message: 'Required value', field: 'spec.containers[0].image' },
-      { type: 'FieldValueUnknown', message: 'unknown field "imagePullPolcy"', field: 'spec.containers[0].imagePullPolcy' },
+      { reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers[0].image' },
+      { reason: 'FieldValueUnknown', message: 'unknown field "imagePullPolcy"', field: 'spec.containers[0].imagePullPolcy' },
     ],
   });
 });

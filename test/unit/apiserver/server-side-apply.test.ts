@@ -93,7 +93,7 @@ test('a conflict is a 409 with FieldManagerConflict causes; force takes the fiel
   assert.equal(r.status, 409);
   assert.equal(r.body.reason, 'Conflict');
   assert.equal(r.body.message, 'Apply failed with 1 conflict: conflict with "ci": .data.a');
-  assert.deepEqual(r.body.details, { causes: [{ type: 'FieldManagerConflict', message: 'conflict with "ci"', field: '.data.a' }] });
+  assert.deepEqual(r.body.details, { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "ci"', field: '.data.a' }] });
   const forced = await apply(`${CM}/owned`, cm('owned', { a: '2' }), 'fieldManager=kubectl&force=true');
   assert.equal(forced.status, 200);
   assert.deepEqual(forced.body.data, { a: '2', b: '1' });

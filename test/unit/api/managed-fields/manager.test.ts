@@ -171,7 +171,7 @@ test('a conflict: kube\'s message and causes; force moves the field to the appli
       assert.equal(e.code, 409);
       assert.equal(e.reason, 'Conflict');
       assert.equal(e.message, 'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas');
-      assert.deepEqual(e.details, { causes: [{ type: 'FieldManagerConflict', message: 'conflict with "kubectl" with subresource "scale" using apps/v1', field: '.spec.replicas' }] });
+      assert.deepEqual(e.details, { causes: [{ reason: 'FieldManagerConflict', message: 'conflict with "kubectl" with subresource "scale" using apps/v1', field: '.spec.replicas' }] });
       return true;
     },
   );
