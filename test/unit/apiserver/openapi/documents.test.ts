@@ -189,7 +189,7 @@ test('/openapi/v3/<gv>: immutable caching for the current hash, a redirect for a
   const stale = get('/openapi/v3/apis/apps/v1', { query: new URLSearchParams({ hash: 'ABC' }) });
   assert.deepEqual([stale.status, stale.headers.Location, stale.body], [301, `/openapi/v3/apis/apps/v1?hash=${hash}`, undefined]);
   assert.equal(get('/openapi/v3/api/v1').headers['Cache-Control'], undefined);
-  assert.throws(() => get('/openapi/v3/apis/networking.k8s.io/v1'), (e: ApiError) => e.code === 404);
+  assert.throws(() => get('/openapi/v3/apis/rbac.authorization.k8s.io/v1'), (e: ApiError) => e.code === 404);
   assert.throws(() => get('/openapi/v3/api/v1', { accept: 'application/com.github.proto-openapi.spec.v3.v1.0+protobuf' }), (e: ApiError) => e.code === 406);
 });
 
