@@ -58,6 +58,9 @@ describe('the seed walkthrough with the real kubectl', () => {
     const pods = ok('get', 'pods', '-l', 'app=web');
     assert.match(pods, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\n/);
     assert.equal(pods.match(/^web-\S+\s+1\/1\s+Running\s+0\s+\S+$/gm)?.length, 2, pods);
+    // the Service's endpoints, as EndpointSlices too (what kubectl describe ingress and kube-proxy read)
+    const slices = ok('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web');
+    assert.match(slices, /^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE\nweb-[a-z0-9]{5}\s+IPv4\s+8080\s+10\.244\.\d+\.\d+,10\.244\.\d+\.\d+\s+\S+\n$/, slices);
     assert.match(ok('get', 'nodes'), /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n\S+\s+Ready\s+control-plane\s+\S+\s+v1\.32\.0-k1s/);
   });
 
