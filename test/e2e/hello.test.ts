@@ -96,6 +96,9 @@ describe('hello: a Deployment and a NodePort Service', () => {
     assert.match(resolv, /nameserver 10\.96\.0\.10/);
     assert.match(resolv, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
     assert.match(resolv, /options ndots:5/);
+    // a name outside the cluster, relayed to the (fake) upstream while this thread waits in execFileSync
+    const outside = execFileSync('docker', ['exec', c.Id, 'nslookup', '-timeout=3', 'outside.example.'], { encoding: 'utf8', timeout: 20_000 });
+    assert.match(outside, /Name:\s+outside\.example\s+Address:\s+192\.0\.2\.44/);
   });
 
   test('the cluster DNS answers the host on the service IP: names, NODATA for a namespace, NXDOMAIN, forwarding', async () => {
