@@ -1,6 +1,7 @@
-// The cluster DNS data: every name k1s answers for, computed once from Services and Endpoints.
+// The cluster DNS data: every name k1s answers for, computed once from Services and their
+// EndpointSlices (discovery.k8s.io/v1, as CoreDNS reads them).
 //
-// Pure: no I/O, no clock. The server rebuilds a RecordIndex whenever Services or Endpoints change
+// Pure: no I/O, no clock. The server rebuilds a RecordIndex whenever Services or EndpointSlices change
 // and swaps it in whole, so a query never sees half an update. Lookups are map hits on a
 // lower-cased name; the records themselves are built at index time, not per query.
 //
@@ -19,7 +20,8 @@
 // that does not exist is NXDOMAIN. Both carry the zone's SOA in the authority section so resolvers
 // can cache the negative answer (RFC 2308) for the SOA minimum, which is the record TTL.
 import { isIP } from 'node:net';
-import type { Endpoints, EndpointAddress, Service } from '../src/api/types.js';
+import type { Service } from '../src/api/types.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type SliceEndpoint } from '../src/api/kinds/endpointslice.js';
 
 interface RRBase {
   /** Owner name, lower case, without the trailing dot. */
@@ -115,18 +117,18 @@ export class RecordIndex {
   private readonly soa: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
   private readonly seen = new Set<string>();
 
-  constructor(services: readonly Service[] = [], endpoints: readonly Endpoints[] = [], opts: RecordIndexOptions = {}) {
+  constructor(services: readonly Service[] = [], slices: readonly EndpointSlice[] = [], opts: RecordIndexOptions = {}) {
     this.zone = normalizeName(opts.zone ?? DEFAULT_ZONE);
     this.ttl = opts.ttl ?? DEFAULT_TTL;
     this.zoneSuffix = '.' + this.zone;
     this.podSuffix = '.pod.' + this.zone;
-    const serial = opts.serial ?? serialOf(services, endpoints);
+    const serial = opts.serial ?? serialOf(services, slices);
     this.soa = {
       zone: [this.soaRecord(this.zone, serial)],
       [REVERSE_V4]: [this.soaRecord(REVERSE_V4, serial)],
       [REVERSE_V6]: [this.soaRecord(REVERSE_V6, serial)],
     };
-    this.build(services, endpoints, opts);
+    this.build(services, slices, opts);
     this.seen.clear();
   }
 
@@ -223,7 +225,7 @@ export class RecordIndex {
 
   // ---- build ----
 
-  private build(services: readonly Service[], endpoints: readonly Endpoints[], opts: RecordIndexOptions): void {
+  private build(services: readonly Service[], slices: readonly EndpointSlice[], opts: RecordIndexOptions): void {
     const ttl = this.ttl;
     const zone = this.zone;
     for (const ns of [...BUILTIN_NAMESPACES, ...(opts.namespaces ?? [])]) this.namespaces.add(ns.toLowerCase());
@@ -241,8 +243,16 @@ export class RecordIndex {
       this.ensure(`${ns}.pod.${zone}`);
     }
 
-    const endpointsByKey = new Map<string, Endpoints>();
-    for (const ep of endpoints) endpointsByKey.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
+    // A Service's slices carry its name in a label (the slices' own names are generated).
+    const slicesByKey = new Map<string, EndpointSlice[]>();
+    for (const slice of slices) {
+      const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (!owner || (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6')) continue; // FQDN slices: no records
+      const key = `${slice.metadata.namespace ?? 'default'}/${owner}`;
+      const list = slicesByKey.get(key);
+      if (list) list.push(slice);
+      else slicesByKey.set(key, [slice]);
+    }
 
     for (const svc of services) {
       const ns = svc.metadata.namespace ?? 'default';
@@ -271,20 +281,23 @@ export class RecordIndex {
       }
 
       // Headless: the service name answers with every ready endpoint; each endpoint also gets its
-      // own name. No ready endpoint: the name does not exist (NXDOMAIN, spec 2.4.1).
-      const ep = endpointsByKey.get(`${ns}/${svc.metadata.name}`);
-      const tolerateUnready = svc.metadata.annotations?.[TOLERATE_UNREADY] === 'true';
-      for (const subset of ep?.subsets ?? []) {
-        const addrs = tolerateUnready ? [...(subset.addresses ?? []), ...(subset.notReadyAddresses ?? [])] : subset.addresses ?? [];
-        for (const addr of addrs) {
-          const host = `${endpointHostname(addr)}.${base}`;
-          if (!this.addAddress(base, addr.ip)) continue;
-          this.addAddress(host, addr.ip);
-          this.add({ name: reverseName(addr.ip), ttl, class: 'IN', type: 'PTR', target: host });
-          for (const p of subset.ports ?? []) {
-            const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: host };
-            this.add({ ...srv, name: base });
-            if (p.name) this.add({ ...srv, name: `_${p.name}._${(p.protocol ?? 'TCP')}.${base}`.toLowerCase() });
+      // own name. No ready endpoint: the name does not exist (NXDOMAIN, spec 2.4.1). An endpoint
+      // in two slices (a slice being replaced) is added once: add() drops equal records.
+      const publishNotReady = spec.publishNotReadyAddresses === true || svc.metadata.annotations?.[TOLERATE_UNREADY] === 'true';
+      for (const slice of slicesByKey.get(`${ns}/${svc.metadata.name}`) ?? []) {
+        for (const ep of slice.endpoints) {
+          if (!publishNotReady && !endpointReady(ep)) continue;
+          for (const ip of ep.addresses) {
+            const host = `${endpointHostname(ep, ip)}.${base}`;
+            if (!this.addAddress(base, ip)) continue;
+            this.addAddress(host, ip);
+            this.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: host });
+            for (const p of slice.ports ?? []) {
+              if (p.port === undefined) continue; // "all ports" slices (no port) give no SRV
+              const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: host };
+              this.add({ ...srv, name: base });
+              if (p.name) this.add({ ...srv, name: `_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase() });
+            }
           }
         }
       }
@@ -380,9 +393,14 @@ function isReverseName(name: string): boolean {
 }
 
 /** The spec's _hostname_: the endpoint's hostname, else a name made from its IP (as CoreDNS). */
-function endpointHostname(addr: EndpointAddress): string {
-  if (addr.hostname) return addr.hostname.toLowerCase();
-  return addr.ip.toLowerCase().replace(/[.:]/g, '-');
+function endpointHostname(ep: SliceEndpoint, ip: string): string {
+  if (ep.hostname) return ep.hostname.toLowerCase();
+  return ip.toLowerCase().replace(/[.:]/g, '-');
+}
+
+/** discovery/v1: a nil `ready` is an unknown state, which consumers should take as ready. */
+function endpointReady(ep: SliceEndpoint): boolean {
+  return ep.conditions?.ready !== false;
 }
 
 function kubeDnsIP(services: readonly Service[]): string | undefined {
@@ -391,9 +409,9 @@ function kubeDnsIP(services: readonly Service[]): string | undefined {
   return ip && isIP(ip) ? ip : undefined;
 }
 
-function serialOf(services: readonly Service[], endpoints: readonly Endpoints[]): number {
+function serialOf(services: readonly Service[], slices: readonly EndpointSlice[]): number {
   let max = 1;
-  for (const o of [...services, ...endpoints]) {
+  for (const o of [...services, ...slices]) {
     const rv = Number(o.metadata.resourceVersion);
     if (Number.isSafeInteger(rv) && rv > max) max = rv;
   }

@@ -16,6 +16,7 @@ import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { DnsServer, hostUpstreams } from '../dns/server.js';
 import { RecordIndex } from '../dns/records.js';
+import { nextSerial } from '../dns/serial.js';
 import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { ApiError, badRequest } from './api/errors.js';
@@ -250,13 +251,18 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
     // Rebuilt lazily: a burst of endpoint changes costs one rebuild, at the next query.
     let index: RecordIndex | undefined;
-    const invalidate = () => (index = undefined);
-    for (const inf of [informers.services, informers.endpoints, informers.namespaces]) inf.on(invalidate);
+    let serial = nextSerial(0, Date.now());
+    const invalidate = () => {
+      index = undefined;
+      serial = nextSerial(serial, Date.now());
+    };
+    for (const inf of [informers.services, informers.endpointSlices, informers.namespaces]) inf.on(invalidate);
     const currentIndex = () =>
-      (index ??= new RecordIndex(informers.services.list(), informers.endpoints.list(), {
+      (index ??= new RecordIndex(informers.services.list(), informers.endpointSlices.list(), {
         zone: cfg.clusterDomain,
         // an existing namespace without services is NODATA, not NXDOMAIN
         namespaces: informers.namespaces.list().map((n) => n.metadata.name),
+        serial,
       }));
     const dns = new DnsServer({
       index: currentIndex,

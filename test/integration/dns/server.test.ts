@@ -8,7 +8,8 @@ import { Packet, TCPClient, TCPServer, UDPClient, UDPServer } from 'dns2';
 import { DnsServer, hostUpstreams, parseUpstream } from '../../../dns/server.js';
 import { RecordIndex } from '../../../dns/records.js';
 import { silentLogger } from '../../../src/log.js';
-import type { Endpoints, Service } from '../../../src/api/types.js';
+import type { Service } from '../../../src/api/types.js';
+import type { EndpointSlice } from '../../../src/api/kinds/endpointslice.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -76,12 +77,13 @@ const services: Service[] = [
   { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'www.example.test' } },
   { apiVersion: 'v1', kind: 'Service', metadata: { name: 'many', namespace: 'default' }, spec: { clusterIP: 'None' } },
 ];
-const endpoints: Endpoints[] = [
+const endpoints: EndpointSlice[] = [
   {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'many', namespace: 'default' },
-    subsets: [{ addresses: Array.from({ length: 80 }, (_, i) => ({ ip: `10.244.1.${i + 1}` })) }],
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'many-x7k2p', namespace: 'default', labels: { 'kubernetes.io/service-name': 'many' } },
+    addressType: 'IPv4',
+    endpoints: Array.from({ length: 80 }, (_, i) => ({ addresses: [`10.244.1.${i + 1}`], conditions: { ready: true } })),
   },
 ];
 
