@@ -85,6 +85,15 @@ export interface RecordIndexOptions {
   nameserverIP?: string;
 }
 
+/** What toState() gives: the tables, read-only once built. */
+export interface RecordIndexState {
+  zone: string;
+  ttl: number;
+  names: Map<string, Map<RRType, RR[]>>;
+  namespaces: Set<string>;
+  soa: { zone: readonly RR[]; 'in-addr.arpa': readonly RR[]; 'ip6.arpa': readonly RR[] };
+}
+
 export const DEFAULT_ZONE = 'cluster.local';
 export const DEFAULT_TTL = 5;
 /** Schema version published at dns-version.<zone> (what CoreDNS answers today). */
@@ -110,18 +119,25 @@ export function normalizeName(name: string): string {
 export class RecordIndex {
   readonly zone: string;
   readonly ttl: number;
-  private readonly names = new Map<string, RRSets>();
-  private readonly namespaces = new Set<string>();
+  private readonly names: Map<string, RRSets> = new Map();
+  private readonly namespaces: Set<string> = new Set();
   private readonly zoneSuffix: string;
   private readonly podSuffix: string;
   private readonly soa: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
   private readonly seen = new Set<string>();
 
-  constructor(services: readonly Service[] = [], slices: readonly EndpointSlice[] = [], opts: RecordIndexOptions = {}) {
+  constructor(services: readonly Service[] = [], slices: readonly EndpointSlice[] = [], opts: RecordIndexOptions = {}, state?: RecordIndexState) {
     this.zone = normalizeName(opts.zone ?? DEFAULT_ZONE);
     this.ttl = opts.ttl ?? DEFAULT_TTL;
     this.zoneSuffix = '.' + this.zone;
     this.podSuffix = '.pod.' + this.zone;
+    if (state) {
+      // a snapshot built elsewhere (another thread): take its tables as they are
+      this.names = state.names;
+      this.namespaces = state.namespaces;
+      this.soa = state.soa;
+      return;
+    }
     const serial = opts.serial ?? serialOf(services, slices);
     this.soa = {
       zone: [this.soaRecord(this.zone, serial)],
@@ -130,6 +146,18 @@ export class RecordIndex {
     };
     this.build(services, slices, opts);
     this.seen.clear();
+  }
+
+  /**
+   * The index as plain data a worker thread can receive (postMessage's structured clone keeps
+   * Maps and Sets); `RecordIndex.fromState` makes it an index again there, without a rebuild.
+   */
+  toState(): RecordIndexState {
+    return { zone: this.zone, ttl: this.ttl, names: this.names, namespaces: this.namespaces, soa: this.soa };
+  }
+
+  static fromState(state: RecordIndexState): RecordIndex {
+    return new RecordIndex([], [], { zone: state.zone, ttl: state.ttl }, state);
   }
 
   /**

@@ -17,6 +17,7 @@ import { Packet, type Resource } from 'dns2';
 import { isLoopback } from '../src/api/names.js';
 import type { Logger } from '../src/log.js';
 import type { RecordIndex, RR } from './records.js';
+import { AnswerCache } from './answer-cache.js';
 import {
   QTYPE,
   encodeError,
@@ -69,6 +70,8 @@ export class DnsServer {
   private stopped = false;
   /** Client TCP connections and upstream sockets, so stop() leaves nothing open. */
   private readonly open = new Set<net.Socket | dgram.Socket>();
+  /** Encoded answers for the zone's names, for the current index. */
+  private readonly answers = new AnswerCache();
 
   constructor(private readonly opts: DnsServerOptions) {
     const index = opts.index;
@@ -151,11 +154,16 @@ export class DnsServer {
     if (q === 'formerr') return encodeFormErr(msg);
     if (q.opcode !== 0) return encodeError(q, msg, 'NOTIMP');
     const index = this.getIndex();
+    const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
+    this.answers.validFor(index);
+    const kept = this.answers.answer(q, msg, maxSize);
+    if (kept) return kept;
     if (index.isInZone(q.qname)) {
-      const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
       const res = index.lookup(q.qname, QTYPE[q.qtype] ?? `TYPE${q.qtype}`);
       if (res.chase) return this.chase(q, msg, res, res.chase, maxSize);
-      return encodeResponse(q, msg, res, { aa: true, maxSize });
+      const out = encodeResponse(q, msg, res, { aa: true, maxSize });
+      if (q.qclass === 1) this.answers.keep(q, maxSize, out); // kept as sent: nothing writes to a sent buffer
+      return out;
     }
     return this.forward(q, msg, transport);
   }
