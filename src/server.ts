@@ -3,7 +3,7 @@
 // async failure anywhere becomes a logged shutdown, never a silent hang.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { Agent, AgentError, type NodeView } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
@@ -14,7 +14,8 @@ import { NodeStatusReporter } from '../agent/node-status-reporter.js';
 import { NODE_LEASE_NAMESPACE, NodeLease } from '../agent/node-lease.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
-import { DnsServer, hostUpstreams } from '../dns/server.js';
+import { hostUpstreams } from '../dns/server.js';
+import { DnsWorkerPool } from '../dns/pool.js';
 import { RecordIndex } from '../dns/records.js';
 import { nextSerial } from '../dns/serial.js';
 import { ServiceProxy } from '../proxy/proxier.js';
@@ -64,6 +65,8 @@ export interface ServerConfig {
   dnsServiceIP: string;
   /** the port the DNS server listens on, on the pod network's gateway address */
   dnsPort: number;
+  /** DNS answering threads, each on its own port behind the kube-dns Service (default: one per core, at most 4) */
+  dnsWorkers?: number;
   clusterDomain: string;
   nodePortRange: { min: number; max: number };
   upstreams?: string[];
@@ -128,7 +131,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const registry = new Registry(store, { serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange, reservedIPs: [cfg.dnsServiceIP] });
     registry.bootstrap();
     const client = new LocalClient(registry);
-    ensureDnsService(registry, cfg);
+    ensureDnsService(registry, cfg, [cfg.dnsPort]);
 
     // 2. informers and controllers
     const informers = createInformers(client);
@@ -248,31 +251,31 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     });
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
-    // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
-    // Rebuilt lazily: a burst of endpoint changes costs one rebuild, at the next query.
-    let index: RecordIndex | undefined;
+    // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host), answered
+    // by worker threads from snapshots this thread builds and posts on every change.
     let serial = nextSerial(0, Date.now());
-    const invalidate = () => {
-      index = undefined;
-      serial = nextSerial(serial, Date.now());
-    };
-    for (const inf of [informers.services, informers.endpointSlices, informers.namespaces]) inf.on(invalidate);
-    const currentIndex = () =>
-      (index ??= new RecordIndex(informers.services.list(), informers.endpointSlices.list(), {
-        zone: cfg.clusterDomain,
-        // an existing namespace without services is NODATA, not NXDOMAIN
-        namespaces: informers.namespaces.list().map((n) => n.metadata.name),
-        serial,
-      }));
-    const dns = new DnsServer({
-      index: currentIndex,
+    const dns = new DnsWorkerPool({
       address: cfg.podGateway,
       port: cfg.dnsPort,
+      workers: cfg.dnsWorkers ?? Math.min(4, availableParallelism()),
       upstreams: cfg.upstreams ?? hostUpstreams(readFileSync('/etc/resolv.conf', 'utf8')),
       logger: logger.child({ component: 'dns' }),
+      build: () =>
+        new RecordIndex(informers.services.list(), informers.endpointSlices.list(), {
+          zone: cfg.clusterDomain,
+          // an existing namespace without services is NODATA, not NXDOMAIN
+          namespaces: informers.namespaces.list().map((n) => n.metadata.name),
+          serial,
+        }),
     });
-    await dns.start();
+    const dnsChanged = () => {
+      serial = nextSerial(serial, Date.now());
+      dns.changed();
+    };
+    for (const inf of [informers.services, informers.endpointSlices, informers.namespaces]) inf.on(dnsChanged);
     stops.push(() => dns.stop());
+    // every worker's port is an endpoint of kube-dns: the proxy spreads pods' queries over them
+    ensureDnsService(registry, cfg, await dns.start());
 
     // 6. the API, last, so a client never sees a half-started server
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
@@ -348,8 +351,9 @@ function writeNodeStatus(registry: Registry, name: string, status: NodeStatus): 
   registry.update(info, undefined, name, { ...current, status }, { subresource: 'status' });
 }
 
-/** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listener. */
-function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
+/** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listeners, one
+ * subset per listener port (the same address; a subset has one port per name). */
+function ensureDnsService(registry: Registry, cfg: ServerConfig, dnsPorts: number[]): void {
   const svcInfo = byKind('Service')!;
   const epInfo = byKind('Endpoints')!;
   const ports = [
@@ -367,7 +371,7 @@ function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
-    subsets: [{ addresses: [{ ip: cfg.podGateway }], ports: ports.map((p) => ({ name: p.name, port: cfg.dnsPort, protocol: p.protocol })) }],
+    subsets: dnsPorts.map((port) => ({ addresses: [{ ip: cfg.podGateway }], ports: ports.map((p) => ({ name: p.name, port, protocol: p.protocol })) })),
   };
   for (const [info, obj] of [[svcInfo, svc], [epInfo, ep]] as const) {
     try {
