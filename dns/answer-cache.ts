@@ -12,13 +12,16 @@ const DEFAULT_MAX_ENTRIES = 50_000;
 export class AnswerCache {
   private readonly answers = new Map<string, Buffer>();
   private owner: unknown;
+  private generation = -1;
 
   constructor(private readonly maxEntries = DEFAULT_MAX_ENTRIES) {}
 
-  /** Empties the cache when `owner` (the index the answers came from) is not the last one seen. */
-  validFor(owner: unknown): void {
-    if (owner === this.owner) return;
+  /** Empties the cache unless `owner` (the index the answers came from) is the last one seen, at
+   *  the same generation (an index that changes in place bumps its generation). */
+  validFor(owner: unknown, generation = 0): void {
+    if (owner === this.owner && generation === this.generation) return;
     this.owner = owner;
+    this.generation = generation;
     this.answers.clear();
   }
 

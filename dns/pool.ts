@@ -1,15 +1,28 @@
-// The cluster DNS's threads: one worker per core, each answering on its own port, fed index
-// snapshots by the main thread. Node 20's dgram has no SO_REUSEPORT, so the workers cannot share
-// one port; instead each listens on its own, and the kube-dns Service lists every worker's port as
-// an endpoint (same address), so the proxy's DNAT rules spread pods' queries over them. The first
-// worker takes the configured port, which is also what the host queries directly.
+// The cluster DNS's threads: one worker per core, each answering on its own port, fed by the main
+// thread. Node 20's dgram has no SO_REUSEPORT, so the workers cannot share one port; instead each
+// listens on its own, and the kube-dns Service lists every worker's port as an endpoint (same
+// address), so the proxy's DNAT rules spread pods' queries over them. The first worker takes the
+// configured port, which is also what the host queries directly.
 //
-// Publishing: a change marks the index stale and a snapshot is built and posted within
-// `publishDelayMs` (a burst of changes costs one build). Each worker swaps it in whole.
+// Incremental: a Service or EndpointSlice change marks that one Service dirty, a Namespace change
+// (or kube-dns's) marks the zone's own records dirty; `publishDelayMs` later the dirty keys'
+// contributions are computed here and posted to every worker as one batch.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../src/log.js';
-import type { RecordIndex } from './records.js';
-import type { DnsWorkerData, FromWorker, ToWorker } from './worker.js';
+import type { Service } from '../src/api/types.js';
+import type { EndpointSlice } from '../src/api/kinds/endpointslice.js';
+import { DEFAULT_TTL, ZONE_KEY, kubeDnsIP, namespacesOf, normalizeName, serviceKey, serviceRecords, slicesByService, zoneRecords } from './records.js';
+import { nextSerial } from './serial.js';
+import type { DnsWorkerData, FromWorker, IndexBatch, ToWorker } from './worker.js';
+
+/** Where the pool reads the objects (the server's informers). */
+export interface DnsSource {
+  services(): Service[];
+  service(namespace: string, name: string): Service | undefined;
+  /** Every EndpointSlice in the namespace (the pool picks the Service's by label). */
+  slices(namespace?: string): EndpointSlice[];
+  namespaces(): string[];
+}
 
 export interface DnsPoolOptions {
   address: string;
@@ -18,26 +31,36 @@ export interface DnsPoolOptions {
   workers: number;
   upstreams: string[];
   upstreamTimeoutMs?: number;
+  zone: string;
+  ttl?: number;
   logger: Logger;
-  /** Builds the index from the current objects: called on the main thread, at most once per publish. */
-  build: () => RecordIndex;
+  source: DnsSource;
   /** Delay between a change and its publication, to coalesce bursts. Default 10 ms. */
   publishDelayMs?: number;
+  now?: () => number;
 }
 
 export class DnsWorkerPool {
   private readonly workers: Worker[] = [];
+  private readonly dirty = new Set<string>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private serial = 0;
+  private readonly zone: string;
+  private readonly ttl: number;
+  private readonly now: () => number;
   /** Every worker's port, the first one first. */
   ports: number[] = [];
-  /** Publications so far (observability and tests). */
+  /** Batches posted so far (observability and tests). */
   published = 0;
 
-  constructor(private readonly opts: DnsPoolOptions) {}
+  constructor(private readonly opts: DnsPoolOptions) {
+    this.zone = normalizeName(opts.zone);
+    this.ttl = opts.ttl ?? DEFAULT_TTL;
+    this.now = opts.now ?? Date.now;
+  }
 
   async start(): Promise<number[]> {
-    const state = this.opts.build().toState();
     const level = this.opts.logger.level;
     try {
       for (let id = 0; id < Math.max(1, this.opts.workers); id++) {
@@ -48,16 +71,20 @@ export class DnsWorkerPool {
           upstreams: this.opts.upstreams,
           upstreamTimeoutMs: this.opts.upstreamTimeoutMs,
           logLevel: level,
-          state,
+          zone: this.zone,
+          ttl: this.ttl,
         };
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
         this.workers.push(worker);
+        // everything so far, before the worker's first query
+        worker.postMessage({ batch: this.fullBatch() } satisfies ToWorker);
         const port = await new Promise<number>((resolve, reject) => {
           worker.once('error', reject);
           worker.once('exit', (code) => reject(new Error(`dns worker ${id} exited (${code}) before listening`)));
           worker.on('message', (m: FromWorker) => 'listening' in m && resolve(m.listening));
         });
         worker.removeAllListeners('exit');
+        worker.removeAllListeners('error');
         worker.on('error', (err) => this.opts.logger.error({ err, worker: id }, 'dns: worker failed'));
         this.ports.push(port);
       }
@@ -69,22 +96,59 @@ export class DnsWorkerPool {
     return this.ports;
   }
 
-  /** A Service, EndpointSlice or Namespace changed: publish a new snapshot shortly. */
-  changed(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
+  /** A Service, or one of its EndpointSlices, changed. */
+  serviceChanged(namespace: string, name: string): void {
+    this.mark(`${namespace}/${name}`);
+    if (namespace === 'kube-system' && name === 'kube-dns') this.mark(ZONE_KEY); // the NS address
+  }
+
+  /** A Namespace came or went. */
+  zoneChanged(): void {
+    this.mark(ZONE_KEY);
+  }
+
+  private mark(key: string): void {
+    if (this.stopped) return;
+    this.dirty.add(key);
+    this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.publish();
+      this.flush();
     }, this.opts.publishDelayMs ?? 10);
   }
 
-  /** Builds a snapshot now and posts it to every worker. */
-  publish(): void {
-    if (this.stopped) return;
-    const state = this.opts.build().toState();
-    const msg: ToWorker = { index: state };
+  /** Posts the dirty keys' contributions to every worker now. */
+  flush(): void {
+    if (this.stopped || this.dirty.size === 0) return;
+    const changes: IndexBatch['changes'] = [];
+    for (const key of this.dirty) changes.push([key, key === ZONE_KEY ? this.zoneContribution() : this.serviceContribution(key)]);
+    this.dirty.clear();
+    this.serial = nextSerial(this.serial, this.now());
+    const msg: ToWorker = { batch: { serial: this.serial, changes } };
     for (const w of this.workers) w.postMessage(msg);
     this.published++;
+  }
+
+  private fullBatch(): IndexBatch {
+    const services = this.opts.source.services();
+    const bySvc = slicesByService(this.opts.source.slices());
+    const changes: IndexBatch['changes'] = [[ZONE_KEY, this.zoneContribution()]];
+    for (const svc of services) changes.push([serviceKey(svc), serviceRecords(svc, bySvc.get(serviceKey(svc)) ?? [], this.zone, this.ttl)]);
+    this.serial = nextSerial(this.serial, this.now());
+    return { serial: this.serial, changes };
+  }
+
+  private zoneContribution() {
+    const dns = this.opts.source.service('kube-system', 'kube-dns');
+    return zoneRecords(this.zone, this.ttl, namespacesOf([], this.opts.source.namespaces()), dns ? kubeDnsIP([dns]) : undefined);
+  }
+
+  private serviceContribution(key: string) {
+    const slash = key.indexOf('/');
+    const [ns, name] = [key.slice(0, slash), key.slice(slash + 1)];
+    const svc = this.opts.source.service(ns, name);
+    if (!svc) return null;
+    const mine = slicesByService(this.opts.source.slices(ns)).get(key) ?? [];
+    return serviceRecords(svc, mine, this.zone, this.ttl);
   }
 
   async stop(): Promise<void> {

@@ -155,7 +155,7 @@ export class DnsServer {
     if (q.opcode !== 0) return encodeError(q, msg, 'NOTIMP');
     const index = this.getIndex();
     const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
-    this.answers.validFor(index);
+    this.answers.validFor(index, index.generation);
     const kept = this.answers.answer(q, msg, maxSize);
     if (kept) return kept;
     if (index.isInZone(q.qname)) {

@@ -1,10 +1,11 @@
-// One DNS answering thread: a DnsServer (UDP and TCP on its own port) that answers from the last
-// index snapshot the main thread posted. Queries never wait for the main thread: the API, the
-// controllers and the proxy's resyncs run there, and only the snapshots cross over.
+// One DNS answering thread: a DnsServer (UDP and TCP on its own port) that answers from its own
+// RecordIndex, kept up to date by the contributions the main thread posts. Queries never wait
+// for the main thread: the API, the controllers and the proxy's resyncs run there, and only the
+// changed Services' records cross over. A batch is applied between two queries, whole.
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { DnsServer } from './server.js';
-import { RecordIndex, type RecordIndexState } from './records.js';
+import { RecordIndex, type Contribution } from './records.js';
 
 export interface DnsWorkerData {
   id: number;
@@ -13,21 +14,27 @@ export interface DnsWorkerData {
   upstreams: string[];
   upstreamTimeoutMs?: number;
   logLevel: string;
-  /** The first snapshot, so the first query already has the zone. */
-  state: RecordIndexState;
+  zone: string;
+  ttl?: number;
+}
+
+/** One batch of changes: each key's new contribution, null for a removed one, and the new serial. */
+export interface IndexBatch {
+  serial: number;
+  changes: [key: string, contribution: Contribution | null][];
 }
 
 /** Main thread -> worker. */
-export type ToWorker = { index: RecordIndexState } | { stop: true };
+export type ToWorker = { batch: IndexBatch } | { stop: true };
 /** Worker -> main thread. */
-export type FromWorker = { listening: number } | { indexed: number } | { stopped: true };
+export type FromWorker = { listening: number } | { stopped: true };
 
 const data = workerData as DnsWorkerData;
 // JSON lines to the same stdout as the main thread's logger, tagged with the thread
 const logger = pino({ level: data.logLevel }).child({ component: 'dns', worker: data.id });
-let index = RecordIndex.fromState(data.state);
+const index = new RecordIndex([], [], { zone: data.zone, ttl: data.ttl });
 const server = new DnsServer({
-  index: () => index,
+  index,
   address: data.address,
   port: data.port,
   upstreams: data.upstreams,
@@ -36,9 +43,9 @@ const server = new DnsServer({
 });
 
 parentPort!.on('message', (m: ToWorker) => {
-  if ('index' in m) {
-    index = RecordIndex.fromState(m.index);
-    parentPort!.postMessage({ indexed: Date.now() } satisfies FromWorker);
+  if ('batch' in m) {
+    for (const [key, c] of m.batch.changes) index.set(key, c ?? undefined);
+    index.setSerial(m.batch.serial);
   } else if ('stop' in m) {
     void server.stop().then(() => {
       parentPort!.postMessage({ stopped: true } satisfies FromWorker);

@@ -16,8 +16,7 @@ import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
 import { hostUpstreams } from '../dns/server.js';
 import { DnsWorkerPool } from '../dns/pool.js';
-import { RecordIndex } from '../dns/records.js';
-import { nextSerial } from '../dns/serial.js';
+import { SERVICE_NAME_LABEL } from './api/kinds/endpointslice.js';
 import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { ApiError, badRequest } from './api/errors.js';
@@ -252,27 +251,30 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
     // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host), answered
-    // by worker threads from snapshots this thread builds and posts on every change.
-    let serial = nextSerial(0, Date.now());
+    // by worker threads; this thread posts them each changed Service's records.
     const dns = new DnsWorkerPool({
       address: cfg.podGateway,
       port: cfg.dnsPort,
       workers: cfg.dnsWorkers ?? Math.min(4, availableParallelism()),
       upstreams: cfg.upstreams ?? hostUpstreams(readFileSync('/etc/resolv.conf', 'utf8')),
+      zone: cfg.clusterDomain,
       logger: logger.child({ component: 'dns' }),
-      build: () =>
-        new RecordIndex(informers.services.list(), informers.endpointSlices.list(), {
-          zone: cfg.clusterDomain,
-          // an existing namespace without services is NODATA, not NXDOMAIN
-          namespaces: informers.namespaces.list().map((n) => n.metadata.name),
-          serial,
-        }),
+      source: {
+        services: () => informers.services.list(),
+        service: (ns, name) => informers.services.get(ns, name),
+        slices: (ns) => informers.endpointSlices.list(ns),
+        // an existing namespace without services is NODATA, not NXDOMAIN
+        namespaces: () => informers.namespaces.list().map((n) => n.metadata.name),
+      },
     });
-    const dnsChanged = () => {
-      serial = nextSerial(serial, Date.now());
-      dns.changed();
-    };
-    for (const inf of [informers.services, informers.endpointSlices, informers.namespaces]) inf.on(dnsChanged);
+    informers.services.on((_type, svc) => dns.serviceChanged(svc.metadata.namespace ?? 'default', svc.metadata.name));
+    informers.endpointSlices.on((_type, slice, old) => {
+      for (const s of [slice, old]) {
+        const owner = s?.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (owner) dns.serviceChanged(s.metadata.namespace ?? 'default', owner);
+      }
+    });
+    informers.namespaces.on(() => dns.zoneChanged());
     stops.push(() => dns.stop());
     // every worker's port is an endpoint of kube-dns: the proxy spreads pods' queries over them
     ensureDnsService(registry, cfg, await dns.start());

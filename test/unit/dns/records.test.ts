@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordIndex, reverseName, toZoneText, type LookupResult } from '../../../dns/records.js';
+import { RecordIndex, ZONE_KEY, namespacesOf, reverseName, serviceKey, serviceRecords, slicesByService, toZoneText, zoneRecords, type LookupResult } from '../../../dns/records.js';
 import type { Service, ServicePort } from '../../../src/api/types.js';
 import type { EndpointSlice } from '../../../src/api/kinds/endpointslice.js';
 
@@ -365,4 +365,39 @@ test('records: a service whose ClusterIP is not allocated yet exists without an 
 test('records: reverseName', () => {
   assert.equal(reverseName('10.96.0.1'), '1.0.96.10.in-addr.arpa');
   assert.equal(reverseName('2001:db8::1'), '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
+});
+
+// ---- incremental: contributions set and replaced one Service at a time ----
+
+test('records: setting every Service one by one gives the same records as building at once', () => {
+  const idx = new RecordIndex([], [], { zone: 'cluster.local', namespaces: ['empty'], serial: 42 });
+  // the zone's contribution must know the namespaces and kube-dns, as the constructor did
+  idx.set(ZONE_KEY, zoneRecords('cluster.local', 5, namespacesOf([], ['empty']), '10.96.0.10'));
+  const bySvc = slicesByService(slices);
+  for (const s of services) idx.set(serviceKey(s), serviceRecords(s, bySvc.get(serviceKey(s)) ?? [], 'cluster.local', 5));
+  assert.equal(toZoneText(idx.allRecords()), toZoneText(index.allRecords()));
+});
+
+test('records: replacing and removing a Service leaves no trace, shared parents stay', () => {
+  const idx = new RecordIndex([], []); // namespace a: no Namespace object, only its Services
+  for (const s of [svc('a', 'one', { clusterIP: '10.96.1.1' }), svc('a', 'two', { clusterIP: '10.96.1.2' })]) idx.set(serviceKey(s), serviceRecords(s, [], 'cluster.local', 5));
+  assert.equal(idx.lookup('10-0-0-1.a.pod.cluster.local', 'A').rcode, 'NOERROR');
+  const before = idx.generation;
+  idx.set('a/one', serviceRecords(svc('a', 'one', { clusterIP: '10.96.1.9' }), [], 'cluster.local', 5));
+  assert.ok(idx.generation > before, 'a change moves the generation on');
+  assert.equal(toZoneText(idx.lookup('one.a.svc.cluster.local', 'A').answers), 'one.a.svc.cluster.local. 5 IN A 10.96.1.9');
+  assert.equal(idx.lookup('1.1.96.10.in-addr.arpa', 'PTR').rcode, 'REFUSED', 'the old PTR is gone (not ours any more)');
+  idx.set('a/one', undefined);
+  assert.equal(idx.lookup('one.a.svc.cluster.local', 'A').rcode, 'NXDOMAIN');
+  assert.equal(idx.lookup('a.svc.cluster.local', 'A').rcode, 'NOERROR', 'two still makes its namespace exist');
+  idx.set('a/two', undefined);
+  assert.equal(idx.lookup('a.svc.cluster.local', 'A').rcode, 'NXDOMAIN', 'no Service and no Namespace object: gone');
+  assert.equal(idx.lookup('10-0-0-1.a.pod.cluster.local', 'A').rcode, 'NXDOMAIN');
+});
+
+test('records: setSerial changes the SOA everywhere, answers and negative answers', () => {
+  const idx = new RecordIndex([], [], { serial: 5 });
+  idx.setSerial(6);
+  assert.match(toZoneText(idx.lookup('cluster.local', 'SOA').answers), / 6 7200 1800 86400 5$/);
+  assert.match(toZoneText(idx.lookup('nope.cluster.local', 'A').authority), / 6 7200 1800 86400 5$/);
 });
