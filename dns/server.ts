@@ -18,6 +18,7 @@ import { isLoopback } from '../src/api/names.js';
 import type { Logger } from '../src/log.js';
 import type { RecordIndex, RR } from './records.js';
 import { AnswerCache } from './answer-cache.js';
+import { UpstreamCache, keyOf, patchFor } from './upstream-cache.js';
 import {
   QTYPE,
   encodeError,
@@ -44,6 +45,8 @@ export interface DnsServerOptions {
   upstreamTimeoutMs?: number;
   /** Relayed queries in flight at once; beyond that, SERVFAIL instead of more sockets. Default 1024. */
   maxInflight?: number;
+  /** The clock of the upstream cache (tests). */
+  now?: () => number;
 }
 
 export interface Upstream {
@@ -70,6 +73,10 @@ export class DnsServer {
   private stopped = false;
   /** Client TCP connections and upstream sockets, so stop() leaves nothing open. */
   private readonly open = new Set<net.Socket | dgram.Socket>();
+  /** Upstream answers, by their TTLs. */
+  private readonly cache: UpstreamCache;
+  /** Upstream exchanges in flight, by question: later askers wait for the same one. */
+  private readonly pending = new Map<string, Promise<Buffer>>();
   /** Encoded answers for the zone's names, for the current index. */
   private readonly answers = new AnswerCache();
 
@@ -80,6 +87,7 @@ export class DnsServer {
     this.timeoutMs = opts.upstreamTimeoutMs ?? 2000;
     this.maxInflight = opts.maxInflight ?? 1024;
     this.log = opts.logger;
+    this.cache = new UpstreamCache(opts.now);
   }
 
   /** The port both transports listen on (the real one when 0 was asked for). */
@@ -241,9 +249,28 @@ export class DnsServer {
 
   // ---- forwarding ----
 
+  /**
+   * A name outside the zone: from the cache when an answer is still fresh; else asked upstream,
+   * once for all the askers of the same question meanwhile (a search-path storm, or many pods
+   * starting at once, costs one upstream query). No upstream answering is SERVFAIL, kept a few
+   * seconds so that the next askers get it at once instead of waiting out the timeouts again.
+   */
   private async forward(q: Query, msg: Buffer, transport: Transport): Promise<Buffer | null> {
-    const answer = await this.exchange(msg, transport);
-    return answer ?? encodeError(q, msg, 'SERVFAIL');
+    const hit = this.cache.get(q, msg);
+    if (hit) return hit;
+    const key = `${transport} ${keyOf(q)}`;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.exchange(msg, transport)
+        .then((answer) => {
+          const out = answer ?? encodeError(q, msg, 'SERVFAIL');
+          this.cache.put(q, out);
+          return out;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return patchFor(await pending, q, msg);
   }
 
   /** Sends the raw query to each upstream in turn; the first answer wins, null if none answers. */

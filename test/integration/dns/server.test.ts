@@ -265,3 +265,28 @@ test('hostUpstreams parses resolv.conf text; parseUpstream reads ip[:port]', () 
   assert.deepEqual(parseUpstream('2001:db8::53'), { address: '2001:db8::53', port: 53 });
   assert.deepEqual(parseUpstream('[::1]:5353'), { address: '::1', port: 5353 });
 });
+
+test('dns server: the same upstream question from many askers at once is asked upstream once, then cached', async () => {
+  const s = await startServer([`${LOOPBACK}:${upstream.port}`]);
+  const before = upstream.asked.filter((n) => n === 'www.example.test').length;
+  const answers = await Promise.all(Array.from({ length: 20 }, () => udpAsk(s.port, 'www.example.test')));
+  for (const r of answers) assert.deepEqual(addresses(r), ['192.0.2.8']);
+  await udpAsk(s.port, 'www.example.test');
+  assert.equal(upstream.asked.filter((n) => n === 'www.example.test').length - before, 1);
+});
+
+test('dns server: no upstream answering is SERVFAIL, and the next asker gets it at once', async () => {
+  const silent = dgram.createSocket('udp4'); // reads queries, never answers
+  await new Promise<void>((r) => silent.bind(0, LOOPBACK, r));
+  try {
+    const s = await startServer([`${LOOPBACK}:${silent.address().port}`], 300);
+    let t0 = Date.now();
+    assert.equal((await udpAsk(s.port, 'slow.example.test')).header.rcode, 2);
+    assert.ok(Date.now() - t0 >= 290, 'the first waits out the timeout');
+    t0 = Date.now();
+    assert.equal((await udpAsk(s.port, 'slow.example.test')).header.rcode, 2);
+    assert.ok(Date.now() - t0 < 100, `the second at once (${Date.now() - t0} ms)`);
+  } finally {
+    silent.close();
+  }
+});
