@@ -394,6 +394,23 @@ export function parseUpstream(s: string): Upstream {
   return { address: text, port: 53 };
 }
 
+/** Where systemd-resolved lists the real upstreams behind its 127.0.0.53 stub. */
+export const RESOLVED_UPSTREAMS = '/run/systemd/resolve/resolv.conf';
+
+/**
+ * The host's upstream resolvers, past a loopback stub: when /etc/resolv.conf names only loopback
+ * servers (systemd-resolved's 127.0.0.53, a local dnsmasq) and systemd-resolved lists real ones,
+ * those are used, as the kubelet's --resolv-conf does on such hosts. Relaying through the stub
+ * would work from the host, but adds a hop, a second cache, and a loop whenever the stub is told
+ * to forward cluster names back here (the loop that crashes CoreDNS on such hosts).
+ */
+export function hostUpstreamsPastStub(etcResolvConf: string, readFile: (path: string) => string | undefined): string[] {
+  const listed = hostUpstreams(etcResolvConf);
+  if (listed.length === 0 || !listed.every((s) => isLoopback(s.split('%')[0]))) return listed;
+  const real = hostUpstreams(readFile(RESOLVED_UPSTREAMS) ?? '').filter((s) => !isLoopback(s.split('%')[0]));
+  return real.length > 0 ? real : listed;
+}
+
 /** The nameservers listed in resolv.conf text, in order. */
 export function hostUpstreams(resolvConfText: string): string[] {
   const out: string[] = [];

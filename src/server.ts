@@ -14,7 +14,7 @@ import { NodeStatusReporter } from '../agent/node-status-reporter.js';
 import { NODE_LEASE_NAMESPACE, NodeLease } from '../agent/node-lease.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
-import { hostUpstreams } from '../dns/server.js';
+import { hostUpstreamsPastStub } from '../dns/server.js';
 import { DnsWorkerPool } from '../dns/pool.js';
 import { SERVICE_NAME_LABEL } from './api/kinds/endpointslice.js';
 import { ServiceProxy } from '../proxy/proxier.js';
@@ -256,7 +256,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       address: cfg.podGateway,
       port: cfg.dnsPort,
       workers: cfg.dnsWorkers ?? Math.min(4, availableParallelism()),
-      upstreams: cfg.upstreams ?? hostUpstreams(readFileSync('/etc/resolv.conf', 'utf8')),
+      upstreams: cfg.upstreams ?? hostUpstreamsPastStub(readFileSync('/etc/resolv.conf', 'utf8'), readIfThere),
       zone: cfg.clusterDomain,
       logger: logger.child({ component: 'dns' }),
       source: {
@@ -476,4 +476,12 @@ function coalesce(fn: () => Promise<void>, onError: (e: unknown) => void): () =>
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { Packet, TCPClient, TCPServer, UDPClient, UDPServer } from 'dns2';
-import { DnsServer, hostUpstreams, parseUpstream } from '../../../dns/server.js';
+import { DnsServer, RESOLVED_UPSTREAMS, hostUpstreams, hostUpstreamsPastStub, parseUpstream } from '../../../dns/server.js';
 import { RecordIndex } from '../../../dns/records.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Service } from '../../../src/api/types.js';
@@ -289,4 +289,19 @@ test('dns server: no upstream answering is SERVFAIL, and the next asker gets it 
   } finally {
     silent.close();
   }
+});
+
+test('hostUpstreamsPastStub: past systemd-resolved stub to its real upstreams; anything else as listed', () => {
+  const stub = 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n';
+  const resolved = '# This is /run/systemd/resolve/resolv.conf\nnameserver 192.0.2.53\nnameserver 127.0.0.1\nnameserver 2001:db8::53\n';
+  const files = (content: string | undefined) => (path: string) => (path === RESOLVED_UPSTREAMS ? content : undefined);
+  const table: [string, string, string | undefined, string[]][] = [
+    ['the stub, resolved lists real ones', stub, resolved, ['192.0.2.53', '2001:db8::53']],
+    ['the stub, no resolved file: the stub', stub, undefined, ['127.0.0.53']],
+    ['the stub, resolved lists only loopback: the stub', stub, 'nameserver 127.0.0.1\n', ['127.0.0.53']],
+    ['real servers: as listed, resolved not read', 'nameserver 192.0.2.1\n', resolved, ['192.0.2.1']],
+    ['a real server beside a loopback one: as listed', 'nameserver 127.0.0.1\nnameserver 192.0.2.1\n', resolved, ['127.0.0.1', '192.0.2.1']],
+    ['none listed', '', resolved, []],
+  ];
+  for (const [what, etc, run, want] of table) assert.deepEqual(hostUpstreamsPastStub(etc, files(run)), want, what);
 });
