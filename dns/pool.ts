@@ -40,6 +40,8 @@ export interface DnsPoolOptions {
   now?: () => number;
 }
 
+const FULL_BATCH_CHUNK = 500;
+
 export class DnsWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly dirty = new Set<string>();
@@ -62,6 +64,7 @@ export class DnsWorkerPool {
 
   async start(): Promise<number[]> {
     const level = this.opts.logger.level;
+    const full = this.fullBatch();
     try {
       for (let id = 0; id < Math.max(1, this.opts.workers); id++) {
         const data: DnsWorkerData = {
@@ -74,10 +77,14 @@ export class DnsWorkerPool {
           zone: this.zone,
           ttl: this.ttl,
         };
-        const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
+        // a small young generation: the workers allocate little per query, and RSS is what counts
+        const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
         this.workers.push(worker);
-        // everything so far, before the worker's first query
-        worker.postMessage({ batch: this.fullBatch() } satisfies ToWorker);
+        // everything so far, before the worker's first query, in chunks: one huge message would
+        // make the worker's heap (and so its RSS) grow to hold it all at once
+        for (let i = 0; i < full.changes.length; i += FULL_BATCH_CHUNK) {
+          worker.postMessage({ batch: { serial: full.serial, changes: full.changes.slice(i, i + FULL_BATCH_CHUNK) } } satisfies ToWorker);
+        }
         const port = await new Promise<number>((resolve, reject) => {
           worker.once('error', reject);
           worker.once('exit', (code) => reject(new Error(`dns worker ${id} exited (${code}) before listening`)));
