@@ -1,6 +1,6 @@
 // bench/dns: the cluster DNS beside dnsmasq, in the same run, serving the same names.
 //   node dist/bench/dns.js [--services 1000] [--seconds 10] [--qps 500]
-// Needs dnsperf and dnsmasq (Debian: dnsperf, dnsmasq-base) and a Docker engine (a real
+// Needs dnsperf, dnsmasq and dig (Debian: dnsperf, dnsmasq-base, bind9-dnsutils) and a Docker engine (a real
 // `k1s server`, with a fake upstream on 127.0.0.1: no query leaves the machine). Run under
 // `flock /tmp/k1s-e2e.lock`.
 //  1. throughput: dnsperf, the same query file (one A query per Service name), against k1s through
@@ -26,8 +26,8 @@ const K1S_DNS = '10.96.0.10';
 const DNSMASQ = '127.0.0.2';
 const GATEWAY = '10.244.0.1'; // the pod network's gateway, where the DNS workers listen
 
-function need(cmd: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new Error(`${cmd} is missing: apt-get install dnsperf dnsmasq-base`);
+function need(cmd: string, pkg: string): void {
+  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) throw new Error(`${cmd} is missing: apt-get install ${pkg}`);
 }
 
 const name = (i: number) => `svc-${i}.default.svc.cluster.local`;
@@ -85,8 +85,9 @@ function latencyRow(label: string, r: { lat: number[]; lost: number }): (string 
 }
 
 async function main(): Promise<void> {
-  need('dnsperf');
-  need('dnsmasq');
+  need('dnsperf', 'dnsperf');
+  need('dnsmasq', 'dnsmasq-base');
+  need('dig', 'bind9-dnsutils');
   const dir = mkdtempSync(join(tmpdir(), 'k1s-bench-dns-'));
   const bench = await startBenchServer();
   let dnsmasq: ChildProcess | undefined;
