@@ -1,27 +1,15 @@
-// `k1s rollout` beside `kubectl rollout`, no Docker: the API server in-process with the Deployment,
-// ReplicaSet, StatefulSet and DaemonSet controllers and the scheduler, and a stand-in for the node
-// agent that reports every bound pod Running and Ready and finishes deletions. Read-only verbs
+// `k1s rollout` beside `kubectl rollout`, no Docker: the API server in-process with the workload
+// controllers, the scheduler and a stand-in for the node agent (workload-api.ts). Read-only verbs
 // (status, history) run both CLIs on the same object; verbs that write run k1s on one object and
 // kubectl on its twin (same spec, another name), step by step, and the outputs (names swapped),
 // error lines and exit statuses must be the same.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { byKind } from '../../src/api/resources.js';
-import type { Node, Pod } from '../../src/api/types.js';
-import { LocalClient } from '../../src/client/client.js';
-import { createInformers, type Informers } from '../../src/controllers/context.js';
-import { DaemonSetController } from '../../src/controllers/daemonset.js';
-import { DeploymentController } from '../../src/controllers/deployment.js';
-import type { EventRecorder } from '../../src/controllers/events.js';
-import { ReplicaSetController } from '../../src/controllers/replicaset.js';
-import { Scheduler } from '../../src/controllers/scheduler.js';
-import { StatefulSetController } from '../../src/controllers/statefulset.js';
-import { silentLogger } from '../../src/log.js';
-import { hasKubectl, run, startApi, type ApiHarness, type KubectlResult } from './api-harness.js';
+import { hasKubectl, run, type ApiHarness, type KubectlResult } from './api-harness.js';
+import { startWorkloadApi, type WorkloadApi } from './workload-api.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const NODE = 'vm';
 
 const deployment = (name: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -59,10 +47,8 @@ spec:
 `;
 
 describe('k1s rollout beside kubectl rollout', { skip: !hasKubectl && 'kubectl is not installed' }, () => {
+  let w: WorkloadApi;
   let h: ApiHarness;
-  let informers: Informers;
-  let kubelet: NodeJS.Timeout;
-  const stops: (() => void)[] = [];
 
   const k1s = (args: string[]) => run('node', [join(ROOT, 'dist', 'cmd', 'k1s.js'), '--kubeconfig', h.kubeconfig, ...args]);
   const show = (r: KubectlResult) => ({ status: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^Warning: .*\n/gm, '') });
@@ -90,43 +76,10 @@ describe('k1s rollout beside kubectl rollout', { skip: !hasKubectl && 'kubectl i
   };
 
   before(async () => {
-    h = await startApi();
-    const client = new LocalClient(h.registry);
-    informers = createInformers(client);
-    informers.all.forEach((inf) => inf.start());
-    const ctx = { client, informers, logger: silentLogger, events: { record: () => {} } as unknown as EventRecorder };
-    for (const c of [new DeploymentController(ctx), new ReplicaSetController(ctx), new StatefulSetController(ctx), new DaemonSetController(ctx), new Scheduler(ctx, NODE)]) {
-      c.start();
-      stops.push(() => c.stop());
-    }
-    const nodeR = byKind('Node')!;
-    const node = h.registry.create(nodeR, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } }, spec: {} }) as Node;
-    const allocatable = { cpu: '4', memory: '8Gi', pods: '110' };
-    h.registry.update(nodeR, undefined, NODE, { ...node, status: { capacity: allocatable, allocatable, conditions: [{ type: 'Ready', status: 'True' }] } }, { subresource: 'status' });
-    // the node agent's part: bound pods run and are ready at once; deleted ones go
-    const podR = byKind('Pod')!;
-    kubelet = setInterval(() => {
-      for (const p of h.registry.list(podR, undefined).items as Pod[]) {
-        try {
-          if (p.metadata.deletionTimestamp) h.registry.delete(podR, p.metadata.namespace, p.metadata.name, { gracePeriodSeconds: 0 });
-          else if (p.spec.nodeName && p.status?.phase !== 'Running') {
-            const now = new Date().toISOString();
-            const conditions = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: now }));
-            h.registry.update(podR, p.metadata.namespace, p.metadata.name, { ...p, status: { ...p.status, phase: 'Running', podIP: '10.244.0.9', startTime: now, conditions } }, { subresource: 'status' });
-          }
-        } catch {
-          // a pod gone or changed meanwhile: the next round sees it
-        }
-      }
-    }, 25);
+    w = await startWorkloadApi();
+    h = w.h;
   });
-
-  after(async () => {
-    clearInterval(kubelet);
-    stops.forEach((s) => s());
-    informers?.all.forEach((inf) => inf.close());
-    await h?.stop();
-  });
+  after(() => w?.stop());
 
   test('Deployment: status, history, restart, undo, pause, resume', async () => {
     await h.ok(['apply', '-f', '-'], deployment('a') + '---\n' + deployment('b'));
