@@ -17,7 +17,8 @@ export type StatusReason =
   | 'UnsupportedMediaType'
   | 'NotAcceptable'
   | 'RequestEntityTooLarge'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  | 'Timeout';
 
 /** metav1.StatusCause. `type` is the field.ErrorType ("FieldValueRequired", ...). */
 export interface StatusCause {
