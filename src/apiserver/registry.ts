@@ -68,8 +68,8 @@ export interface WriteOptions {
   force?: boolean;
 }
 
-/** A write whose managedFields server-side apply has decided already. */
-type ApplyWrite = WriteOptions & { applied?: { managedFields: ManagedFieldsEntry[] | undefined } };
+/** A write whose managedFields are decided already (by server-side apply, or by the scale subresource's own field manager). */
+export type ApplyWrite = WriteOptions & { applied?: { managedFields: ManagedFieldsEntry[] | undefined } };
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -235,7 +235,7 @@ export class Registry {
    * ignores everything but .status (the status strategy copies the rest from the stored object),
    * as in Kubernetes, so controllers and users never overwrite each other's halves.
    */
-  update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): AnyObject {
+  update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: ApplyWrite = {}): AnyObject {
     const current = this.stored(r, ns, name) as WithStatus;
     let obj: WithStatus;
     if (opts.subresource === 'status') {

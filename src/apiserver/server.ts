@@ -24,6 +24,9 @@ import { parsePath, type Route } from './routes.js';
 import { keyOf, type DeleteOptions, type FieldValidation, type PatchType, type Registry, type WatchEvent, type WriteOptions } from './registry.js';
 import { applyPatch } from './patch.js';
 import { applyScale, scaleOf } from './scale.js';
+import { scaleFieldManager, toParentEntries, toScaleEntries } from '../api/managed-fields/scale.js';
+import { typeOfKind } from '../api/managed-fields/typed.js';
+import type { ManagedFieldsEntry } from '../api/fields.js';
 import { INITIAL_EVENTS_END_ANNOTATION, tooLargeResourceVersion, validListOptions, type RequestListOptions } from './list-options.js';
 import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
 import type { AnyObject } from '../api/types.js';
@@ -294,23 +297,43 @@ async function deleteCollection(rq: Request, r: ResourceInfo, ns: string | undef
   return sendJSON(rq.res, 200, viewList({ ...found, items }, r, view));
 }
 
+/**
+ * GET, PUT and PATCH (server-side apply too) of a Scale. The Scale's own field manager decides who
+ * owns its spec.replicas, over the parent's owners of spec.replicas shown as autoscaling/v1 entries;
+ * the outcome is carried back to the parent's managedFields (managed-fields/scale.ts), as kube does.
+ */
 async function handleScale(rq: Request, r: ResourceInfo, ns: string | undefined, name: string) {
   const { registry } = rq.deps;
   const method = rq.req.method ?? 'GET';
   const current = registry.get(r, ns, name);
-  let body: unknown;
   if (method === 'GET') return sendJSON(rq.res, 200, scaleOf(current));
-  let opts: WriteOptions;
+  const parentVersion = apiVersionOf(r);
+  const parentEntries = current.metadata.managedFields ?? [];
+  const fm = scaleFieldManager(typeOfKind(r));
+  const shown = scaleOf(current);
+  const live = { ...shown, metadata: { ...shown.metadata, managedFields: toScaleEntries(parentEntries, parentVersion) } };
+  let opts: WriteOptions & { force?: boolean };
+  let scale: unknown;
+  let scaleEntries: ManagedFieldsEntry[] | undefined;
   if (method === 'PUT') {
-    body = await readObject(rq);
     opts = writeOptions(rq, 'UpdateOptions');
+    scale = await readObject(rq);
+    scaleEntries = fm.update(live, scale as Record<string, unknown>, opts.fieldManager!, rq.now);
   } else if (method === 'PATCH') {
-    // server-side apply of a Scale is not served: its managedFields would be the Scale's own
-    const { type, patch } = await readPatch(rq, ['json', 'merge', 'strategic']);
+    const { type, patch } = await readPatch(rq);
     opts = { ...writeOptions(rq, 'PatchOptions'), ...patchOptions(rq.q, type) };
-    body = applyPatch(r, scaleOf(current), patch, type);
+    if (type === 'apply') {
+      const { object } = fm.apply(live, patch, opts.fieldManager!, opts.force ?? false, rq.now);
+      // a Go Scale's spec.replicas is an int32 that omits zero: an apply that leaves it out asks for 0
+      scale = { ...object, spec: { replicas: 0, ...(object.spec as object) } };
+      scaleEntries = object.metadata?.managedFields;
+    } else {
+      scale = applyPatch(r, shown, patch, type);
+      scaleEntries = fm.update(live, scale as Record<string, unknown>, opts.fieldManager!, rq.now);
+    }
   } else throw methodNotAllowed();
-  const updated = registry.update(r, ns, name, applyScale(current, body), { dryRun: opts.dryRun, fieldManager: opts.fieldManager, subresource: 'scale' });
+  const managedFields = toParentEntries(parentEntries, scaleEntries ?? [], parentVersion);
+  const updated = registry.update(r, ns, name, applyScale(current, scale), { dryRun: opts.dryRun, subresource: 'scale', applied: { managedFields } });
   return sendJSON(rq.res, 200, scaleOf(updated));
 }
 
