@@ -87,7 +87,7 @@ for (const [kind, resource] of [
     const scaleConflict = await call('PATCH', `${path}/scale?fieldManager=apply_scale`, scaleBody(17), APPLY);
     assert.equal(scaleConflict.status, 409);
     assert.equal(scaleConflict.body.message, 'Apply failed with 1 conflict: conflict with "apply_test": .spec.replicas');
-    assert.deepEqual(scaleConflict.body.details.causes, [{ type: 'FieldManagerConflict', message: 'conflict with "apply_test"', field: '.spec.replicas' }]);
+    assert.deepEqual(scaleConflict.body.details.causes, [{ reason: 'FieldManagerConflict', message: 'conflict with "apply_test"', field: '.spec.replicas' }]);
     await expect(1, ['apply_test'], 'a conflicting apply changes nothing');
 
     const forced = await call('PATCH', `${path}/scale?fieldManager=apply_scale&force=true`, scaleBody(17), APPLY);
