@@ -307,7 +307,7 @@ function report(k1s: Result[], peer: Result[]): void {
   console.log(`  medians: k1s ${(mk / 1000).toFixed(2)} s, swarm ${(ms / 1000).toFixed(2)} s; ratio k1s / swarm ${(mk / ms).toFixed(2)}x (target < 1)`);
   console.log(`  k1s failed requests over all rounds: ${k1sFailed} (target 0)${reasons.length ? `; first: ${reasons.slice(0, 3).join(', ')}` : ''}`);
   const disturbed = k1s.filter((x) => x.disturbed).length;
-  if (disturbed) console.log(`  ${disturbed} k1s round(s) disturbed from outside (see the rounds above): their failures are not k1s's own`);
+  if (disturbed) console.log(`  ${disturbed} k1s round(s) saw the proxy repair its iptables rules or the engine down (someone else's hand: a k1s cleanup, or Docker rewriting its chains as it does around swarm's networks); failures in such a round may not be k1s's own`);
 }
 
 /** Removes the second image (no container uses it by now). */
