@@ -1,6 +1,6 @@
 // Is the container engine there? The kubelet's runtimeState: one answer the whole agent reads.
-// The engine going away is seen at once (the events stream breaks, or a listing fails with a
-// connection error); from then on one probe, with back-off (0.5 s doubling to 5 s, as the kubelet's
+// The engine going away is seen at once (the events stream breaks, or a call fails with a
+// connection error, and one probe confirms it); from then on one probe, with back-off (0.5 s doubling to 5 s, as the kubelet's
 // syncLoop backs off 100 ms doubling to 5 s while the runtime is down), is the only call the agent
 // makes until the engine answers again. One log line when it goes, one when it comes back.
 import type { Logger } from '../src/log.js';
@@ -86,8 +86,31 @@ export class RuntimeHealth {
     return { ...this.state };
   }
 
-  /** A call failed because no engine answered: down now, probe until it answers. */
+  /**
+   * A call failed because no engine answered. One probe confirms it before the agent calls the
+   * engine down (and so every pod not Ready): a busy engine drops a connection now and then, and
+   * one reset under load must not pull every endpoint out of its Service for a second.
+   */
   failed(err: unknown): void {
+    this.confirm(() => this.down(err));
+  }
+
+  /** Something looked wrong (the events stream ended): ask the engine now, down if it does not answer. */
+  suspect(): void {
+    this.confirm((probeErr) => this.down(probeErr));
+  }
+
+  private confirm(onNoAnswer: (probeErr: unknown) => void): void {
+    if (this.stopped || !this.state.up || this.probing) return;
+    this.probing = true;
+    this.o
+      .probe()
+      .catch((probeErr: unknown) => onNoAnswer(probeErr))
+      .finally(() => (this.probing = false));
+  }
+
+  /** Down now: probe with back-off until it answers. */
+  private down(err: unknown): void {
     if (this.stopped || !this.state.up) return;
     const error = err instanceof Error ? err.message : String(err);
     this.state = { up: false, since: this.clock(), error };
@@ -95,16 +118,6 @@ export class RuntimeHealth {
     this.o.onChange?.(this.status());
     this.delayMs = undefined;
     this.scheduleProbe();
-  }
-
-  /** Something looked wrong (the events stream ended): ask the engine now, down if it does not answer. */
-  suspect(): void {
-    if (this.stopped || !this.state.up || this.probing) return;
-    this.probing = true;
-    this.o
-      .probe()
-      .catch((err: unknown) => this.failed(err))
-      .finally(() => (this.probing = false));
   }
 
   stop(): void {

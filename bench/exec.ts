@@ -2,7 +2,9 @@
 // CONTAINER true` on the very same container in the same run (both are a CLI process start, a
 // few API calls, an exec in the container, the exit code back). Runs alternate so drift in the
 // machine's load falls on both alike. A third row, `kubectl get pod` (kubectl's start-up, its
-// kubeconfig and one API call), shows the part of the difference that is kubectl's own.
+// kubeconfig and one API call), shows the part of the difference that is kubectl's own, and the
+// last two each client's bare process start (`kubectl version --client`, `docker version` of the
+// client alone): the floor neither server can go under.
 //   node dist/bench/exec.js [--runs 20]
 import { spawnSync } from 'node:child_process';
 import Docker from 'dockerode';
@@ -51,16 +53,22 @@ async function main() {
     const k: number[] = [];
     const d: number[] = [];
     const g: number[] = [];
+    const kv: number[] = [];
+    const dv: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       k.push(timed('kubectl', kubectl));
       d.push(timed('docker', ['exec', c.Id, 'true']));
       g.push(timed('kubectl', get));
+      kv.push(timed('kubectl', ['version', '--client']));
+      dv.push(timed('docker', ['version', '--format', '{{.Client.Version}}']));
     }
     const row = (name: string, v: number[]) => `${name.padEnd(34)} median ${quantile(v, 0.5).toFixed(1).padStart(6)} ms   p90 ${quantile(v, 0.9).toFixed(1).padStart(6)} ms`;
     console.log(`exec round trip, ${RUNS} runs each, alternating:`);
     console.log(row('kubectl exec POD -- true (k1s)', k));
     console.log(row('docker exec CONTAINER true', d));
     console.log(row('kubectl get pod POD (client floor)', g));
+    console.log(row('kubectl version --client (start)', kv));
+    console.log(row('docker version --format (client)', dv));
     console.log(`ratio (k1s / docker): median ${(quantile(k, 0.5) / quantile(d, 0.5)).toFixed(2)}x   p90 ${(quantile(k, 0.9) / quantile(d, 0.9)).toFixed(2)}x`);
   } finally {
     h.k1s(['delete', '-f', '-'], MANIFEST);

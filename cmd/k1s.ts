@@ -15,6 +15,12 @@ const client =
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+type RolloutVerb = 'status' | 'history' | 'undo' | 'restart' | 'pause' | 'resume';
+const rollout =
+  (program: Command, verb: RolloutVerb) =>
+  async (args: string[], opts: Record<string, unknown>): Promise<void> =>
+    (await import('./rollout.js')).rollout(program, verb)(args, opts);
+
 export function buildProgram(): Command {
   const program = new Command('k1s')
     .description('Kubernetes for one Linux box')
@@ -96,6 +102,27 @@ export function buildProgram(): Command {
     .option('-p, --previous', 'the previous, terminated container')
     .option('--tail <lines>', 'lines from the end to show')
     .action(client(program, 'logs'));
+
+  const ro = program.command('rollout').description('manage the rollout of a Deployment, DaemonSet or StatefulSet: rollout VERB TYPE/NAME');
+  const verbs: [RolloutVerb, string][] = [
+    ['status', "watch the rollout until it is done (exit status 1 if it fails or times out)"],
+    ['history', 'list the revisions, or show one with --revision'],
+    ['undo', 'roll back to the previous revision, or to --to-revision'],
+    ['restart', 'restart every pod (a new rollout of the same template)'],
+    ['pause', 'pause a Deployment: template changes wait until it is resumed'],
+    ['resume', 'resume a paused Deployment'],
+  ];
+  for (const [verb, description] of verbs) {
+    const c = ro.command(verb).description(description).argument('<resource...>', 'TYPE/NAME or TYPE NAME').option('-n, --namespace <ns>', 'namespace');
+    if (verb === 'status') {
+      c.option('--revision <n>', 'the revision the rollout must be at (Deployments)', '0')
+        .option('-w, --watch <bool>', 'watch until the rollout is done', 'true')
+        .option('--timeout <duration>', 'how long to watch (0: no limit)', '0');
+    }
+    if (verb === 'history') c.option('--revision <n>', "show this revision's pod template", '0');
+    if (verb === 'undo') c.option('--to-revision <n>', 'the revision to roll back to (0: the one before the current)', '0');
+    c.action(rollout(program, verb));
+  }
 
   program
     .command('cleanup')

@@ -19,6 +19,7 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'ServiceUnavailable'
   | 'TooManyRequests'
+  | 'Timeout'
   /** a Status a REST handler returned as its result, which names no reason (errors.FromObject) */
   | '';
 

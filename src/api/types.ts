@@ -3,6 +3,7 @@
 export type { KubeObject } from './kinds/kind.js';
 export type { LabelSelector, LabelSelectorRequirement, ObjectMeta, OwnerReference, Protocol } from './fields.js';
 export type * from './podspec/schema.js';
+export type * from './podspec/affinity.js';
 export type { Namespace } from './kinds/namespace.js';
 export type { Node } from './kinds/node.js';
 export type { Pod } from './kinds/pod.js';

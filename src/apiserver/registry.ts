@@ -69,8 +69,8 @@ export interface WriteOptions {
   force?: boolean;
 }
 
-/** A write whose managedFields server-side apply has decided already. */
-type ApplyWrite = WriteOptions & { applied?: { managedFields: ManagedFieldsEntry[] | undefined } };
+/** A write whose managedFields are decided already (by server-side apply, or by the scale subresource's own field manager). */
+export type ApplyWrite = WriteOptions & { applied?: { managedFields: ManagedFieldsEntry[] | undefined } };
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -241,7 +241,7 @@ export class Registry {
    * ignores everything but .status (the status strategy copies the rest from the stored object),
    * as in Kubernetes, so controllers and users never overwrite each other's halves.
    */
-  update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}): AnyObject {
+  update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: ApplyWrite = {}): AnyObject {
     const current = this.stored(r, ns, name) as WithStatus;
     let obj: WithStatus;
     if (opts.subresource === 'status') {
@@ -389,18 +389,31 @@ export class Registry {
   }
 
   /**
-   * Streams changes after resourceVersion (or, without one, the current state as ADDED events
-   * first, as the API server does for a watch without a resourceVersion).
+   * Streams changes after resourceVersion. The initial state comes first as ADDED events when
+   * sendInitialEvents is true (a watch-list: the state as of now, which is at least as new as any
+   * resourceVersion the caller can name, then onInitialEventsEnd with its revision), or, for the
+   * legacy watch (sendInitialEvents left out), when resourceVersion is "" or "0". sendInitialEvents
+   * false starts from resourceVersion, or from now without one (or with "0"), as kube's watch cache.
+   * The caller checks first that a watch-list's resourceVersion is not ahead of the store.
    */
-  watch(r: ResourceInfo, ns: string | undefined, opts: ListOptions & { resourceVersion?: string }, fn: (ev: WatchEvent) => void): () => void {
+  watch(
+    r: ResourceInfo,
+    ns: string | undefined,
+    opts: ListOptions & { resourceVersion?: string; sendInitialEvents?: boolean; onInitialEventsEnd?: (rv: string) => void },
+    fn: (ev: WatchEvent) => void,
+  ): () => void {
     const filter = this.filterFor(r, opts);
     const rv = opts.resourceVersion;
     if (rv && !/^\d+$/.test(rv)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rv)}: must be a non-negative integer`);
     let from = Number(rv ?? 0);
-    if (!rv || rv === '0') {
-      const list = this.list(r, ns, opts);
+    const fromNow = !rv || rv === '0';
+    if (opts.sendInitialEvents ?? fromNow) {
+      const list = this.list(r, ns, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
       for (const item of list.items) fn({ type: 'ADDED', object: item });
       from = Number(list.metadata.resourceVersion);
+      if (opts.sendInitialEvents) opts.onInitialEventsEnd?.(list.metadata.resourceVersion);
+    } else if (fromNow) {
+      from = this.store.revision;
     }
     try {
       return this.store.watch(prefixOf(r, ns), from, (ev: StoreEvent) => {

@@ -25,6 +25,10 @@ import { keyOf, type DeleteOptions, type FieldValidation, type PatchType, type R
 import { applyPatch } from './patch.js';
 import { applyScale, scaleOf } from './scale.js';
 import { evictPod, readEviction } from './eviction.js';
+import { scaleFieldManager, toParentEntries, toScaleEntries } from '../api/managed-fields/scale.js';
+import { typeOfKind } from '../api/managed-fields/typed.js';
+import type { ManagedFieldsEntry } from '../api/fields.js';
+import { INITIAL_EVENTS_END_ANNOTATION, tooLargeResourceVersion, validListOptions, type RequestListOptions } from './list-options.js';
 import { parseIncludeObject, toTable, wantsTable, type IncludeObject } from './table.js';
 import type { AnyObject } from '../api/types.js';
 import { createUpgradeHandler, STREAMING_SUBRESOURCES, upgradeRequired, type StreamingHooks } from './upgrade.js';
@@ -194,8 +198,10 @@ async function handleResource(rq: Request, route: Route) {
   const status = subresource === 'status' || subresource === 'finalize' ? (subresource as 'status' | 'finalize') : undefined;
 
   if (!name) {
-    if (method === 'GET' && q.get('watch') && q.get('watch') !== 'false') return watch(rq, r, ns, view);
-    if (method === 'GET') return list(rq, r, ns, view);
+    if (method === 'GET') {
+      const options = validListOptions(q);
+      return options.watch ? watch(rq, r, ns, options, view) : list(rq, r, ns, view);
+    }
     if (method === 'POST') {
       const body = input(await readObject(rq));
       const opts = writeOptions(rq, 'CreateOptions');
@@ -303,23 +309,43 @@ async function handleEviction(rq: Request, ns: string, name: string) {
   return sendJSON(rq.res, 201, evictPod(rq.deps.registry, ns, name, eviction, isDryRun(rq.q), rq.now));
 }
 
+/**
+ * GET, PUT and PATCH (server-side apply too) of a Scale. The Scale's own field manager decides who
+ * owns its spec.replicas, over the parent's owners of spec.replicas shown as autoscaling/v1 entries;
+ * the outcome is carried back to the parent's managedFields (managed-fields/scale.ts), as kube does.
+ */
 async function handleScale(rq: Request, r: ResourceInfo, ns: string | undefined, name: string) {
   const { registry } = rq.deps;
   const method = rq.req.method ?? 'GET';
   const current = registry.get(r, ns, name);
-  let body: unknown;
   if (method === 'GET') return sendJSON(rq.res, 200, scaleOf(current));
-  let opts: WriteOptions;
+  const parentVersion = apiVersionOf(r);
+  const parentEntries = current.metadata.managedFields ?? [];
+  const fm = scaleFieldManager(typeOfKind(r));
+  const shown = scaleOf(current);
+  const live = { ...shown, metadata: { ...shown.metadata, managedFields: toScaleEntries(parentEntries, parentVersion) } };
+  let opts: WriteOptions & { force?: boolean };
+  let scale: unknown;
+  let scaleEntries: ManagedFieldsEntry[] | undefined;
   if (method === 'PUT') {
-    body = await readObject(rq);
     opts = writeOptions(rq, 'UpdateOptions');
+    scale = await readObject(rq);
+    scaleEntries = fm.update(live, scale as Record<string, unknown>, opts.fieldManager!, rq.now);
   } else if (method === 'PATCH') {
-    // server-side apply of a Scale is not served: its managedFields would be the Scale's own
-    const { type, patch } = await readPatch(rq, ['json', 'merge', 'strategic']);
+    const { type, patch } = await readPatch(rq);
     opts = { ...writeOptions(rq, 'PatchOptions'), ...patchOptions(rq.q, type) };
-    body = applyPatch(r, scaleOf(current), patch, type);
+    if (type === 'apply') {
+      const { object } = fm.apply(live, patch, opts.fieldManager!, opts.force ?? false, rq.now);
+      // a Go Scale's spec.replicas is an int32 that omits zero: an apply that leaves it out asks for 0
+      scale = { ...object, spec: { replicas: 0, ...(object.spec as object) } };
+      scaleEntries = object.metadata?.managedFields;
+    } else {
+      scale = applyPatch(r, shown, patch, type);
+      scaleEntries = fm.update(live, scale as Record<string, unknown>, opts.fieldManager!, rq.now);
+    }
   } else throw methodNotAllowed();
-  const updated = registry.update(r, ns, name, applyScale(current, body), { dryRun: opts.dryRun, fieldManager: opts.fieldManager, subresource: 'scale' });
+  const managedFields = toParentEntries(parentEntries, scaleEntries ?? [], parentVersion);
+  const updated = registry.update(r, ns, name, applyScale(current, scale), { dryRun: opts.dryRun, subresource: 'scale', applied: { managedFields } });
   return sendJSON(rq.res, 200, scaleOf(updated));
 }
 
@@ -373,16 +399,19 @@ function sharedLine(ev: WatchEvent): Buffer {
 /** How long a quiet watch goes between bookmarks, when the client allows them. */
 const BOOKMARK_INTERVAL_MS = 60_000;
 
-/** A watch: one JSON event per line, held open until the client goes away or timeoutSeconds. */
-function watch(rq: Request, r: ResourceInfo, ns: string | undefined, view?: VersionView) {
+/**
+ * A watch: one JSON event per line, held open until the client goes away or timeoutSeconds. A
+ * watch-list (sendInitialEvents=true) first sends the state as ADDED events and, when the client
+ * allows bookmarks, a bookmark annotated k8s.io/initial-events-end at the state's resourceVersion.
+ */
+async function watch(rq: Request, r: ResourceInfo, ns: string | undefined, options: RequestListOptions, view?: VersionView) {
   const { req, res, q, deps } = rq;
-  const opts = { ...selectors(q), resourceVersion: q.get('resourceVersion') ?? undefined };
   const t = tableOptions(rq);
   const encode = (ev: WatchEvent): unknown =>
     t.table ? { type: ev.type, object: toTable(r, [ev.object], { now: deps.now?.() ?? new Date(), include: t.include }) } : ev;
   const buffered: (string | Buffer)[] = [];
   let headers = false;
-  let lastRV = opts.resourceVersion ?? '0';
+  let lastRV = options.resourceVersion ?? '0';
   const send = (line: string | Buffer) => {
     if (!headers) buffered.push(line);
     else if (!res.writableEnded) res.write(line);
@@ -394,17 +423,29 @@ function watch(rq: Request, r: ResourceInfo, ns: string | undefined, view?: Vers
     else if (view) write({ type: ev.type, object: view.fromStored(ev.object) });
     else send(sharedLine(ev));
   };
-  const stop = deps.registry.watch(r, ns, opts, onEvent); // throws Gone before any byte is sent
+  const bookmark = (annotations?: Record<string, string>) => {
+    lastRV = String(Math.max(Number(lastRV), deps.registry.store.revision));
+    const version = view?.version ?? r.version;
+    const metadata = annotations ? { resourceVersion: lastRV, annotations } : { resourceVersion: lastRV };
+    write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${version}` : version, metadata } });
+  };
+  if (options.sendInitialEvents) await untilStoreReaches(deps.registry.store, options.resourceVersion, req);
+  const stop = deps.registry.watch(r, ns, {
+    ...selectors(q),
+    resourceVersion: options.resourceVersion,
+    sendInitialEvents: options.sendInitialEvents,
+    // the end of the initial events is told only to a client that takes bookmarks (isListWatchRequest)
+    onInitialEventsEnd: (rv) => {
+      if (!options.allowWatchBookmarks) return;
+      lastRV = rv;
+      bookmark({ [INITIAL_EVENTS_END_ANNOTATION]: 'true' });
+    },
+  }, onEvent); // throws Gone before any byte is sent
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders(); // a quiet watch must still tell the client it is open
   headers = true;
   for (const line of buffered) res.write(line);
-  const bookmark = () => {
-    lastRV = String(Math.max(Number(lastRV), deps.registry.store.revision));
-    const version = view?.version ?? r.version;
-    write({ type: 'BOOKMARK', object: { kind: r.kind, apiVersion: r.group ? `${r.group}/${version}` : version, metadata: { resourceVersion: lastRV } } });
-  };
-  const bookmarks = q.get('allowWatchBookmarks') === 'true' ? setInterval(bookmark, BOOKMARK_INTERVAL_MS) : undefined;
+  const bookmarks = options.allowWatchBookmarks ? setInterval(bookmark, BOOKMARK_INTERVAL_MS) : undefined;
   const timeout = Number(q.get('timeoutSeconds') ?? 0);
   // Unsubscribed before the response ends, so no event is ever written after the end.
   const done = () => {
@@ -416,6 +457,31 @@ function watch(rq: Request, r: ResourceInfo, ns: string | undefined, view?: Vers
   req.on('close', done);
   res.on('close', done);
   res.on('error', done);
+}
+
+/** How long a read that must be at least as new as a resourceVersion waits for the store to reach it (the watch cache's blockTimeout). */
+const FRESHNESS_WAIT_MS = 3_000;
+
+/**
+ * Waits (3 s at most) until the store has reached resourceVersion, as kube's watch cache waits to
+ * be fresh enough before it serves a NotOlderThan read; then the 504 "Too large resource version".
+ */
+async function untilStoreReaches(store: Registry['store'], resourceVersion: string | undefined, req: IncomingMessage): Promise<void> {
+  if (!resourceVersion || !/^\d+$/.test(resourceVersion)) return; // "" and "0": any state; not a number: refused by the watch
+  const wanted = Number(resourceVersion);
+  if (store.revision >= wanted) return;
+  await new Promise<void>((resolve) => {
+    const stop = store.watch('', store.revision, (ev) => ev.revision >= wanted && finish());
+    const timer = setTimeout(finish, FRESHNESS_WAIT_MS);
+    req.once('close', finish);
+    function finish() {
+      stop();
+      clearTimeout(timer);
+      req.off('close', finish);
+      resolve();
+    }
+  });
+  if (store.revision < wanted) throw tooLargeResourceVersion(wanted, store.revision);
 }
 
 function numberParam(q: URLSearchParams, name: string): number | undefined {

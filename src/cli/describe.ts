@@ -76,17 +76,22 @@ export function describe(obj: AnyObject, ctx: DescribeContext): string {
 /** describe.go's PrefixWriter: two spaces per level, over the tabwriter. */
 class PrefixWriter {
   private readonly tw = new TabWriter(DESCRIBE_TABWRITER);
+  private raw = '';
+  /** raw: straight to a buffer, tabs left in, as kubectl's rollout history writes a template (describe.NewPrefixWriter over a bytes.Buffer) */
+  constructor(private readonly unaligned = false) {}
   write(level: number, text: string): void {
-    this.tw.write('  '.repeat(level) + text);
+    if (this.unaligned) this.raw += '  '.repeat(level) + text;
+    else this.tw.write('  '.repeat(level) + text);
   }
   writeLine(text = ''): void {
-    this.tw.write(text + '\n');
+    if (this.unaligned) this.raw += text + '\n';
+    else this.tw.write(text + '\n');
   }
   flush(): void {
-    this.tw.flush();
+    if (!this.unaligned) this.tw.flush();
   }
   toString(): string {
-    return this.tw.toString();
+    return this.unaligned ? this.raw : this.tw.toString();
   }
 }
 
@@ -422,6 +427,13 @@ export function podQOSClass(containers: Container[]): 'Guaranteed' | 'Burstable'
     }
   }
   return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
+}
+
+/** DescribePodTemplate over a plain buffer: what `kubectl rollout history --revision=N` prints, tabs and all. */
+export function podTemplateText(template: PodTemplateSpec): string {
+  const w = new PrefixWriter(true);
+  describePodTemplate(w, template);
+  return w.toString();
 }
 
 function describePodTemplate(w: PrefixWriter, template: PodTemplateSpec): void {

@@ -1,10 +1,11 @@
 // The DaemonSet controller's decisions (pkg/controller/daemon), pure: whether a node should run
-// the daemon pod (its nodeSelector and the node's taints against the pod's tolerations, with the
-// tolerations every daemon pod gets), and per node which pods to create and delete, rolling
+// the daemon pod (the template's nodeName, nodeSelector and required node affinity, and the node's
+// taints against the pod's tolerations, with the tolerations every daemon pod gets), and per node which pods to create and delete, rolling
 // updates included (maxUnavailable, or maxSurge: the new pod first, the old once it is available).
 import { scaledValue } from '../api/intstr.js';
 import type { DaemonSet, Node, Pod, Toleration } from '../api/types.js';
-import { matchesNodeSelector, tolerates } from './scheduler-fit.js';
+import { matchesRequiredNodeAffinity } from './node-affinity.js';
+import { tolerates } from './scheduler-fit.js';
 import { isAvailable } from './statefulset-plan.js';
 
 /** AddOrUpdateDaemonPodTolerations: what a daemon pod bears whatever its template says. */
@@ -23,12 +24,16 @@ export function daemonTolerations(ds: DaemonSet): Toleration[] {
   return [...own, ...add.filter((t) => !own.some((o) => same(o, t)))];
 }
 
-/** NodeShouldRunDaemonPod: the node's labels fit the selector, and every NoSchedule/NoExecute taint is tolerated. */
+/**
+ * NodeShouldRunDaemonPod: a nodeName in the template is this node, the node fits the template's
+ * nodeSelector and required node affinity, and every NoSchedule/NoExecute taint is tolerated.
+ */
 export function shouldRun(ds: DaemonSet, node: Node): boolean {
   if (node.metadata.deletionTimestamp) return false;
+  const spec = ds.spec.template.spec;
+  if (spec.nodeName && spec.nodeName !== node.metadata.name) return false;
+  if (!matchesRequiredNodeAffinity({ spec }, node)) return false;
   const tolerations = daemonTolerations(ds);
-  const pod = { spec: { ...ds.spec.template.spec, tolerations } } as Pod;
-  if (!matchesNodeSelector(pod, node)) return false;
   const taints = (node.spec?.taints ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
   return taints.every((taint) => tolerations.some((t) => tolerates(t, taint)));
 }

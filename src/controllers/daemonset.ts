@@ -1,6 +1,8 @@
 // The DaemonSet controller (pkg/controller/daemon): one pod of the template on every node that
-// should run it, bound to the node by spec.nodeName (k1s has one node and the scheduler's work is
-// the controller's own check, shouldRun); rolling updates and status; the template's revisions as
+// should run it (shouldRun). As kube's since ScheduleDaemonSetPods (1.12), it does not bind the
+// pod itself: the pod's required node affinity names the node (`matchFields metadata.name In
+// [node]`) and the default scheduler binds it there, after its resource and port checks; a pod's
+// node is its spec.nodeName once bound, that affinity while Pending. Rolling updates and status; the template's revisions as
 // ControllerRevisions, pods labelled with the revision's hash.
 import { randomNameSuffix } from '../api/names.js';
 import { fromLabelSelector, matches } from '../api/labels.js';
@@ -11,10 +13,11 @@ import { daemonTolerations, planNode, shouldRun, updateBudget } from './daemonse
 import { planUpdateRevision, REVISION_HASH_LABEL, revisionsToPrune } from './history.js';
 import { QueueController } from './queue.js';
 import { isAvailable } from './statefulset-plan.js';
+import { targetNodeName, withDaemonNodeAffinity } from './node-affinity.js';
 
 const COMPONENT = 'daemonset-controller';
 
-/** NewPod + the controller's additions: the node, the default tolerations, the hash and generation labels. */
+/** NewPod + the controller's additions: the node affinity, the default tolerations, the hash and generation labels. */
 export function daemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod {
   const tpl = ds.spec.template;
   return {
@@ -27,8 +30,8 @@ export function daemonPod(ds: DaemonSet, nodeName: string, hash: string): Pod {
       annotations: tpl.metadata?.annotations ? { ...tpl.metadata.annotations } : undefined,
       ownerReferences: [controllerRef(ds)],
     },
-    // Bound directly to its node: the controller has already checked that the node admits it.
-    spec: { ...structuredClone(tpl.spec), nodeName, tolerations: daemonTolerations(ds) },
+    // for the default scheduler to bind to its node (the controller has checked that the node admits it)
+    spec: { ...structuredClone(tpl.spec), affinity: withDaemonNodeAffinity(tpl.spec.affinity, nodeName), tolerations: daemonTolerations(ds) },
   };
 }
 
@@ -78,7 +81,7 @@ export class DaemonSetController extends QueueController {
 
     const minReady = ds.spec.minReadySeconds ?? 0;
     const nodes = informers.nodes.list();
-    const podsOn = (node: string) => pods.filter((p) => p.spec.nodeName === node);
+    const podsOn = (node: string) => pods.filter((p) => targetNodeName(p) === node);
     const runs = new Map(nodes.map((n) => [n.metadata.name, shouldRun(ds, n)]));
     const desired = [...runs.values()].filter(Boolean).length;
     const availableOn = (node: string) => podsOn(node).some((p) => !p.metadata.deletionTimestamp && isAvailable(p, minReady, now));
@@ -106,9 +109,9 @@ export class DaemonSetController extends QueueController {
         events.record(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`, COMPONENT);
       }
     }
-    // pods bound to a node that is not there (any more) are misscheduled too
+    // pods for a node that is not there (any more) are misscheduled too
     for (const pod of pods) {
-      if (!pod.metadata.deletionTimestamp && !runs.has(pod.spec.nodeName ?? '') && !removed.has(pod)) {
+      if (!pod.metadata.deletionTimestamp && !runs.has(targetNodeName(pod) ?? '') && !removed.has(pod)) {
         await client.delete('Pod', ns, pod.metadata.name).catch(() => {});
         removed.add(pod);
       }

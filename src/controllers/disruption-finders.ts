@@ -1,9 +1,9 @@
 // The disruption controller's finders (pkg/controller/disruption: finders()): from a pod's
 // controller reference to the workload whose replicas a percentage budget counts. A ReplicaSet a
 // Deployment controls counts as the Deployment; a lone ReplicaSet or a StatefulSet as itself; any
-// other kind only if it has a /scale subresource, which among the kinds k1s serves none has (so a
-// Job's or a DaemonSet's pods make such a budget fail, as kube's "does not implement the scale
-// subresource"). k1s serves no ReplicationController, so kube's first finder has nothing to find.
+// other kind only if it has a /scale subresource: a ReplicationController (kube's first finder,
+// getPodReplicationController, reads the same replicas), while a Job's or a DaemonSet's pods make
+// such a budget fail, as kube's "does not implement the scale subresource".
 // Pure: reads go through a lookup the controller backs with its informers.
 import { byKind } from '../api/resources.js';
 import type { AnyObject, OwnerReference } from '../api/types.js';

@@ -1,9 +1,13 @@
 // The scheduler's Filter plugins for k1s's one node, as pure functions, in the order of kube-
-// scheduler's default profile (v1.32): NodeUnschedulable, TaintToleration, NodeAffinity (nodeSelector only), NodePorts,
-// NodeResourcesFit. As in kube, the first plugin that rejects the node gives the reasons, and the
-// FailedScheduling message is built from them by fitErrorMessage.
+// scheduler's default profile (v1.32): NodeUnschedulable, TaintToleration, NodeAffinity
+// (node-affinity.ts), NodePorts, NodeResourcesFit, PodTopologySpread and InterPodAffinity
+// (inter-pod-affinity.ts); VolumeBinding is scheduler-volumes.ts. As in kube, the first plugin
+// that rejects the node gives the reasons, and the FailedScheduling message is built from them by
+// fitErrorMessage.
 import type { Node, Pod, Toleration } from '../api/types.js';
 import { amounts, podRequests, type ResourceAmounts } from '../api/podspec/resources.js';
+import { interPodAffinityFailure, topologySpreadFailure, type NamespaceLabels } from './inter-pod-affinity.js';
+import { matchesRequiredNodeAffinity, nodeNamesOfAffinity } from './node-affinity.js';
 
 /** Why the node was rejected; `resolvable` is false where evicting pods could not help (UnschedulableAndUnresolvable). */
 export interface FitFailure {
@@ -15,12 +19,6 @@ type Taint = NonNullable<NonNullable<Node['spec']>['taints']>[number];
 
 function tolerationsOf(pod: Pod): Toleration[] {
   return pod.spec.tolerations ?? [];
-}
-
-/** NodeAffinity's nodeSelector half: every label the pod asks for is on the node. */
-export function matchesNodeSelector(pod: Pod, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  return Object.entries(pod.spec.nodeSelector ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 /** v1.Toleration.ToleratesTaint. */
@@ -100,25 +98,43 @@ export function insufficientResources(pod: Pod, node: Node, onNode: readonly Pod
   return reasons;
 }
 
+/** The status kube gives a node its NodeAffinity PreFilter left out (the pod's matchFields name other nodes). */
+export const NOT_NAMED_REASON = "node(s) didn't satisfy plugin(s) [NodeAffinity]";
+
 /**
  * Runs the filters for one pod on the node; undefined when the pod fits. onNode: the pods that
- * occupy the node (see occupies), not including the pod itself.
+ * occupy the node (see occupies), not including the pod itself; nsLabels: the labels of a
+ * namespace, for pod affinity terms' namespaceSelector.
  */
-export function filterNode(pod: Pod, node: Node, onNode: readonly Pod[]): FitFailure | undefined {
+export function filterNode(pod: Pod, node: Node, onNode: readonly Pod[], nsLabels: NamespaceLabels = () => undefined): FitFailure | undefined {
+  const named = nodeNamesOfAffinity(pod);
+  if (named && !named.has(node.metadata.name)) return { reasons: [NOT_NAMED_REASON], resolvable: false };
   const tolerations = tolerationsOf(pod);
   if (node.spec?.unschedulable && !tolerations.some((t) => tolerates(t, UNSCHEDULABLE_TAINT))) {
     return { reasons: ["node(s) were unschedulable"], resolvable: false };
   }
   const untolerated = (node.spec?.taints ?? []).find((taint) => taint.effect !== 'PreferNoSchedule' && !tolerations.some((t) => tolerates(t, taint)));
   if (untolerated) return { reasons: [`node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`], resolvable: false };
-  if (!matchesNodeSelector(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
+  if (!matchesRequiredNodeAffinity(pod, node)) return { reasons: ["node(s) didn't match Pod's node affinity/selector"], resolvable: false };
   const wanted = hostPortsOf(pod);
   if (wanted.length) {
     const taken = onNode.flatMap(hostPortsOf);
     if (wanted.some((w) => taken.some((t) => portsConflict(w, t)))) return { reasons: ["node(s) didn't have free ports for the requested pod ports"], resolvable: true };
   }
   const insufficient = insufficientResources(pod, node, onNode);
-  return insufficient.length ? { reasons: insufficient, resolvable: true } : undefined;
+  if (insufficient.length) return { reasons: insufficient, resolvable: true };
+  return topologySpreadFailure(pod, node, onNode) ?? interPodAffinityFailure(pod, node, onNode, nsLabels);
+}
+
+/**
+ * The PreFilter failures that stop a pod before any node is looked at: NodeAffinity's, when every
+ * required term names nodes by metadata.name and no name is left (the terms conflict). The
+ * message as FitError words a PreFilter's, with the preemption that could not help.
+ */
+export function preFilterMessage(pod: Pod, numNodes = 1): string | undefined {
+  const named = nodeNamesOfAffinity(pod);
+  if (named && named.size === 0) return `0/${numNodes} nodes are available: pod affinity terms conflict. preemption: 0/${numNodes} nodes are available: ${numNodes} Preemption is not helpful for scheduling.`;
+  return undefined;
 }
 
 /** "1 Insufficient cpu, 1 Insufficient memory": each reason with the number of nodes that gave it, sorted (sortReasonsHistogram). */

@@ -2,11 +2,14 @@
 // a pod without spec.nodeName (and for the default scheduler) is bound to the node when the node
 // takes it: not cordoned, its NoSchedule taints tolerated, the pod's host ports free, and the
 // pod's requests within what the node's allocatable leaves after the pods already on it
-// (scheduler-fit.ts); its PersistentVolumeClaims must allow it too (scheduler-volumes.ts).
+// (scheduler-fit.ts), its node affinity, pod (anti-)affinity and topology spread constraints met
+// (node-affinity.ts, inter-pod-affinity.ts); its PersistentVolumeClaims must allow it too
+// (scheduler-volumes.ts).
 // A pod that does not fit stays Pending with the condition PodScheduled=False, reason
 // Unschedulable, and a FailedScheduling event in kube's words. Like kube's scheduling queue, it is
 // tried again when something that could make it fit happens (a pod on the node deleted or
-// finished, the Node changed, its own spec or claims changed), never sooner than its back-off
+// finished, a pod bound or relabelled there for pods with pod affinity, a namespace relabelled,
+// the Node changed, its own spec or claims changed), never sooner than its back-off
 // (1 s doubling to 10 s), and at the latest after flushMs (kube: 5 minutes) anyway.
 // Pods are decided one at a time, and a pod just bound counts on the node before the informer has
 // seen the binding (kube's "assumed" pods), so two pods cannot both take the last of the node.
@@ -16,7 +19,7 @@ import { rfc3339 } from '../api/time.js';
 import { deepEqual } from '../store/canonical.js';
 import { objectKey, splitKey, type ControllerContext } from './context.js';
 import { QueueController } from './queue.js';
-import { filterNode, fitErrorMessage, NO_NODES_MESSAGE, occupies } from './scheduler-fit.js';
+import { filterNode, fitErrorMessage, NO_NODES_MESSAGE, occupies, preFilterMessage } from './scheduler-fit.js';
 import { checkPodVolumes, claimNamesOf } from './scheduler-volumes.js';
 
 export const DEFAULT_SCHEDULER = 'default-scheduler';
@@ -95,6 +98,12 @@ export class Scheduler extends QueueController {
         // a pod leaving the node, or finishing on it, frees its share of it
         const freed = type === 'DELETED' ? occupies(pod, this.nodeName) : !!old && occupies(old, this.nodeName) && !occupies(pod, this.nodeName);
         if (freed) this.retryWaiting();
+        else if (type !== 'DELETED' && occupies(pod, this.nodeName)) {
+          // a pod arriving on the node is what a pod with pod affinity waits for; one relabelled
+          // there may match, or stop matching, anybody's terms
+          if (!old || !occupies(old, this.nodeName)) this.retryWaiting(hasPodAffinity);
+          else if (!deepEqual(old.metadata.labels, pod.metadata.labels)) this.retryWaiting();
+        }
         return;
       }
       if (!this.isOurs(pod)) return;
@@ -109,6 +118,10 @@ export class Scheduler extends QueueController {
       // heartbeats change nothing a pod's fit depends on
       if (type === 'MODIFIED' && old && deepEqual(old.spec, node.spec) && deepEqual(old.status?.allocatable, node.status?.allocatable)) return;
       this.retryWaiting();
+    });
+    // a namespace's labels are what pod affinity terms' namespaceSelector matches
+    this.on(this.ctx.informers.namespaces, (_t, ns, old) => {
+      if (!old || !deepEqual(old.metadata.labels, ns.metadata.labels)) this.retryWaiting();
     });
     // a claim that binds (or appears) may let a waiting pod through
     this.on(persistentVolumeClaims, (_t, claim) => {
@@ -150,9 +163,12 @@ export class Scheduler extends QueueController {
     }
     const node = nodes.get(undefined, this.nodeName);
     if (!node) return this.unschedulable(key, pod, NO_NODES_MESSAGE);
+    const preFilter = preFilterMessage(pod);
+    if (preFilter) return this.unschedulable(key, pod, preFilter);
     const volumes = checkPodVolumes(pod, (claim) => persistentVolumeClaims.get(ns, claim), storageClasses.list(), this.nodeName);
     if (!volumes.ok && volumes.message) return this.unschedulable(key, pod, volumes.message);
-    const failure = filterNode(pod, node, this.podsOnNode(key));
+    const nsLabels = (namespace: string) => this.ctx.informers.namespaces.get(undefined, namespace)?.metadata.labels;
+    const failure = filterNode(pod, node, this.podsOnNode(key), nsLabels);
     if (failure) return this.unschedulable(key, pod, fitErrorMessage([failure]));
     if (!volumes.ok) {
       // WaitForFirstConsumer: tell the claims the node; their binding queues the pod again
@@ -195,9 +211,13 @@ export class Scheduler extends QueueController {
     if (conditions) await this.ctx.client.updateStatus<Pod>({ ...pod, status: { ...pod.status, conditions } });
   }
 
-  /** Something changed that could make the waiting pods fit: each is tried once its back-off is over. */
-  private retryWaiting(): void {
-    for (const [key, w] of this.waiting) this.retryAfterBackoff(key, w);
+  /** Something changed that could make the waiting pods (those `which` picks) fit: each is tried once its back-off is over. */
+  private retryWaiting(which?: (pod: Pod) => boolean): void {
+    for (const [key, w] of this.waiting) {
+      const [ns, name] = splitKey(key);
+      const pod = which && this.ctx.informers.pods.get(ns, name);
+      if (!which || (pod && which(pod))) this.retryAfterBackoff(key, w);
+    }
   }
 
   private retryAfterBackoff(key: string, w: Waiting): void {
@@ -218,6 +238,11 @@ export class Scheduler extends QueueController {
     if (w?.timer !== undefined) this.clock.clearTimeout(w.timer);
     this.waiting.delete(key);
   }
+}
+
+/** A pod whose fit depends on the pods on the node: required pod affinity (anti-affinity only ever gets worse with more pods). */
+function hasPodAffinity(pod: Pod): boolean {
+  return !!pod.spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
 }
 
 /** A pod to bind: no node yet, and not being deleted (the scheduler skips those, as kube's does). */

@@ -29,7 +29,7 @@ export const FIELD_MANAGER_MAX_LENGTH = 128;
 /** DefaultMaxUpdateManagers: older update entries are merged into "ancient-changes" beyond this. */
 const MAX_UPDATE_MANAGERS = 10;
 
-interface Managed {
+export interface Managed {
   fields: ManagedSets;
   times: Map<string, string | undefined>;
 }

@@ -25,9 +25,15 @@ export function podSpecPatchKeys(prefix: string): Record<string, PatchFieldMeta>
 /**
  * Where server-side apply keys a pod spec's lists differently from their patch merge key
  * (k8s.io/api/core/v1: `+listType=map +listMapKey=containerPort +listMapKey=protocol`, protocol
- * defaulting to TCP), under the same prefix.
+ * defaulting to TCP; topologySpreadConstraints by topologyKey and whenUnsatisfiable), under the same prefix.
  */
 export function podSpecFieldTypes(prefix: string): Record<string, FieldType> {
   const ports: FieldType = { list: 'map', keys: ['containerPort', 'protocol'], defaults: { protocol: 'TCP' } };
-  return Object.fromEntries(['containers', 'initContainers', 'ephemeralContainers'].map((list) => [`${prefix}.${list}.ports`, ports]));
+  return {
+    ...Object.fromEntries(['containers', 'initContainers', 'ephemeralContainers'].map((list) => [`${prefix}.${list}.ports`, ports])),
+    // +listType=map keyed by both; a LabelSelector and a NodeSelector are +structType=atomic
+    [`${prefix}.topologySpreadConstraints`]: { list: 'map', keys: ['topologyKey', 'whenUnsatisfiable'] },
+    [`${prefix}.topologySpreadConstraints.labelSelector`]: { map: 'atomic' },
+    [`${prefix}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`]: { map: 'atomic' },
+  };
 }

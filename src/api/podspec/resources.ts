@@ -46,35 +46,53 @@ export function amounts(list: Quantities): ResourceAmounts {
   return out;
 }
 
-function add(into: ResourceAmounts, more: ResourceAmounts): void {
-  for (const [name, v] of Object.entries(more)) into[name] = (into[name] ?? 0) + v;
+/** The arithmetic the sum needs: floats for the scheduler here, exact quantities for admission. */
+export interface ResourceArithmetic<T> {
+  add(a: T, b: T): T;
+  greater(a: T, b: T): boolean;
 }
 
-function max(into: ResourceAmounts, other: ResourceAmounts): void {
-  for (const [name, v] of Object.entries(other)) if (!(name in into) || v > into[name]) into[name] = v;
+function addInto<T>(math: ResourceArithmetic<T>, into: Record<string, T>, more: Record<string, T>): void {
+  for (const [name, v] of Object.entries(more)) into[name] = name in into ? math.add(into[name], v) : v;
 }
 
-/** resourcehelper.PodRequests (without pod-level resources, alpha and off in v1.32): what the scheduler reserves for the pod. */
-export function podRequests(spec: PodSpec): ResourceAmounts {
-  const reqs: ResourceAmounts = {};
-  for (const c of spec.containers) add(reqs, amounts(c.resources?.requests));
-  const sidecars: ResourceAmounts = {};
-  const initMax: ResourceAmounts = {};
+function maxInto<T>(math: ResourceArithmetic<T>, into: Record<string, T>, other: Record<string, T>): void {
+  for (const [name, v] of Object.entries(other)) if (!(name in into) || math.greater(v, into[name])) into[name] = v;
+}
+
+/**
+ * resourcehelper's container sum over one of each container's lists (`listOf`): the app
+ * containers summed, sidecars added, and the largest ordinary init container (with the sidecars
+ * started before it) taken instead when it is larger.
+ */
+export function sumPodResources<T>(spec: PodSpec, listOf: (c: Container) => Record<string, T>, math: ResourceArithmetic<T>): Record<string, T> {
+  const total: Record<string, T> = {};
+  for (const c of spec.containers) addInto(math, total, listOf(c));
+  const sidecars: Record<string, T> = {};
+  const initMax: Record<string, T> = {};
   for (const c of initContainersOf(spec)) {
-    const own = amounts(c.resources?.requests);
-    let during: ResourceAmounts;
+    const own = listOf(c);
+    let during: Record<string, T>;
     if (isRestartableInit(c)) {
-      add(reqs, own);
-      add(sidecars, own);
+      addInto(math, total, own);
+      addInto(math, sidecars, own);
       during = { ...sidecars };
     } else {
       // an ordinary init container runs beside the sidecars started before it
       during = { ...own };
-      add(during, sidecars);
+      addInto(math, during, sidecars);
     }
-    max(initMax, during);
+    maxInto(math, initMax, during);
   }
-  max(reqs, initMax);
-  add(reqs, amounts((spec as SpecWithExtras).overhead));
+  maxInto(math, total, initMax);
+  return total;
+}
+
+const FLOATS: ResourceArithmetic<number> = { add: (a, b) => a + b, greater: (a, b) => a > b };
+
+/** resourcehelper.PodRequests (without pod-level resources, alpha and off in v1.32): what the scheduler reserves for the pod. */
+export function podRequests(spec: PodSpec): ResourceAmounts {
+  const reqs = sumPodResources(spec, (c) => amounts(c.resources?.requests), FLOATS);
+  addInto(FLOATS, reqs, amounts((spec as SpecWithExtras).overhead));
   return reqs;
 }

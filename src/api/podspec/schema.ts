@@ -2,6 +2,7 @@
 // TypeScript types of a pod's parts are derived from these schemas (z.output), so they cannot drift.
 import { z } from 'zod';
 import { bool, conditionStatus, int, intOrString, objectMeta, protocol, quantity, str, stringList, stringMap } from '../fields.js';
+import { affinity, topologySpreadConstraint } from './affinity.js';
 
 // ---- containers ----
 
@@ -200,6 +201,9 @@ export const podSpec = z.strictObject({
   nodeSelector: stringMap.optional(),
   // which taints the pod bears (the scheduler's TaintToleration filter; DaemonSets add their own)
   tolerations: z.array(toleration).optional(),
+  // the scheduler's NodeAffinity, InterPodAffinity and PodTopologySpread filters (affinity.ts)
+  affinity: affinity.optional(),
+  topologySpreadConstraints: z.array(topologySpreadConstraint).optional(),
   hostname: str.optional(),
   subdomain: str.optional(),
   schedulerName: str.optional(),

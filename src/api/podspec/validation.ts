@@ -6,6 +6,7 @@ import { fromLabelSelector, matches } from '../labels.js';
 import { validateAnnotations, validateLabels, validateLabelSelector } from '../meta-validation.js';
 import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isEnvVarName, isIP, isQualifiedName, isValidLabelValue, isValidPortName } from '../names.js';
 import { parseQuantity, quantityError } from '../quantity.js';
+import { validateAffinity, validateTopologySpreadConstraints } from './affinity-validation.js';
 import type { Container, DownwardAPIVolumeFile, KeyToPath, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, SecurityContext, Toleration, Volume } from './schema.js';
 
 
@@ -496,6 +497,8 @@ export function validatePodSpec(spec: PodSpec, path: string, template?: string):
   if (spec.nodeName) errs.push(...each(`${path}.nodeName`, spec.nodeName, isDNS1123Subdomain(spec.nodeName)));
   errs.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
   (spec.tolerations ?? []).forEach((t, i) => validateToleration(errs, `${path}.tolerations[${i}]`, t));
+  errs.push(...validateAffinity(spec.affinity, `${path}.affinity`));
+  errs.push(...validateTopologySpreadConstraints(spec.topologySpreadConstraints, `${path}.topologySpreadConstraints`));
 
   const dns = spec.dnsConfig;
   if (spec.dnsPolicy === 'None') {

@@ -82,13 +82,16 @@ test('RuntimeHealth: down at once, probed with back-off, up again with one line 
   const h = setup(() => engine);
   assert.equal(h.health.up, true);
   h.health.failed(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }));
+  h.health.failed(new Error('again')); // its confirming probe is in flight: nothing more
+  await new Promise((r) => setImmediate(r));
   h.health.failed(new Error('again')); // already down: nothing more
   assert.equal(h.health.up, false);
+  assert.equal(h.probes(), 1, 'one probe confirmed it');
   assert.deepEqual(h.changes, [{ up: false, since: 1_000_000, error: 'connect ENOENT /var/run/docker.sock' }]);
   const delays: number[] = [];
   for (let i = 0; i < 6; i++) delays.push(await h.fire());
   assert.deepEqual(delays, [500, 1000, 2000, 4000, 5000, 5000]);
-  assert.equal(h.probes(), 6, 'one probe per delay, nothing else');
+  assert.equal(h.probes(), 7, 'the confirming probe, then one per delay, nothing else');
   engine = true;
   h.advance(17_500);
   await h.fire();
@@ -98,7 +101,9 @@ test('RuntimeHealth: down at once, probed with back-off, up again with one line 
   assert.deepEqual(h.lines.map((l) => l.msg), ['container runtime is down: pausing pod syncs until it answers', 'container runtime is back: resyncing every pod']);
 
   // a second outage starts the back-off from the beginning
+  engine = false;
   h.health.failed(new Error('socket hang up'));
+  await new Promise((r) => setImmediate(r));
   assert.equal(h.pending[0].ms, 500);
   h.health.stop();
   assert.equal(h.pending.length, 0, 'stop cancels the probe');
@@ -119,4 +124,15 @@ test('RuntimeHealth.suspect: a probe now; down only if the engine does not answe
   assert.equal(h.probes(), 2);
   assert.equal(h.health.up, false);
   assert.equal(h.pending.length, 1);
+});
+
+test('RuntimeHealth.failed: a call cut while the engine still answers its probe is not an outage', async () => {
+  const h = setup(() => true);
+  h.health.failed(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(h.health.up, true);
+  assert.equal(h.probes(), 1);
+  assert.deepEqual(h.changes, []);
+  assert.deepEqual(h.lines, []);
+  assert.equal(h.pending.length, 0);
 });

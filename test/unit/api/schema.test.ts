@@ -35,14 +35,14 @@ const cases: Record<string, { mutate: (d: any) => void; expected: FieldError[] }
   },
   'a Kubernetes field k1s does not implement yet, beside a typo': {
     mutate: (d) => {
-      d.spec.template.spec.affinity = { nodeAffinity: {} };
+      d.spec.template.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', matchLabelKeys: ['app'] }] } };
       d.spec.template.spec.containers[0].volumeDevices = [];
       d.spec.template.spec.containers[0].volumeDevicez = [];
     },
     expected: [
       { path: 'spec.template.spec.containers[0].volumeDevices', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
       { path: 'spec.template.spec.containers[0].volumeDevicez', message: 'unknown field "volumeDevicez"' },
-      { path: 'spec.template.spec.affinity', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
+      { path: 'spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].matchLabelKeys', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
     ],
   },
   'a port given as a word': {

@@ -40,12 +40,14 @@ const RS = owner('ReplicaSet', 'rs', 'rs-uid');
 const DEP_RS = owner('ReplicaSet', 'dep-rs', 'dep-rs-uid');
 const SS = owner('StatefulSet', 'ss', 'ss-uid');
 const JOB = owner('Job', 'job', 'job-uid', 'batch/v1');
+const RC = owner('ReplicationController', 'rc', 'rc-uid', 'v1');
 const OBJECTS = [
   workload('ReplicaSet', 'rs', 'rs-uid', 10),
   workload('Deployment', 'dep', 'dep-uid', 7),
   workload('ReplicaSet', 'dep-rs', 'dep-rs-uid', 99, owner('Deployment', 'dep', 'dep-uid')),
   workload('StatefulSet', 'ss', 'ss-uid', 3),
   workload('Job', 'job', 'job-uid', 1),
+  workload('ReplicationController', 'rc', 'rc-uid', 3),
 ];
 const find = scaleFinder((kind, ns, name) => OBJECTS.find((o) => o.kind === kind && o.metadata.namespace === ns && o.metadata.name === name));
 
@@ -103,6 +105,11 @@ const cases: Record<string, { pdb: PodDisruptionBudget; pods: Pod[]; want: { exp
   'minAvailable 34% of a StatefulSet of 3 (TestStatefulSetController)': {
     pdb: budget({ minAvailable: '34%' }),
     pods: [pod('a', { ref: SS }), pod('b', { ref: SS }), pod('c', { ref: SS })],
+    want: { expected: 3, healthy: 3, desired: 2, allowed: 1 },
+  },
+  'minAvailable 34% of a ReplicationController of 3 (TestReplicationController)': {
+    pdb: budget({ minAvailable: '34%' }),
+    pods: [pod('a', { ref: RC }), pod('b', { ref: RC }), pod('c', { ref: RC })],
     want: { expected: 3, healthy: 3, desired: 2, allowed: 1 },
   },
   'two controllers are summed, each once (TestTwoControllers)': {

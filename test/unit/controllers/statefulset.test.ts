@@ -10,6 +10,7 @@ import { createInformers, type Informers } from '../../../src/controllers/contex
 import type { EventRecorder } from '../../../src/controllers/events.js';
 import { daemonTolerations, planNode, shouldRun, updateBudget } from '../../../src/controllers/daemonset-plan.js';
 import { DaemonSetController } from '../../../src/controllers/daemonset.js';
+import { Scheduler } from '../../../src/controllers/scheduler.js';
 import { hashRevision, newRevision, planUpdateRevision, revisionsToPrune, templateOf } from '../../../src/controllers/history.js';
 import { ordinalOf, plan, type Plan } from '../../../src/controllers/statefulset-plan.js';
 import { StatefulSetController } from '../../../src/controllers/statefulset.js';
@@ -227,6 +228,16 @@ test('DaemonSet: which nodes run the pod', () => {
       expected: true,
     },
     'a not-ready node (NoExecute) still runs them': { node: (n) => (n.spec!.taints = [{ key: 'node.kubernetes.io/not-ready', effect: 'NoExecute' }]), expected: true },
+    'a required node affinity the node does not match': {
+      ds: (d) => (d.spec.template.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } } }),
+      expected: false,
+    },
+    'a required node affinity the node matches': {
+      ds: (d) => (d.spec.template.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'DoesNotExist' }] }] } } }),
+      expected: true,
+    },
+    'a template nodeName of another node': { ds: (d) => (d.spec.template.spec.nodeName = 'elsewhere'), expected: false },
+    'a template nodeName of this node': { ds: (d) => (d.spec.template.spec.nodeName = 'n1'), expected: true },
   };
   for (const [name, c] of Object.entries(cases)) assert.equal(shouldRun(daemonSet(c.ds), node(c.node)), c.expected, name);
   const hostNet = daemonTolerations(daemonSet((d) => (d.spec.template.spec.hostNetwork = true)));
@@ -369,12 +380,25 @@ test('StatefulSet controller: ordered start, identity, claims, status, scale dow
   assert.deepEqual((api.registry.list(r('ControllerRevision'), 'default').items as ControllerRevision[]).map((x) => x.revision).sort(), [1, 2]);
 });
 
-test('DaemonSet controller: one pod bound to the node, with the default tolerations; status', async () => {
-  api.registry.create(r('Node'), undefined, node());
-  api.registry.create(r('DaemonSet'), 'default', { ...daemonSet(), metadata: { name: 'agent' } });
-  const p = await until('the daemon pod', () => podsOf('agent-')[0]);
-  assert.equal(p.spec.nodeName, 'n1');
-  assert.ok(p.spec.tolerations?.some((t) => t.key === 'node.kubernetes.io/unschedulable'));
+test('DaemonSet controller: one pod for the node (its node affinity), bound by the scheduler, with the default tolerations; status', async () => {
+  const n1 = api.registry.create(r('Node'), undefined, node()) as Node;
+  api.registry.update(r('Node'), undefined, 'n1', { ...n1, status: { allocatable: { cpu: '2', memory: '4Gi', pods: '110' } } }, { subresource: 'status' });
+  const ds = daemonSet((d) => (d.spec.template.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'NotIn', values: ['windows'] }] }] } } }));
+  api.registry.create(r('DaemonSet'), 'default', { ...ds, metadata: { name: 'agent' } });
+  const created = await until('the daemon pod', () => podsOf('agent-')[0]);
+  // the controller does not bind it: the scheduler does, by the affinity that replaced the template's
+  assert.equal(created.spec.nodeName, undefined);
+  assert.deepEqual(created.spec.affinity, { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] }] } } });
+  assert.ok(created.spec.tolerations?.some((t) => t.key === 'node.kubernetes.io/unschedulable'));
+  // a pending daemon pod counts on the node its affinity names
+  await until('status while Pending', () => (api.registry.get(r('DaemonSet'), 'default', 'agent') as DaemonSet).status?.currentNumberScheduled === 1);
+  await new Promise((res) => setTimeout(res, 50));
+  assert.equal(podsOf('agent-').length, 1, 'no second pod while the first is Pending');
+  const scheduler = new Scheduler({ client, informers, logger: silentLogger, events: { record: (_o: unknown, _t: string, reason: string, message: string) => recorded.push(`${reason}: ${message}`) } as unknown as EventRecorder }, 'n1');
+  scheduler.start();
+  stops.push(() => scheduler.stop());
+  const p = await until('bound by the scheduler', () => podsOf('agent-').find((x) => x.spec.nodeName === 'n1'));
+  assert.equal(p.metadata.name, created.metadata.name);
   markReady(p.metadata.name);
   const st = await until('status', () => {
     const got = api.registry.get(r('DaemonSet'), 'default', 'agent') as DaemonSet;

@@ -1,0 +1,173 @@
+// The seed notes' NodePort Service (../shared/seeds/001: port 8081, targetPort 80, nodePort 32002)
+// reached as users reach it: on 127.0.0.1, on the host's own address, and from "another machine on
+// the LAN" (a network namespace this test makes, joined to the host by a veth pair with its own
+// addresses, its default route through the host). Then the same with the firewalls users have:
+// the FORWARD policy DROP (Docker sets it; set here explicitly) and Docker 28's isolation rules,
+// which drop traffic into the bridge from other interfaces and packets addressed straight to
+// container addresses (reproduced here in chains of the test's own, since Docker 28 cannot be
+// installed on this machine; they are removed at the end, as is the namespace).
+//
+// Traffic goes only to the host's own addresses, from the test's own namespace.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { BUSYBOX_INDEX_HTML } from '../fixtures/images.js';
+import { engineSuite } from './engine-suite.js';
+import { ROOT } from './harness.js';
+
+const NS = `k1slan${process.pid % 100000}`;
+const VETH = `k1sl${process.pid % 100000}`;
+// 198.18.0.0/15: set aside for benchmarking networks, never routed on the Internet
+const octet = (process.pid % 200) + 10;
+const HOST_SIDE = `198.18.${octet}.1`;
+const LAN_SIDE = `198.18.${octet}.2`;
+const BRIDGE = 'k1s0';
+// Docker 28's rules, in chains of this test's (not K1S-: the proxy owns every K1S- chain)
+const D28_FILTER = 'K1STEST-D28';
+const D28_RAW = 'K1STEST-D28RAW';
+
+const MANIFEST = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: myapp}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: myapp}}
+  template:
+    metadata: {labels: {app: myapp}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: myapp-container
+        image: k1s.local/busybox:1.36
+        command: [httpd, -f, -p, "80", -h, /www]
+        ports: [{containerPort: 80}]
+        readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: myapp-service-np
+spec:
+  type: NodePort
+  selector:
+    app: myapp
+  ports:
+    - protocol: TCP
+      port: 8081      # Service is accessible inside cluster at this port
+      targetPort: 80  # Container inside the Pod listens on port 80
+      nodePort: 32002 # Static port exposed on all nodes
+`;
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8' });
+}
+const quietly = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' });
+
+/** One HTTP GET with curl (setup.sh installs it), from the host or from inside the LAN namespace: the body, or undefined. */
+function get(url: string, fromLan: boolean): string | undefined {
+  const curl = ['curl', '-sf', '--noproxy', '*', '-m', '5', url];
+  const r = fromLan ? spawnSync('ip', ['netns', 'exec', NS, ...curl], { encoding: 'utf8', timeout: 15_000 }) : spawnSync(curl[0], curl.slice(1), { encoding: 'utf8', timeout: 15_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/** The host's first global IPv4 address that is not a bridge of Docker's or ours. */
+function hostAddress(): string {
+  const line = sh('ip', ['-4', '-o', 'addr', 'show', 'scope', 'global'])
+    .split('\n')
+    .find((l) => l && !/ (docker\d|k1s\d|br-|veth|k1sl)/.test(l));
+  const m = line && /inet (\d+\.\d+\.\d+\.\d+)/.exec(line);
+  if (!m) throw new Error('no global IPv4 address on this host');
+  return m[1];
+}
+
+function forwardPolicy(): string {
+  return /^-P FORWARD (\S+)/m.exec(sh('iptables', ['-S', 'FORWARD']))![1];
+}
+
+/** Docker 28's isolation for the pod bridge: nothing from another interface into it, nothing addressed straight to a pod. */
+function addDocker28Rules(): void {
+  sh('iptables', ['-N', D28_FILTER]);
+  sh('iptables', ['-A', D28_FILTER, '!', '-i', BRIDGE, '-o', BRIDGE, '-j', 'DROP']);
+  // where Docker 28 drops it: in its DOCKER chain, reached after the RELATED,ESTABLISHED accept
+  const rules = sh('iptables', ['-S', 'FORWARD']).split('\n').filter((l) => l.startsWith('-A FORWARD'));
+  const at = rules.findIndex((l) => l === `-A FORWARD -o ${BRIDGE} -j DOCKER`);
+  assert.ok(at >= 0, `Docker's -o ${BRIDGE} -j DOCKER rule is in FORWARD`);
+  sh('iptables', ['-I', 'FORWARD', String(at + 1), '-j', D28_FILTER]);
+  sh('iptables', ['-t', 'raw', '-N', D28_RAW]);
+  sh('iptables', ['-t', 'raw', '-A', D28_RAW, '-d', '10.244.0.0/16', '!', '-i', BRIDGE, '-j', 'DROP']);
+  sh('iptables', ['-t', 'raw', '-I', 'PREROUTING', '1', '-j', D28_RAW]);
+}
+
+function removeDocker28Rules(): void {
+  quietly('iptables', ['-D', 'FORWARD', '-j', D28_FILTER]);
+  quietly('iptables', ['-F', D28_FILTER]);
+  quietly('iptables', ['-X', D28_FILTER]);
+  quietly('iptables', ['-t', 'raw', '-D', 'PREROUTING', '-j', D28_RAW]);
+  quietly('iptables', ['-t', 'raw', '-F', D28_RAW]);
+  quietly('iptables', ['-t', 'raw', '-X', D28_RAW]);
+}
+
+describe('the seed NodePort Service from the host and from another machine on the LAN, through the firewalls users have', { skip: process.getuid?.() !== 0 && 'needs root (ip netns, iptables)' }, () => {
+  const s = engineSuite({ deleteFirst: ['deployments'] });
+  let policy = '';
+
+  before(() => {
+    policy = forwardPolicy();
+    quietly('ip', ['netns', 'del', NS]);
+    sh('ip', ['netns', 'add', NS]);
+    sh('ip', ['link', 'add', VETH, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS]);
+    sh('ip', ['addr', 'add', `${HOST_SIDE}/30`, 'dev', VETH]);
+    sh('ip', ['link', 'set', VETH, 'up']);
+    sh('ip', ['-n', NS, 'addr', 'add', `${LAN_SIDE}/30`, 'dev', 'eth0']);
+    sh('ip', ['-n', NS, 'link', 'set', 'eth0', 'up']);
+    sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+    sh('ip', ['-n', NS, 'route', 'add', 'default', 'via', HOST_SIDE]);
+  });
+
+  after(() => {
+    removeDocker28Rules();
+    if (policy) quietly('iptables', ['-P', 'FORWARD', policy]);
+    quietly('ip', ['netns', 'del', NS]); // takes the veth pair with it
+  });
+
+  test('applied as the notes write it; kubectl and k1s show 8081:32002/TCP', () => {
+    assert.match(s.ok(['apply', '-f', '-'], MANIFEST), /service\/myapp-service-np created/);
+    assert.match(s.ok(['rollout', 'status', 'deployment/myapp', '--timeout=90s']), /successfully rolled out/);
+    assert.match(s.ok(['get', 'svc', 'myapp-service-np']), /^myapp-service-np\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+8081:32002\/TCP\s+\S+\n$/m);
+    const k1s = spawnSync(join(ROOT, 'bin/k1s'), ['get', 'svc', 'myapp-service-np', '--kubeconfig', s.h.kubeconfig], { encoding: 'utf8' });
+    assert.match(k1s.stdout, /8081:32002\/TCP/, k1s.stderr);
+  });
+
+  test('answers on 127.0.0.1, on the host address, and from the LAN client (policy as Docker left it)', async () => {
+    // the proxy programs the endpoints a moment after the pods are Ready
+    for (const deadline = Date.now() + 10_000; get('http://127.0.0.1:32002/', false) !== BUSYBOX_INDEX_HTML; ) {
+      assert.ok(Date.now() < deadline, 'the node port answers on 127.0.0.1 within 10 s of the rollout');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(get(`http://${hostAddress()}:32002/`, false), BUSYBOX_INDEX_HTML);
+    assert.equal(get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, 'the LAN client through the host address on its link');
+    assert.equal(get(`http://${hostAddress()}:32002/`, true), BUSYBOX_INDEX_HTML, "the LAN client through the host's main address");
+  });
+
+  test('FORWARD policy DROP: still answers from the LAN client', () => {
+    sh('iptables', ['-P', 'FORWARD', 'DROP']);
+    for (let i = 0; i < 5; i++) assert.equal(get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, `request ${i}`);
+  });
+
+  test("Docker 28's isolation rules: the NodePort still answers from the LAN client; a pod's address straight from the LAN does not", () => {
+    addDocker28Rules();
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, `request ${i}`);
+      assert.equal(get('http://127.0.0.1:32002/', false), BUSYBOX_INDEX_HTML);
+      // the rules are really there and really drop: a pod's own address, from the LAN, meets them
+      sh('ip', ['-n', NS, 'route', 'add', '10.244.0.0/16', 'via', HOST_SIDE]);
+      const podIP = s.jsonpath(['pods', '-l', 'app=myapp'], '{.items[0].status.podIP}');
+      assert.equal(get(`http://${podIP}:80/`, true), undefined);
+      const dropped = /^\s*(\d+)\s+\d+\s+DROP/m.exec(sh('iptables', ['-t', 'raw', '-L', D28_RAW, '-v', '-x', '-n']));
+      assert.ok(dropped && Number(dropped[1]) > 0, 'the reproduced raw rule dropped the packets to the pod address');
+    } finally {
+      removeDocker28Rules();
+    }
+  });
+});
