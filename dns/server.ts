@@ -21,6 +21,7 @@ import { AnswerCache } from './answer-cache.js';
 import { UpstreamCache, keyOf, patchFor } from './upstream-cache.js';
 import {
   QTYPE,
+  encodeBadVersion,
   encodeError,
   encodeFormErr,
   encodeQuery,
@@ -161,6 +162,7 @@ export class DnsServer {
     if (q === 'drop') return null;
     if (q === 'formerr') return encodeFormErr(msg);
     if (q.opcode !== 0) return encodeError(q, msg, 'NOTIMP');
+    if (q.ednsVersion > 0) return encodeBadVersion(q, msg);
     const index = this.getIndex();
     const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
     this.answers.validFor(index, index.generation);
