@@ -17,6 +17,7 @@ export async function server(opts: Opts): Promise<void> {
     podGateway: gatewayOf(opts.podCidr as string),
     dnsServiceIP: opts.dnsServiceIp as string,
     dnsPort: Number(opts.dnsPort),
+    dnsWorkers: opts.dnsWorkers === undefined ? undefined : positiveInt('--dns-workers', String(opts.dnsWorkers)),
     clusterDomain: opts.clusterDomain as string,
     nodePortRange: { min, max },
     upstreams: opts.upstream as string[] | undefined,
@@ -55,4 +56,10 @@ export function durationMs(text: string): number {
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (!parts.length || parts.map((p) => p[0]).join('') !== text) throw new Error(`invalid duration ${JSON.stringify(text)}`);
   return parts.reduce((n, p) => n + Number(p[1]) * units[p[2]], 0);
+}
+
+function positiveInt(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid ${flag} ${JSON.stringify(text)}: must be a positive integer`);
+  return n;
 }

@@ -1,8 +1,12 @@
-// The cluster DNS data: every name k1s answers for, computed once from Services and Endpoints.
+// The cluster DNS data: every name k1s answers for, computed once from Services and their
+// EndpointSlices (discovery.k8s.io/v1, as CoreDNS reads them).
 //
-// Pure: no I/O, no clock. The server rebuilds a RecordIndex whenever Services or Endpoints change
-// and swaps it in whole, so a query never sees half an update. Lookups are map hits on a
-// lower-cased name; the records themselves are built at index time, not per query.
+// Pure: no I/O, no clock. Incremental: each Service contributes its records (serviceRecords, a pure
+// function of the Service and its slices) under its own key, and the zone's own records (apex,
+// namespaces) are one more contribution; a change replaces one contribution, never the whole
+// index. The main thread computes contributions and posts them to the DNS threads, which apply
+// them between two queries, so a query never sees half an update. Lookups are map hits on a
+// lower-cased name; the records themselves are built when contributed, not per query.
 //
 // What is answered follows the Kubernetes DNS specification (kubernetes/dns docs/specification.md)
 // and CoreDNS's kubernetes plugin where the spec is silent:
@@ -19,7 +23,8 @@
 // that does not exist is NXDOMAIN. Both carry the zone's SOA in the authority section so resolvers
 // can cache the negative answer (RFC 2308) for the SOA minimum, which is the record TTL.
 import { isIP } from 'node:net';
-import type { Endpoints, EndpointAddress, Service } from '../src/api/types.js';
+import type { Service } from '../src/api/types.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice, type SliceEndpoint } from '../src/api/kinds/endpointslice.js';
 
 interface RRBase {
   /** Owner name, lower case, without the trailing dot. */
@@ -83,6 +88,13 @@ export interface RecordIndexOptions {
   nameserverIP?: string;
 }
 
+/** What one Service (or the zone itself) adds to the index: its records, and every name it makes
+ * exist (the records' owners and, inside the zone, each name between them and the apex). */
+export interface Contribution {
+  records: RR[];
+  names: string[];
+}
+
 export const DEFAULT_ZONE = 'cluster.local';
 export const DEFAULT_TTL = 5;
 /** Schema version published at dns-version.<zone> (what CoreDNS answers today). */
@@ -109,25 +121,76 @@ export class RecordIndex {
   readonly zone: string;
   readonly ttl: number;
   private readonly names = new Map<string, RRSets>();
-  private readonly namespaces = new Set<string>();
+  /** How many contributions make each name exist: a name goes when its last one does. */
+  private readonly refs = new Map<string, number>();
+  private readonly contributions = new Map<string, Contribution>();
   private readonly zoneSuffix: string;
   private readonly podSuffix: string;
-  private readonly soa: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
-  private readonly seen = new Set<string>();
+  private soa!: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
+  /** Bumped by every change: answers computed from the index are valid for one generation. */
+  generation = 0;
 
-  constructor(services: readonly Service[] = [], endpoints: readonly Endpoints[] = [], opts: RecordIndexOptions = {}) {
+  /** A whole index at once (tests, and the first snapshot); `set` keeps it up to date after. */
+  constructor(services: readonly Service[] = [], slices: readonly EndpointSlice[] = [], opts: RecordIndexOptions = {}) {
     this.zone = normalizeName(opts.zone ?? DEFAULT_ZONE);
     this.ttl = opts.ttl ?? DEFAULT_TTL;
     this.zoneSuffix = '.' + this.zone;
     this.podSuffix = '.pod.' + this.zone;
-    const serial = opts.serial ?? serialOf(services, endpoints);
+    this.setSerial(opts.serial ?? serialOf(services, slices));
+    const bySvc = slicesByService(slices);
+    this.set(ZONE_KEY, zoneRecords(this.zone, this.ttl, namespacesOf(services, opts.namespaces), opts.nameserverIP ?? kubeDnsIP(services)));
+    for (const svc of services) this.set(serviceKey(svc), serviceRecords(svc, bySvc.get(serviceKey(svc)) ?? [], this.zone, this.ttl));
+  }
+
+  /** Replaces what `key` contributes (undefined: removes it). */
+  set(key: string, contribution: Contribution | undefined): void {
+    this.generation++;
+    const old = this.contributions.get(key);
+    if (old) {
+      for (const rr of old.records) this.removeRecord(rr);
+      for (const name of old.names) {
+        const n = (this.refs.get(name) ?? 1) - 1;
+        if (n > 0) this.refs.set(name, n);
+        else {
+          this.refs.delete(name);
+          this.names.delete(name);
+        }
+      }
+      this.contributions.delete(key);
+    }
+    if (!contribution) return;
+    this.contributions.set(key, contribution);
+    for (const name of contribution.names) {
+      this.refs.set(name, (this.refs.get(name) ?? 0) + 1);
+      if (!this.names.has(name)) this.names.set(name, new Map());
+    }
+    for (const rr of contribution.records) {
+      const sets = this.names.get(rr.name)!;
+      const list = sets.get(rr.type);
+      if (list) list.push(rr);
+      else sets.set(rr.type, [rr]);
+    }
+    if (key === ZONE_KEY) this.names.get(this.zone)?.set('SOA', [...this.soa.zone]);
+  }
+
+  /** The SOA serial of the zone and the reverse zones. */
+  setSerial(serial: number): void {
+    this.generation++;
     this.soa = {
       zone: [this.soaRecord(this.zone, serial)],
       [REVERSE_V4]: [this.soaRecord(REVERSE_V4, serial)],
       [REVERSE_V6]: [this.soaRecord(REVERSE_V6, serial)],
     };
-    this.build(services, endpoints, opts);
-    this.seen.clear();
+    this.names.get(this.zone)?.set('SOA', [...this.soa.zone]);
+  }
+
+  private removeRecord(rr: RR): void {
+    const sets = this.names.get(rr.name);
+    const list = sets?.get(rr.type);
+    if (!sets || !list) return;
+    const i = list.indexOf(rr); // the very object that was contributed
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) sets.delete(rr.type);
   }
 
   /**
@@ -207,7 +270,8 @@ export class RecordIndex {
   private podRecord(name: string): RRSets | undefined {
     if (!name.endsWith(this.podSuffix)) return undefined;
     const labels = name.slice(0, -this.podSuffix.length).split('.');
-    if (labels.length !== 2 || !this.namespaces.has(labels[1])) return undefined;
+    // a namespace is known when <ns>.svc.<zone> exists (a Service in it, or the Namespace object)
+    if (labels.length !== 2 || !this.names.has(`${labels[1]}.svc.${this.zone}`)) return undefined;
     const label = labels[0];
     const ip = (label.split('-').length === 4 && !label.includes('--') ? label.replace(/-/g, '.') : label.replace(/-/g, ':'));
     const family = isIP(ip);
@@ -219,115 +283,6 @@ export class RecordIndex {
   private soaFor(name: string): readonly RR[] {
     if (name === this.zone || name.endsWith(this.zoneSuffix)) return this.soa.zone;
     return name.endsWith(REVERSE_V6) ? this.soa[REVERSE_V6] : this.soa[REVERSE_V4];
-  }
-
-  // ---- build ----
-
-  private build(services: readonly Service[], endpoints: readonly Endpoints[], opts: RecordIndexOptions): void {
-    const ttl = this.ttl;
-    const zone = this.zone;
-    for (const ns of [...BUILTIN_NAMESPACES, ...(opts.namespaces ?? [])]) this.namespaces.add(ns.toLowerCase());
-    for (const svc of services) this.namespaces.add((svc.metadata.namespace ?? 'default').toLowerCase());
-
-    // Apex: SOA, NS, the schema version. The names svc.<zone> and pod.<zone> always exist.
-    this.add(this.soa.zone[0]);
-    const nsName = `ns.dns.${zone}`;
-    this.add({ name: zone, ttl, class: 'IN', type: 'NS', target: nsName });
-    const nsIP = opts.nameserverIP ?? kubeDnsIP(services);
-    if (nsIP) this.addAddress(nsName, nsIP);
-    this.add({ name: `dns-version.${zone}`, ttl: SCHEMA_TTL, class: 'IN', type: 'TXT', text: [DNS_SCHEMA_VERSION] });
-    for (const ns of this.namespaces) {
-      this.ensure(`${ns}.svc.${zone}`);
-      this.ensure(`${ns}.pod.${zone}`);
-    }
-
-    const endpointsByKey = new Map<string, Endpoints>();
-    for (const ep of endpoints) endpointsByKey.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
-
-    for (const svc of services) {
-      const ns = svc.metadata.namespace ?? 'default';
-      const base = `${svc.metadata.name}.${ns}.svc.${zone}`.toLowerCase();
-      const spec = svc.spec ?? {};
-
-      if (spec.type === 'ExternalName') {
-        if (spec.externalName) this.add({ name: base, ttl, class: 'IN', type: 'CNAME', target: normalizeName(spec.externalName) });
-        continue;
-      }
-
-      const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
-      if (ips[0] !== 'None') {
-        // ClusterIP service (or one whose IP is not allocated yet: the name exists, with no address).
-        this.ensure(base);
-        for (const ip of ips) {
-          if (!this.addAddress(base, ip)) continue;
-          this.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: base });
-        }
-        for (const p of spec.ports ?? []) {
-          const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: base };
-          this.add({ ...srv, name: base });
-          if (p.name) this.add({ ...srv, name: `_${p.name}._${(p.protocol ?? 'TCP')}.${base}`.toLowerCase() });
-        }
-        continue;
-      }
-
-      // Headless: the service name answers with every ready endpoint; each endpoint also gets its
-      // own name. No ready endpoint: the name does not exist (NXDOMAIN, spec 2.4.1).
-      const ep = endpointsByKey.get(`${ns}/${svc.metadata.name}`);
-      const tolerateUnready = svc.metadata.annotations?.[TOLERATE_UNREADY] === 'true';
-      for (const subset of ep?.subsets ?? []) {
-        const addrs = tolerateUnready ? [...(subset.addresses ?? []), ...(subset.notReadyAddresses ?? [])] : subset.addresses ?? [];
-        for (const addr of addrs) {
-          const host = `${endpointHostname(addr)}.${base}`;
-          if (!this.addAddress(base, addr.ip)) continue;
-          this.addAddress(host, addr.ip);
-          this.add({ name: reverseName(addr.ip), ttl, class: 'IN', type: 'PTR', target: host });
-          for (const p of subset.ports ?? []) {
-            const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: host };
-            this.add({ ...srv, name: base });
-            if (p.name) this.add({ ...srv, name: `_${p.name}._${(p.protocol ?? 'TCP')}.${base}`.toLowerCase() });
-          }
-        }
-      }
-    }
-  }
-
-  /** Adds an A or AAAA record; false (and nothing added) when `ip` is not an address. */
-  private addAddress(name: string, ip: string): boolean {
-    const family = isIP(ip);
-    if (family === 0) return false;
-    if (family === 4) this.add({ name, ttl: this.ttl, class: 'IN', type: 'A', address: ip });
-    else this.add({ name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: ip.toLowerCase() });
-    return true;
-  }
-
-  private add(rr: RR): void {
-    if (!validName(rr.name)) return; // e.g. an endpoint hostname that makes the name too long
-    const key = recordText(rr);
-    if (this.seen.has(key)) return; // two services can select one pod: one PTR each, not two alike
-    this.seen.add(key);
-    const sets = this.ensure(rr.name);
-    const list = sets.get(rr.type);
-    if (list) list.push(rr);
-    else sets.set(rr.type, [rr]);
-  }
-
-  /**
-   * Makes the name exist, and, inside the cluster zone, every name between it and the apex
-   * (empty non-terminals such as `default.svc.cluster.local` answer NODATA, RFC 8020).
-   */
-  private ensure(name: string): RRSets {
-    let sets = this.names.get(name);
-    if (sets) return sets;
-    sets = new Map();
-    this.names.set(name, sets);
-    if (name.endsWith(this.zoneSuffix)) {
-      for (let i = name.indexOf('.'); i >= 0 && i < name.length - this.zoneSuffix.length; i = name.indexOf('.', i + 1)) {
-        const parent = name.slice(i + 1);
-        if (this.names.has(parent)) break;
-        this.names.set(parent, new Map());
-      }
-    }
-    return sets;
   }
 
   private soaRecord(zone: string, serial: number): RR {
@@ -346,6 +301,154 @@ export class RecordIndex {
       minimum: this.ttl,
     };
   }
+}
+
+// ---- contributions: what each Service, and the zone itself, adds (pure) ----
+
+/** The key of the zone's own contribution (apex, nameserver, schema version, namespaces). */
+export const ZONE_KEY = '';
+
+export function serviceKey(svc: Service): string {
+  return `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
+}
+
+/** IPv4/IPv6 slices by the key of the Service named in their service-name label (the slices' own
+ *  names are generated). FQDN slices and slices without the label give no records. */
+export function slicesByService(slices: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
+  const out = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!owner || (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6')) continue;
+    const key = `${slice.metadata.namespace ?? 'default'}/${owner}`;
+    const list = out.get(key);
+    if (list) list.push(slice);
+    else out.set(key, [slice]);
+  }
+  return out;
+}
+
+/** The built-in namespaces, the given ones and those of the Services, lower case. */
+export function namespacesOf(services: readonly Service[], namespaces: readonly string[] = []): string[] {
+  const out = new Set<string>();
+  for (const ns of [...BUILTIN_NAMESPACES, ...namespaces]) out.add(ns.toLowerCase());
+  for (const svc of services) out.add((svc.metadata.namespace ?? 'default').toLowerCase());
+  return [...out];
+}
+
+/** Collects one contribution: drops invalid names and records equal to one already collected. */
+class Collector {
+  private readonly records: RR[] = [];
+  private readonly names = new Set<string>();
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly zone: string,
+    readonly ttl: number,
+  ) {}
+
+  add(rr: RR): void {
+    if (!validName(rr.name)) return; // e.g. an endpoint hostname that makes the name too long
+    const key = recordText(rr);
+    if (this.seen.has(key)) return; // one endpoint in two slices: one record, not two alike
+    this.seen.add(key);
+    this.ensure(rr.name);
+    this.records.push(rr);
+  }
+
+  /** Adds an A or AAAA record; false (and nothing added) when `ip` is not an address. */
+  addAddress(name: string, ip: string): boolean {
+    const family = isIP(ip);
+    if (family === 0) return false;
+    if (family === 4) this.add({ name, ttl: this.ttl, class: 'IN', type: 'A', address: ip });
+    else this.add({ name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: ip.toLowerCase() });
+    return true;
+  }
+
+  /**
+   * Makes the name exist, and, inside the cluster zone, every name between it and the apex
+   * (empty non-terminals such as `default.svc.cluster.local` answer NODATA, RFC 8020).
+   */
+  ensure(name: string): void {
+    if (this.names.has(name)) return;
+    this.names.add(name);
+    const suffix = '.' + this.zone;
+    if (!name.endsWith(suffix)) return;
+    for (let i = name.indexOf('.'); i >= 0 && i < name.length - suffix.length; i = name.indexOf('.', i + 1)) this.names.add(name.slice(i + 1));
+  }
+
+  done(): Contribution {
+    return { records: this.records, names: [...this.names] };
+  }
+}
+
+/** The zone's own records: the apex (its SOA is the index's), NS, the nameserver's address, the
+ *  schema version, and `<ns>.svc.<zone>` and `<ns>.pod.<zone>` for every known namespace. */
+export function zoneRecords(zone: string, ttl: number, namespaces: readonly string[], nameserverIP: string | undefined): Contribution {
+  const c = new Collector(zone, ttl);
+  c.ensure(zone);
+  const nsName = `ns.dns.${zone}`;
+  c.add({ name: zone, ttl, class: 'IN', type: 'NS', target: nsName });
+  if (nameserverIP) c.addAddress(nsName, nameserverIP);
+  c.add({ name: `dns-version.${zone}`, ttl: SCHEMA_TTL, class: 'IN', type: 'TXT', text: [DNS_SCHEMA_VERSION] });
+  for (const ns of namespaces) {
+    c.ensure(`${ns.toLowerCase()}.svc.${zone}`);
+    c.ensure(`${ns.toLowerCase()}.pod.${zone}`);
+  }
+  return c.done();
+}
+
+/** One Service's records, from the Service and its EndpointSlices. */
+export function serviceRecords(svc: Service, slices: readonly EndpointSlice[], zone: string, ttl: number): Contribution {
+  const c = new Collector(zone, ttl);
+  const ns = svc.metadata.namespace ?? 'default';
+  const base = `${svc.metadata.name}.${ns}.svc.${zone}`.toLowerCase();
+  const spec = svc.spec ?? {};
+  c.ensure(`${ns}.pod.${zone}`.toLowerCase()); // its namespace is known, for pod records
+
+  if (spec.type === 'ExternalName') {
+    if (spec.externalName) c.add({ name: base, ttl, class: 'IN', type: 'CNAME', target: normalizeName(spec.externalName) });
+    else c.ensure(`${ns}.svc.${zone}`.toLowerCase());
+    return c.done();
+  }
+
+  const ips = spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : [];
+  if (ips[0] !== 'None') {
+    // ClusterIP service (or one whose IP is not allocated yet: the name exists, with no address).
+    c.ensure(base);
+    for (const ip of ips) {
+      if (!c.addAddress(base, ip)) continue;
+      c.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: base });
+    }
+    for (const p of spec.ports ?? []) {
+      const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: base };
+      c.add({ ...srv, name: base });
+      if (p.name) c.add({ ...srv, name: `_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase() });
+    }
+    return c.done();
+  }
+
+  // Headless: the service name answers with every ready endpoint; each endpoint also gets its
+  // own name. No ready endpoint: the name does not exist (NXDOMAIN, spec 2.4.1), its namespace does.
+  c.ensure(`${ns}.svc.${zone}`.toLowerCase());
+  const publishNotReady = spec.publishNotReadyAddresses === true || svc.metadata.annotations?.[TOLERATE_UNREADY] === 'true';
+  for (const slice of slices) {
+    for (const ep of slice.endpoints) {
+      if (!publishNotReady && !endpointReady(ep)) continue;
+      for (const ip of ep.addresses) {
+        const host = `${endpointHostname(ep, ip)}.${base}`;
+        if (!c.addAddress(base, ip)) continue;
+        c.addAddress(host, ip);
+        c.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: host });
+        for (const p of slice.ports ?? []) {
+          if (p.port === undefined) continue; // "all ports" slices (no port) give no SRV
+          const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: host };
+          c.add({ ...srv, name: base });
+          if (p.name) c.add({ ...srv, name: `_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase() });
+        }
+      }
+    }
+  }
+  return c.done();
 }
 
 // ---- helpers (exported where a test or the server wants them) ----
@@ -380,20 +483,25 @@ function isReverseName(name: string): boolean {
 }
 
 /** The spec's _hostname_: the endpoint's hostname, else a name made from its IP (as CoreDNS). */
-function endpointHostname(addr: EndpointAddress): string {
-  if (addr.hostname) return addr.hostname.toLowerCase();
-  return addr.ip.toLowerCase().replace(/[.:]/g, '-');
+function endpointHostname(ep: SliceEndpoint, ip: string): string {
+  if (ep.hostname) return ep.hostname.toLowerCase();
+  return ip.toLowerCase().replace(/[.:]/g, '-');
 }
 
-function kubeDnsIP(services: readonly Service[]): string | undefined {
+/** discovery/v1: a nil `ready` is an unknown state, which consumers should take as ready. */
+function endpointReady(ep: SliceEndpoint): boolean {
+  return ep.conditions?.ready !== false;
+}
+
+export function kubeDnsIP(services: readonly Service[]): string | undefined {
   const svc = services.find((s) => s.metadata.name === 'kube-dns' && s.metadata.namespace === 'kube-system');
   const ip = svc?.spec?.clusterIP;
   return ip && isIP(ip) ? ip : undefined;
 }
 
-function serialOf(services: readonly Service[], endpoints: readonly Endpoints[]): number {
+function serialOf(services: readonly Service[], slices: readonly EndpointSlice[]): number {
   let max = 1;
-  for (const o of [...services, ...endpoints]) {
+  for (const o of [...services, ...slices]) {
     const rv = Number(o.metadata.resourceVersion);
     if (Number.isSafeInteger(rv) && rv > max) max = rv;
   }

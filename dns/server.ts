@@ -17,8 +17,11 @@ import { Packet, type Resource } from 'dns2';
 import { isLoopback } from '../src/api/names.js';
 import type { Logger } from '../src/log.js';
 import type { RecordIndex, RR } from './records.js';
+import { AnswerCache } from './answer-cache.js';
+import { UpstreamCache, keyOf, patchFor } from './upstream-cache.js';
 import {
   QTYPE,
+  encodeBadVersion,
   encodeError,
   encodeFormErr,
   encodeQuery,
@@ -43,6 +46,8 @@ export interface DnsServerOptions {
   upstreamTimeoutMs?: number;
   /** Relayed queries in flight at once; beyond that, SERVFAIL instead of more sockets. Default 1024. */
   maxInflight?: number;
+  /** The clock of the upstream cache (tests). */
+  now?: () => number;
 }
 
 export interface Upstream {
@@ -69,6 +74,12 @@ export class DnsServer {
   private stopped = false;
   /** Client TCP connections and upstream sockets, so stop() leaves nothing open. */
   private readonly open = new Set<net.Socket | dgram.Socket>();
+  /** Upstream answers, by their TTLs. */
+  private readonly cache: UpstreamCache;
+  /** Upstream exchanges in flight, by question: later askers wait for the same one. */
+  private readonly pending = new Map<string, Promise<Buffer>>();
+  /** Encoded answers for the zone's names, for the current index. */
+  private readonly answers = new AnswerCache();
 
   constructor(private readonly opts: DnsServerOptions) {
     const index = opts.index;
@@ -77,6 +88,7 @@ export class DnsServer {
     this.timeoutMs = opts.upstreamTimeoutMs ?? 2000;
     this.maxInflight = opts.maxInflight ?? 1024;
     this.log = opts.logger;
+    this.cache = new UpstreamCache(opts.now);
   }
 
   /** The port both transports listen on (the real one when 0 was asked for). */
@@ -150,12 +162,18 @@ export class DnsServer {
     if (q === 'drop') return null;
     if (q === 'formerr') return encodeFormErr(msg);
     if (q.opcode !== 0) return encodeError(q, msg, 'NOTIMP');
+    if (q.ednsVersion > 0) return encodeBadVersion(q, msg);
     const index = this.getIndex();
+    const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
+    this.answers.validFor(index, index.generation);
+    const kept = this.answers.answer(q, msg, maxSize);
+    if (kept) return kept;
     if (index.isInZone(q.qname)) {
-      const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
       const res = index.lookup(q.qname, QTYPE[q.qtype] ?? `TYPE${q.qtype}`);
       if (res.chase) return this.chase(q, msg, res, res.chase, maxSize);
-      return encodeResponse(q, msg, res, { aa: true, maxSize });
+      const out = encodeResponse(q, msg, res, { aa: true, maxSize });
+      if (q.qclass === 1) this.answers.keep(q, maxSize, out); // kept as sent: nothing writes to a sent buffer
+      return out;
     }
     return this.forward(q, msg, transport);
   }
@@ -233,9 +251,28 @@ export class DnsServer {
 
   // ---- forwarding ----
 
+  /**
+   * A name outside the zone: from the cache when an answer is still fresh; else asked upstream,
+   * once for all the askers of the same question meanwhile (a search-path storm, or many pods
+   * starting at once, costs one upstream query). No upstream answering is SERVFAIL, kept a few
+   * seconds so that the next askers get it at once instead of waiting out the timeouts again.
+   */
   private async forward(q: Query, msg: Buffer, transport: Transport): Promise<Buffer | null> {
-    const answer = await this.exchange(msg, transport);
-    return answer ?? encodeError(q, msg, 'SERVFAIL');
+    const hit = this.cache.get(q, msg);
+    if (hit) return hit;
+    const key = `${transport} ${keyOf(q)}`;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.exchange(msg, transport)
+        .then((answer) => {
+          const out = answer ?? encodeError(q, msg, 'SERVFAIL');
+          this.cache.put(q, out);
+          return out;
+        })
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return patchFor(await pending, q, msg);
   }
 
   /** Sends the raw query to each upstream in turn; the first answer wins, null if none answers. */
@@ -357,6 +394,23 @@ export function parseUpstream(s: string): Upstream {
   const parts = text.split(':');
   if (parts.length === 2) return { address: parts[0], port: Number(parts[1]) };
   return { address: text, port: 53 };
+}
+
+/** Where systemd-resolved lists the real upstreams behind its 127.0.0.53 stub. */
+export const RESOLVED_UPSTREAMS = '/run/systemd/resolve/resolv.conf';
+
+/**
+ * The host's upstream resolvers, past a loopback stub: when /etc/resolv.conf names only loopback
+ * servers (systemd-resolved's 127.0.0.53, a local dnsmasq) and systemd-resolved lists real ones,
+ * those are used, as the kubelet's --resolv-conf does on such hosts. Relaying through the stub
+ * would work from the host, but adds a hop, a second cache, and a loop whenever the stub is told
+ * to forward cluster names back here (the loop that crashes CoreDNS on such hosts).
+ */
+export function hostUpstreamsPastStub(etcResolvConf: string, readFile: (path: string) => string | undefined): string[] {
+  const listed = hostUpstreams(etcResolvConf);
+  if (listed.length === 0 || !listed.every((s) => isLoopback(s.split('%')[0]))) return listed;
+  const real = hostUpstreams(readFile(RESOLVED_UPSTREAMS) ?? '').filter((s) => !isLoopback(s.split('%')[0]));
+  return real.length > 0 ? real : listed;
 }
 
 /** The nameservers listed in resolv.conf text, in order. */

@@ -48,6 +48,8 @@ export interface Query {
   questionEnd: number;
   /** The requestor's UDP payload size when the query carries an EDNS OPT record, else 0. */
   ednsSize: number;
+  /** The OPT record's EDNS version, -1 without one (only version 0 exists: others get BADVERS). */
+  ednsVersion: number;
 }
 
 const nameScratch = Buffer.allocUnsafe(256);
@@ -91,11 +93,16 @@ export function parseQuery(msg: Buffer): Query | ParseFailure {
     qclass: msg.readUInt16BE(off + 2),
     questionEnd: off + 4,
     ednsSize: 0,
+    ednsVersion: -1,
   };
   // EDNS: a query's only additional record is normally the OPT, right after the question.
   if (msg.readUInt16BE(6) === 0 && msg.readUInt16BE(8) === 0 && msg.readUInt16BE(10) >= 1) {
     const p = q.questionEnd;
-    if (p + 11 <= msg.length && msg[p] === 0 && msg.readUInt16BE(p + 1) === TYPE_OPT) q.ednsSize = msg.readUInt16BE(p + 3);
+    if (p + 11 <= msg.length && msg[p] === 0 && msg.readUInt16BE(p + 1) === TYPE_OPT) {
+      // a size under 512 means 512 (RFC 6891 6.2.3), and keeps "has EDNS" (ednsSize > 0) true
+      q.ednsSize = Math.max(msg.readUInt16BE(p + 3), PLAIN_UDP_SIZE);
+      q.ednsVersion = msg[p + 6];
+    }
   }
   return q;
 }
@@ -145,6 +152,17 @@ export function encodeResponse(q: Query, msg: Buffer, res: ResponseSections, opt
     if (opt) t.opt();
     return t.done();
   }
+  return w.done();
+}
+
+/**
+ * BADVERS (RFC 6891 6.1.3): the query's EDNS version is one we do not speak. The extended rcode 16
+ * is split: 0 in the header, 1 in the OPT record's upper bits, which says version 0.
+ */
+export function encodeBadVersion(q: Query, msg: Buffer): Buffer {
+  const w = new Writer(scratch);
+  writeHeader(w, q, msg, 'NOERROR', false, false, [0, 0, 1]);
+  w.opt(1);
   return w.done();
 }
 
@@ -314,12 +332,12 @@ class Writer {
     this.buf.writeUInt16BE(this.off - lenAt - 2, lenAt);
   }
 
-  /** Our OPT record: root name, our UDP size, extended rcode 0, version 0, no flags, no options. */
-  opt(): void {
+  /** Our OPT record: root name, our UDP size, extended rcode (upper 8 bits), version 0, no flags, no options. */
+  opt(extendedRcode = 0): void {
     this.buf[this.off++] = 0;
     this.u16(TYPE_OPT);
     this.u16(EDNS_UDP_SIZE);
-    this.u32(0);
+    this.u32((extendedRcode << 24) >>> 0);
     this.u16(0);
   }
 

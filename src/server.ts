@@ -3,7 +3,7 @@
 // async failure anywhere becomes a logged shutdown, never a silent hang.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { Server } from 'node:http';
 import { Agent, AgentError, type NodeView } from '../agent/agent.js';
 import { DEFAULT_NETWORK } from '../agent/network.js';
@@ -14,8 +14,9 @@ import { NodeStatusReporter } from '../agent/node-status-reporter.js';
 import { NODE_LEASE_NAMESPACE, NodeLease } from '../agent/node-lease.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
-import { DnsServer, hostUpstreams } from '../dns/server.js';
-import { RecordIndex } from '../dns/records.js';
+import { hostUpstreamsPastStub } from '../dns/server.js';
+import { DnsWorkerPool } from '../dns/pool.js';
+import { SERVICE_NAME_LABEL } from './api/kinds/endpointslice.js';
 import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { ApiError, badRequest } from './api/errors.js';
@@ -63,6 +64,8 @@ export interface ServerConfig {
   dnsServiceIP: string;
   /** the port the DNS server listens on, on the pod network's gateway address */
   dnsPort: number;
+  /** DNS answering threads, each on its own port behind the kube-dns Service (default: one per core, at most 4) */
+  dnsWorkers?: number;
   clusterDomain: string;
   nodePortRange: { min: number; max: number };
   upstreams?: string[];
@@ -127,7 +130,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const registry = new Registry(store, { serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.nodePortRange, reservedIPs: [cfg.dnsServiceIP] });
     registry.bootstrap();
     const client = new LocalClient(registry);
-    ensureDnsService(registry, cfg);
+    ensureDnsService(registry, cfg, [cfg.dnsPort]);
 
     // 2. informers and controllers
     const informers = createInformers(client);
@@ -247,26 +250,34 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     });
     syncProxy(); // the agent may have just created the pod network, and Docker reorders FORWARD then
 
-    // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host)
-    // Rebuilt lazily: a burst of endpoint changes costs one rebuild, at the next query.
-    let index: RecordIndex | undefined;
-    const invalidate = () => (index = undefined);
-    for (const inf of [informers.services, informers.endpoints, informers.namespaces]) inf.on(invalidate);
-    const currentIndex = () =>
-      (index ??= new RecordIndex(informers.services.list(), informers.endpoints.list(), {
-        zone: cfg.clusterDomain,
-        // an existing namespace without services is NODATA, not NXDOMAIN
-        namespaces: informers.namespaces.list().map((n) => n.metadata.name),
-      }));
-    const dns = new DnsServer({
-      index: currentIndex,
+    // 5. cluster DNS, on the pod network's gateway (reachable from every pod and the host), answered
+    // by worker threads; this thread posts them each changed Service's records.
+    const dns = new DnsWorkerPool({
       address: cfg.podGateway,
       port: cfg.dnsPort,
-      upstreams: cfg.upstreams ?? hostUpstreams(readFileSync('/etc/resolv.conf', 'utf8')),
+      workers: cfg.dnsWorkers ?? Math.min(4, availableParallelism()),
+      upstreams: cfg.upstreams ?? hostUpstreamsPastStub(readFileSync('/etc/resolv.conf', 'utf8'), readIfThere),
+      zone: cfg.clusterDomain,
       logger: logger.child({ component: 'dns' }),
+      source: {
+        services: () => informers.services.list(),
+        service: (ns, name) => informers.services.get(ns, name),
+        slices: (ns) => informers.endpointSlices.list(ns),
+        // an existing namespace without services is NODATA, not NXDOMAIN
+        namespaces: () => informers.namespaces.list().map((n) => n.metadata.name),
+      },
     });
-    await dns.start();
+    informers.services.on((_type, svc) => dns.serviceChanged(svc.metadata.namespace ?? 'default', svc.metadata.name));
+    informers.endpointSlices.on((_type, slice, old) => {
+      for (const s of [slice, old]) {
+        const owner = s?.metadata.labels?.[SERVICE_NAME_LABEL];
+        if (owner) dns.serviceChanged(s.metadata.namespace ?? 'default', owner);
+      }
+    });
+    informers.namespaces.on(() => dns.zoneChanged());
     stops.push(() => dns.stop());
+    // every worker's port is an endpoint of kube-dns: the proxy spreads pods' queries over them
+    ensureDnsService(registry, cfg, await dns.start());
 
     // 6. the API, last, so a client never sees a half-started server
     const kubeconfigPath = join(cfg.dataDir, 'kubeconfig');
@@ -342,8 +353,9 @@ function writeNodeStatus(registry: Registry, name: string, status: NodeStatus): 
   registry.update(info, undefined, name, { ...current, status }, { subresource: 'status' });
 }
 
-/** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listener. */
-function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
+/** The DNS Service: a fixed ClusterIP and a hand-made Endpoints pointing at our DNS listeners, one
+ * subset per listener port (the same address; a subset has one port per name). */
+function ensureDnsService(registry: Registry, cfg: ServerConfig, dnsPorts: number[]): void {
   const svcInfo = byKind('Service')!;
   const epInfo = byKind('Endpoints')!;
   const ports = [
@@ -361,7 +373,7 @@ function ensureDnsService(registry: Registry, cfg: ServerConfig): void {
     apiVersion: 'v1',
     kind: 'Endpoints',
     metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
-    subsets: [{ addresses: [{ ip: cfg.podGateway }], ports: ports.map((p) => ({ name: p.name, port: cfg.dnsPort, protocol: p.protocol })) }],
+    subsets: dnsPorts.map((port) => ({ addresses: [{ ip: cfg.podGateway }], ports: ports.map((p) => ({ name: p.name, port, protocol: p.protocol })) })),
   };
   for (const [info, obj] of [[svcInfo, svc], [epInfo, ep]] as const) {
     try {
@@ -464,4 +476,12 @@ function coalesce(fn: () => Promise<void>, onError: (e: unknown) => void): () =>
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }

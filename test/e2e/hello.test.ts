@@ -96,6 +96,26 @@ describe('hello: a Deployment and a NodePort Service', () => {
     assert.match(resolv, /nameserver 10\.96\.0\.10/);
     assert.match(resolv, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
     assert.match(resolv, /options ndots:5/);
+    // a name outside the cluster, relayed to the (fake) upstream while this thread waits in execFileSync
+    const outside = execFileSync('docker', ['exec', c.Id, 'nslookup', '-timeout=3', 'outside.example.'], { encoding: 'utf8', timeout: 20_000 });
+    assert.match(outside, /Name:\s+outside\.example\s+Address:\s+192\.0\.2\.44/);
+  });
+
+  test('a headless Service answers a pod with every ready pod behind it (EndpointSlices to the DNS workers)', async () => {
+    const pods = helloPods();
+    const [c] = (await appContainers(pods[0].metadata.name)).filter((x) => x.Labels['io.k1s.container.name'] === 'web');
+    const svc = 'apiVersion: v1\nkind: Service\nmetadata: {name: hello-headless}\nspec: {clusterIP: None, selector: {app: hello}, ports: [{name: http, port: 80, targetPort: 8080}]}\n';
+    assert.equal(h.k1s(['apply', '-f', '-'], svc).code, 0);
+    const want = pods.map((p) => p.status!.podIP!).sort();
+    try {
+      await waitFor('both pod IPs from nslookup in a pod', () => {
+        const r = spawnSync('docker', ['exec', c.Id, 'nslookup', '-timeout=2', 'hello-headless.default.svc.cluster.local'], { encoding: 'utf8', timeout: 20_000 });
+        const got = [...(r.stdout ?? '').matchAll(/Address:\s+(10\.244\.\d+\.\d+)/g)].map((m) => m[1]).sort();
+        return JSON.stringify(got) === JSON.stringify(want);
+      });
+    } finally {
+      assert.equal(h.k1s(['delete', 'service', 'hello-headless']).code, 0);
+    }
   });
 
   test('the cluster DNS answers the host on the service IP: names, NODATA for a namespace, NXDOMAIN, forwarding', async () => {

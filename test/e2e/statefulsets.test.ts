@@ -44,8 +44,7 @@ describe('StatefulSets and DaemonSets with the real kubectl', () => {
 
   test('<pod>.<service> resolves to the pod, from another pod', async () => {
     const ip = jsonpath(['pod', 'mongodb-0'], '{.status.podIP}');
-    // busybox's nslookup also sends the bare name, which the cluster DNS relays upstream; from a
-    // pod that relay goes unanswered here (see the branch notes), so nslookup gets the full name
+    // busybox's nslookup sends the name as given too, relayed to the fake upstream (NXDOMAIN there)
     const out = ok(['exec', 'mongodb-1', '--', 'nslookup', 'mongodb-0.mongodb.default.svc.cluster.local']);
     assert.match(out, /Name:\s+mongodb-0\.mongodb\.default\.svc\.cluster\.local/);
     assert.match(out, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}\\b`));

@@ -1,25 +1,25 @@
 // A fake upstream resolver on 127.0.0.1 for tests and benchmarks: the cluster DNS forwards
 // names outside its zone here instead of to the machine's real resolver.
-import dns2 from 'dns2';
-import type { AddressInfo } from 'node:net';
-
-const { Packet } = dns2;
+//
+// It answers from a worker thread (upstream-worker.ts): the e2e suites run `kubectl exec` with
+// spawnSync, which blocks the test's thread for the whole command, and a query a pod relays
+// through the cluster DNS must still be answered meanwhile. (An upstream on the test's own event
+// loop was why `nslookup outside.example.` from a pod timed out while `dig` from the host worked.)
+import { Worker } from 'node:worker_threads';
 
 /** Answers A queries for the given names (fully qualified, trailing dot) and NXDOMAIN otherwise. */
 export async function startFakeUpstream(records: Record<string, string>): Promise<{ port: number; stop(): Promise<void> }> {
-  const known = new Map(Object.entries(records).map(([name, ip]) => [name.replace(/\.$/, '').toLowerCase(), ip]));
-  const server = dns2.createServer({
-    udp: true,
-    handle: (request, send) => {
-      const response = Packet.createResponseFromRequest(request);
-      const [q] = request.questions;
-      const ip = known.get(q.name.toLowerCase());
-      if (ip && q.type === Packet.TYPE.A) response.answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 60, address: ip } as never);
-      else if (!ip) response.header.rcode = 3; // NXDOMAIN
-      send(response);
-    },
+  const worker = new Worker(new URL('./upstream-worker.js', import.meta.url), { workerData: { records } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (m: { port: number }) => resolve(m.port));
   });
-  await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
-  const port = (server.addresses().udp as AddressInfo).port;
-  return { port, stop: () => server.close() };
+  worker.unref(); // a test that forgets stop() still exits
+  return {
+    port,
+    stop: async () => {
+      // terminate() ends the thread, and with it the server's socket
+      await worker.terminate();
+    },
+  };
 }

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { Packet, TCPClient, TCPServer, UDPClient, UDPServer } from 'dns2';
-import { DnsServer, hostUpstreams, parseUpstream } from '../../../dns/server.js';
+import { DnsServer, RESOLVED_UPSTREAMS, hostUpstreams, hostUpstreamsPastStub, parseUpstream } from '../../../dns/server.js';
 import { RecordIndex } from '../../../dns/records.js';
 import { silentLogger } from '../../../src/log.js';
-import type { Endpoints, Service } from '../../../src/api/types.js';
+import type { Service } from '../../../src/api/types.js';
+import type { EndpointSlice } from '../../../src/api/kinds/endpointslice.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -76,12 +77,13 @@ const services: Service[] = [
   { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'www.example.test' } },
   { apiVersion: 'v1', kind: 'Service', metadata: { name: 'many', namespace: 'default' }, spec: { clusterIP: 'None' } },
 ];
-const endpoints: Endpoints[] = [
+const endpoints: EndpointSlice[] = [
   {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'many', namespace: 'default' },
-    subsets: [{ addresses: Array.from({ length: 80 }, (_, i) => ({ ip: `10.244.1.${i + 1}` })) }],
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'many-x7k2p', namespace: 'default', labels: { 'kubernetes.io/service-name': 'many' } },
+    addressType: 'IPv4',
+    endpoints: Array.from({ length: 80 }, (_, i) => ({ addresses: [`10.244.1.${i + 1}`], conditions: { ready: true } })),
   },
 ];
 
@@ -262,4 +264,44 @@ test('hostUpstreams parses resolv.conf text; parseUpstream reads ip[:port]', () 
   assert.deepEqual(parseUpstream('127.0.0.1:5353'), { address: '127.0.0.1', port: 5353 });
   assert.deepEqual(parseUpstream('2001:db8::53'), { address: '2001:db8::53', port: 53 });
   assert.deepEqual(parseUpstream('[::1]:5353'), { address: '::1', port: 5353 });
+});
+
+test('dns server: the same upstream question from many askers at once is asked upstream once, then cached', async () => {
+  const s = await startServer([`${LOOPBACK}:${upstream.port}`]);
+  const before = upstream.asked.filter((n) => n === 'www.example.test').length;
+  const answers = await Promise.all(Array.from({ length: 20 }, () => udpAsk(s.port, 'www.example.test')));
+  for (const r of answers) assert.deepEqual(addresses(r), ['192.0.2.8']);
+  await udpAsk(s.port, 'www.example.test');
+  assert.equal(upstream.asked.filter((n) => n === 'www.example.test').length - before, 1);
+});
+
+test('dns server: no upstream answering is SERVFAIL, and the next asker gets it at once', async () => {
+  const silent = dgram.createSocket('udp4'); // reads queries, never answers
+  await new Promise<void>((r) => silent.bind(0, LOOPBACK, r));
+  try {
+    const s = await startServer([`${LOOPBACK}:${silent.address().port}`], 300);
+    let t0 = Date.now();
+    assert.equal((await udpAsk(s.port, 'slow.example.test')).header.rcode, 2);
+    assert.ok(Date.now() - t0 >= 290, 'the first waits out the timeout');
+    t0 = Date.now();
+    assert.equal((await udpAsk(s.port, 'slow.example.test')).header.rcode, 2);
+    assert.ok(Date.now() - t0 < 100, `the second at once (${Date.now() - t0} ms)`);
+  } finally {
+    silent.close();
+  }
+});
+
+test('hostUpstreamsPastStub: past systemd-resolved stub to its real upstreams; anything else as listed', () => {
+  const stub = 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n';
+  const resolved = '# This is /run/systemd/resolve/resolv.conf\nnameserver 192.0.2.53\nnameserver 127.0.0.1\nnameserver 2001:db8::53\n';
+  const files = (content: string | undefined) => (path: string) => (path === RESOLVED_UPSTREAMS ? content : undefined);
+  const table: [string, string, string | undefined, string[]][] = [
+    ['the stub, resolved lists real ones', stub, resolved, ['192.0.2.53', '2001:db8::53']],
+    ['the stub, no resolved file: the stub', stub, undefined, ['127.0.0.53']],
+    ['the stub, resolved lists only loopback: the stub', stub, 'nameserver 127.0.0.1\n', ['127.0.0.53']],
+    ['real servers: as listed, resolved not read', 'nameserver 192.0.2.1\n', resolved, ['192.0.2.1']],
+    ['a real server beside a loopback one: as listed', 'nameserver 127.0.0.1\nnameserver 192.0.2.1\n', resolved, ['127.0.0.1', '192.0.2.1']],
+    ['none listed', '', resolved, []],
+  ];
+  for (const [what, etc, run, want] of table) assert.deepEqual(hostUpstreamsPastStub(etc, files(run)), want, what);
 });

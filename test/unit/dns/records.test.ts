@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordIndex, reverseName, toZoneText, type LookupResult } from '../../../dns/records.js';
-import type { Endpoints, Service, ServicePort } from '../../../src/api/types.js';
+import { RecordIndex, ZONE_KEY, namespacesOf, reverseName, serviceKey, serviceRecords, slicesByService, toZoneText, zoneRecords, type LookupResult } from '../../../dns/records.js';
+import type { Service, ServicePort } from '../../../src/api/types.js';
+import type { EndpointSlice } from '../../../src/api/kinds/endpointslice.js';
 
 // ---- fixture: one small cluster ----
 
@@ -9,9 +10,20 @@ function svc(ns: string, name: string, spec: Service['spec'], annotations?: Reco
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, resourceVersion: '42', annotations }, spec };
 }
 
-function eps(ns: string, name: string, subsets: Endpoints['subsets']): Endpoints {
-  return { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace: ns, resourceVersion: '40' }, subsets };
+let sliceSeq = 0;
+/** A slice of the Service `service` (slices are found by the service-name label, not their name). */
+function slice(ns: string, service: string, endpoints: EndpointSlice['endpoints'], ports?: EndpointSlice['ports'], addressType = 'IPv4'): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${service}-${(sliceSeq++).toString(36)}`, namespace: ns, resourceVersion: '40', labels: { 'kubernetes.io/service-name': service } },
+    addressType,
+    endpoints,
+    ports,
+  };
 }
+const ready = { ready: true };
+const notReady = { ready: false };
 
 const httpPorts: ServicePort[] = [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9090 }];
 
@@ -30,22 +42,35 @@ const services: Service[] = [
   svc('default', 'alias', { type: 'ExternalName', externalName: 'web.default.svc.cluster.local.' }),
   svc('shop', 'dual', { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20', 'fd00::20'] }),
   svc('default', 'racy', { clusterIP: 'None' }, { 'service.alpha.kubernetes.io/tolerate-unready-endpoints': 'true' }),
+  svc('default', 'eager', { clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ name: 'peer', port: 2380 }] }),
+  svc('default', 'split', { clusterIP: 'None' }),
 ];
 
-const endpoints: Endpoints[] = [
-  eps('default', 'web', [{ addresses: [{ ip: '10.244.0.9' }], ports: [{ name: 'http', port: 8080 }] }]),
-  eps('default', 'db', [
-    {
-      addresses: [{ ip: '10.244.0.5', hostname: 'db-0' }, { ip: '10.244.0.6' }],
-      notReadyAddresses: [{ ip: '10.244.0.7' }],
-      ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
-    },
-  ]),
-  eps('default', 'lonely', [{ notReadyAddresses: [{ ip: '10.244.0.8' }] }]),
-  eps('default', 'racy', [{ notReadyAddresses: [{ ip: '10.244.0.11' }] }]),
+const slices: EndpointSlice[] = [
+  slice('default', 'web', [{ addresses: ['10.244.0.9'], conditions: ready }], [{ name: 'http', port: 8080, protocol: 'TCP' }]),
+  slice(
+    'default',
+    'db',
+    [
+      { addresses: ['10.244.0.5'], hostname: 'db-0', conditions: ready },
+      { addresses: ['10.244.0.6'], conditions: {} }, // ready unset: unknown, taken as ready (discovery/v1)
+      { addresses: ['10.244.0.7'], conditions: notReady },
+    ],
+    [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+  ),
+  slice('default', 'lonely', [{ addresses: ['10.244.0.8'], conditions: notReady }]),
+  slice('default', 'racy', [{ addresses: ['10.244.0.11'], conditions: notReady }]),
+  slice('default', 'eager', [{ addresses: ['10.244.0.12'], hostname: 'etcd-0', conditions: { ready: false, serving: false } }], [{ name: 'peer', port: 2380, protocol: 'TCP' }]),
+  // one Service, two slices, one endpoint in both (mid-move), and an FQDN slice that gives nothing
+  slice('default', 'split', [{ addresses: ['10.244.0.21'], conditions: ready }]),
+  slice('default', 'split', [{ addresses: ['10.244.0.22'], conditions: ready }, { addresses: ['10.244.0.21'], conditions: ready }]),
+  slice('default', 'split', [{ addresses: ['db.example.test'], conditions: ready }], undefined, 'FQDN'),
+  // a slice of no known Service, and one without the service-name label: ignored
+  slice('default', 'ghost', [{ addresses: ['10.244.0.30'], conditions: ready }]),
+  { ...slice('default', 'web', [{ addresses: ['10.244.0.31'], conditions: ready }]), metadata: { name: 'orphan', namespace: 'default', resourceVersion: '40' } },
 ];
 
-const index = new RecordIndex(services, endpoints, { zone: 'cluster.local', namespaces: ['empty'] });
+const index = new RecordIndex(services, slices, { zone: 'cluster.local', namespaces: ['empty'] });
 
 const SOA = 'cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 42 7200 1800 86400 5';
 
@@ -177,6 +202,25 @@ const cases: Record<string, Case> = {
     q: ['racy.default.svc.cluster.local', 'A'],
     answers: ['racy.default.svc.cluster.local. 5 IN A 10.244.0.11'],
   },
+  'publishNotReadyAddresses publishes endpoints that are not ready, with their hostnames': {
+    q: ['_peer._tcp.eager.default.svc.cluster.local', 'SRV'],
+    answers: ['_peer._tcp.eager.default.svc.cluster.local. 5 IN SRV 0 100 2380 etcd-0.eager.default.svc.cluster.local.'],
+    additionals: ['etcd-0.eager.default.svc.cluster.local. 5 IN A 10.244.0.12'],
+  },
+  'headless across slices: every endpoint once': {
+    q: ['split.default.svc.cluster.local', 'A'],
+    answers: ['split.default.svc.cluster.local. 5 IN A 10.244.0.21', 'split.default.svc.cluster.local. 5 IN A 10.244.0.22'],
+  },
+  'a slice without the service-name label adds nothing to its namesake': {
+    q: ['10-244-0-31.web.default.svc.cluster.local', 'A'],
+    rcode: 'NXDOMAIN',
+    authority: [SOA],
+  },
+  'a slice of a Service that does not exist makes no name': {
+    q: ['ghost.default.svc.cluster.local', 'A'],
+    rcode: 'NXDOMAIN',
+    authority: [SOA],
+  },
   'ExternalName: CNAME, and the out-of-zone target is left for the server to chase': {
     q: ['ext.default.svc.cluster.local', 'A'],
     answers: ['ext.default.svc.cluster.local. 5 IN CNAME www.example.test.'],
@@ -302,11 +346,8 @@ test('records: an empty index still answers the apex and NXDOMAINs the rest', ()
 });
 
 test('records: two headless services selecting one pod give one PTR each, and duplicates collapse', () => {
-  const subset = [{ addresses: [{ ip: '10.244.1.1' }, { ip: '10.244.1.1' }] }];
-  const idx = new RecordIndex(
-    [svc('a', 'one', { clusterIP: 'None' }), svc('a', 'two', { clusterIP: 'None' })],
-    [eps('a', 'one', subset), eps('a', 'two', subset)],
-  );
+  const eps = [{ addresses: ['10.244.1.1'] }, { addresses: ['10.244.1.1'] }];
+  const idx = new RecordIndex([svc('a', 'one', { clusterIP: 'None' }), svc('a', 'two', { clusterIP: 'None' })], [slice('a', 'one', eps), slice('a', 'two', eps)]);
   assert.equal(toZoneText(idx.lookup('one.a.svc.cluster.local', 'A').answers), 'one.a.svc.cluster.local. 5 IN A 10.244.1.1');
   assert.equal(
     toZoneText(idx.lookup('1.1.244.10.in-addr.arpa', 'PTR').answers),
@@ -324,4 +365,39 @@ test('records: a service whose ClusterIP is not allocated yet exists without an 
 test('records: reverseName', () => {
   assert.equal(reverseName('10.96.0.1'), '1.0.96.10.in-addr.arpa');
   assert.equal(reverseName('2001:db8::1'), '1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa');
+});
+
+// ---- incremental: contributions set and replaced one Service at a time ----
+
+test('records: setting every Service one by one gives the same records as building at once', () => {
+  const idx = new RecordIndex([], [], { zone: 'cluster.local', namespaces: ['empty'], serial: 42 });
+  // the zone's contribution must know the namespaces and kube-dns, as the constructor did
+  idx.set(ZONE_KEY, zoneRecords('cluster.local', 5, namespacesOf([], ['empty']), '10.96.0.10'));
+  const bySvc = slicesByService(slices);
+  for (const s of services) idx.set(serviceKey(s), serviceRecords(s, bySvc.get(serviceKey(s)) ?? [], 'cluster.local', 5));
+  assert.equal(toZoneText(idx.allRecords()), toZoneText(index.allRecords()));
+});
+
+test('records: replacing and removing a Service leaves no trace, shared parents stay', () => {
+  const idx = new RecordIndex([], []); // namespace a: no Namespace object, only its Services
+  for (const s of [svc('a', 'one', { clusterIP: '10.96.1.1' }), svc('a', 'two', { clusterIP: '10.96.1.2' })]) idx.set(serviceKey(s), serviceRecords(s, [], 'cluster.local', 5));
+  assert.equal(idx.lookup('10-0-0-1.a.pod.cluster.local', 'A').rcode, 'NOERROR');
+  const before = idx.generation;
+  idx.set('a/one', serviceRecords(svc('a', 'one', { clusterIP: '10.96.1.9' }), [], 'cluster.local', 5));
+  assert.ok(idx.generation > before, 'a change moves the generation on');
+  assert.equal(toZoneText(idx.lookup('one.a.svc.cluster.local', 'A').answers), 'one.a.svc.cluster.local. 5 IN A 10.96.1.9');
+  assert.equal(idx.lookup('1.1.96.10.in-addr.arpa', 'PTR').rcode, 'REFUSED', 'the old PTR is gone (not ours any more)');
+  idx.set('a/one', undefined);
+  assert.equal(idx.lookup('one.a.svc.cluster.local', 'A').rcode, 'NXDOMAIN');
+  assert.equal(idx.lookup('a.svc.cluster.local', 'A').rcode, 'NOERROR', 'two still makes its namespace exist');
+  idx.set('a/two', undefined);
+  assert.equal(idx.lookup('a.svc.cluster.local', 'A').rcode, 'NXDOMAIN', 'no Service and no Namespace object: gone');
+  assert.equal(idx.lookup('10-0-0-1.a.pod.cluster.local', 'A').rcode, 'NXDOMAIN');
+});
+
+test('records: setSerial changes the SOA everywhere, answers and negative answers', () => {
+  const idx = new RecordIndex([], [], { serial: 5 });
+  idx.setSerial(6);
+  assert.match(toZoneText(idx.lookup('cluster.local', 'SOA').answers), / 6 7200 1800 86400 5$/);
+  assert.match(toZoneText(idx.lookup('nope.cluster.local', 'A').authority), / 6 7200 1800 86400 5$/);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Packet, type Resource } from 'dns2';
-import { encodeFormErr, encodeQuery, encodeResponse, parseQuery, udpLimit, type Query } from '../../../dns/wire.js';
+import { encodeBadVersion, encodeFormErr, encodeQuery, encodeResponse, parseQuery, udpLimit, type Query } from '../../../dns/wire.js';
 import type { RR } from '../../../dns/records.js';
 
 function query(name: string, type: number, opts: { id?: number; edns?: number } = {}): Buffer {
@@ -128,4 +128,24 @@ test('wire: too large for UDP -> no records, TC set; the same over TCP fits', ()
 test('wire: encodeQuery builds a query dns2 reads back', () => {
   const p = Packet.parse(encodeQuery(99, 'www.example.test', Packet.TYPE.AAAA));
   assert.deepEqual([p.header.id, p.header.rd, p.header.qr, p.questions[0].name, p.questions[0].type], [99, 1, 0, 'www.example.test', 28]);
+});
+
+test('wire: EDNS version and size read from the OPT record; a version other than 0 gets BADVERS', () => {
+  const plain = Buffer.from(encodeQuery(9, 'web.default.svc.cluster.local', 1));
+  assert.equal(parsed(plain).ednsVersion, -1, 'no OPT');
+  // the same query with an OPT record: root name, type 41, size, ext-rcode, version, flags, rdlen
+  const withOpt = (size: number, version: number) => {
+    const msg = Buffer.concat([plain, Buffer.from([0, 0, 41, size >> 8, size & 255, 0, version, 0, 0, 0, 0])]);
+    msg.writeUInt16BE(1, 10); // ARCOUNT
+    return msg;
+  };
+  assert.deepEqual([parsed(withOpt(4096, 0)).ednsSize, parsed(withOpt(4096, 0)).ednsVersion], [4096, 0]);
+  assert.equal(parsed(withOpt(0, 0)).ednsSize, 512, 'a size under 512 counts as 512');
+  const msg = withOpt(1232, 1);
+  const res = encodeBadVersion(parsed(msg), msg);
+  assert.equal(res.readUInt16BE(0), 9);
+  assert.equal(res[3] & 0xf, 0, 'header rcode: the low 4 bits of 16');
+  assert.deepEqual([res.readUInt16BE(6), res.readUInt16BE(8), res.readUInt16BE(10)], [0, 0, 1]);
+  const opt = res.subarray(res.length - 11);
+  assert.deepEqual([opt[0], opt.readUInt16BE(1), opt[5], opt[6]], [0, 41, 1, 0], 'OPT: extended rcode 1 (16 >> 4), version 0');
 });
