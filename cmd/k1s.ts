@@ -38,7 +38,7 @@ export function buildProgram(): Command {
     .option('--pod-cidr <cidr>', 'pod network (a Docker bridge network)', '10.244.0.0/16')
     .option('--dns-service-ip <ip>', 'ClusterIP of kube-system/kube-dns', '10.96.0.10')
     .option('--dns-port <port>', 'port the DNS server listens on, on the pod network gateway', '53')
-    .option('--dns-workers <n>', 'DNS answering threads, each on its own port behind kube-dns (default: one per core, at most 4)')
+    .option('--dns-workers <n>', 'DNS answering threads, each on its own port behind kube-dns (default: one per core but one, at least 1, at most 4)')
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
     .option('--node-port-range <range>', 'NodePort range', '30000-32767')
     .option('--upstream <ip[:port]>', 'DNS server for names outside the cluster (repeatable; default: /etc/resolv.conf)', collect)

@@ -255,7 +255,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     const dns = new DnsWorkerPool({
       address: cfg.podGateway,
       port: cfg.dnsPort,
-      workers: cfg.dnsWorkers ?? Math.min(4, availableParallelism()),
+      // a core is left to this thread (API, controllers, proxy); each worker costs some 17 MB RSS
+      workers: cfg.dnsWorkers ?? defaultDnsWorkers(availableParallelism()),
       upstreams: cfg.upstreams ?? hostUpstreamsPastStub(readFileSync('/etc/resolv.conf', 'utf8'), readIfThere),
       zone: cfg.clusterDomain,
       logger: logger.child({ component: 'dns' }),
@@ -484,4 +485,9 @@ function readIfThere(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** DNS worker threads by default: one per core but the one this thread needs, at least one, at most 4. */
+export function defaultDnsWorkers(cores: number): number {
+  return Math.max(1, Math.min(4, cores - 1));
 }
