@@ -2,7 +2,7 @@
 // buildRules), write it in ONE iptables-restore --noflush. Idle syncs write nothing.
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Endpoints, Service } from '../src/api/types.js';
+import type { EndpointSlice, Service } from '../src/api/types.js';
 import type { Logger } from '../src/log.js';
 import type { Netfilter } from './netfilter.js';
 import { buildCleanup, buildRules, type ProxyConfig } from './rules.js';
@@ -98,25 +98,25 @@ export class ServiceProxy {
   }
 
   /**
-   * Bring iptables in line with these services and endpoints. Calls are serialized.
+   * Bring iptables in line with these services and their EndpointSlices. Calls are serialized.
    * Call it on every Service/Endpoints change AND periodically (e.g. every 10-30 s) and right after
    * the pod network is created: Docker moves its FORWARD rules above ours on every network
    * change, and only a sync puts ours back on top. An idle sync costs one iptables-save, no write.
    */
-  sync(services: Service[], endpoints: Endpoints[]): Promise<void> {
-    const run = this.queue.then(() => this.syncNow(services, endpoints));
+  sync(services: Service[], slices: EndpointSlice[]): Promise<void> {
+    const run = this.queue.then(() => this.syncNow(services, slices));
     this.queue = run.catch(() => {}); // one failed sync must not block the next
     return run;
   }
 
-  private async syncNow(services: Service[], endpoints: Endpoints[]): Promise<void> {
+  private async syncNow(services: Service[], slices: EndpointSlice[]): Promise<void> {
     if (!this.sysctlsDone) {
       await this.ensureSysctls();
       this.sysctlsDone = true;
     }
     const started = Date.now();
     const existing = await this.netfilter.save();
-    const result = buildRules({ services, endpoints, existing, config: this.config });
+    const result = buildRules({ services, slices, existing, config: this.config });
     for (const s of result.skipped) this.logger.warn({ skipped: s }, 'service port not programmed');
     // Idle: same rules as last applied and nobody disturbed our jumps or chains -> write nothing.
     // The rule count per chain of ours catches a flushed or edited chain (K1S-GUARD above all),

@@ -19,7 +19,8 @@
 // touched when they are missing, out of place or stale, so an idle sync does not rewrite them.
 import { createHash } from 'node:crypto';
 import { isIPv4 } from '../src/api/names.js';
-import type { Endpoints, Protocol, Service } from '../src/api/types.js';
+import type { EndpointSlice, Protocol, Service } from '../src/api/types.js';
+import { endpointsByService, portKey, usableEndpoints } from './slices.js';
 
 export interface ProxyConfig {
   /** Service (ClusterIP) range, e.g. 10.96.0.0/16. Everything in it that NAT did not translate is rejected. */
@@ -34,7 +35,8 @@ export interface ProxyConfig {
 
 export interface BuildInput {
   services: Service[];
-  endpoints: Endpoints[];
+  /** Every EndpointSlice (discovery.k8s.io/v1); a Service's are found by their service-name label. */
+  slices: EndpointSlice[];
   /** Current `iptables-save` text (all tables). */
   existing: string;
   config: ProxyConfig;
@@ -193,8 +195,7 @@ interface ServicePortInfo {
 const validPort = (p: unknown): p is number => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
 function collectServicePorts(input: BuildInput, prefix: string, skipped: string[]): ServicePortInfo[] {
-  const endpointsByName = new Map<string, Endpoints>();
-  for (const ep of input.endpoints) endpointsByName.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
+  const byService = endpointsByService(input.slices, skipped);
 
   const out: ServicePortInfo[] = [];
   for (const svc of input.services) {
@@ -207,7 +208,7 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
       continue;
     }
     const withNodePorts = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
-    const ep = endpointsByName.get(`${ns}/${svc.metadata.name}`);
+    const ports = byService.get(`${ns}/${svc.metadata.name}`);
     for (const sp of svc.spec.ports ?? []) {
       const protocol: Protocol = sp.protocol ?? 'TCP';
       const spn = servicePortName(ns, svc.metadata.name, sp.name);
@@ -225,29 +226,12 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
         svcChain: serviceChainName(prefix, spn, protocol),
         endpoints: [],
       };
-      // The endpoints controller copies the service port's name onto the endpoint port and resolves
-      // targetPort to a number, so match by name (unnamed: undefined and '' are the same).
-      const seen = new Set<string>();
-      for (const subset of ep?.subsets ?? []) {
-        for (const p of subset.ports ?? []) {
-          if ((p.name ?? '') !== (sp.name ?? '') || (p.protocol ?? 'TCP') !== protocol) continue;
-          if (!validPort(p.port)) {
-            skipped.push(`${spn}: endpoint port ${p.port} is invalid`);
-            continue;
-          }
-          for (const a of subset.addresses ?? []) {
-            if (!isIPv4(a.ip)) {
-              skipped.push(`${spn}: endpoint ${a.ip} is not IPv4`);
-              continue;
-            }
-            const addr = `${a.ip}:${p.port}`;
-            if (seen.has(addr)) continue;
-            seen.add(addr);
-            info.endpoints.push({ addr, ip: a.ip, chain: endpointChainName(prefix, spn, protocol, addr) });
-          }
-        }
+      // Slice ports carry the service port's name (unnamed: undefined and '' are the same) and the
+      // targetPort already resolved per pod.
+      for (const e of usableEndpoints(ports?.get(portKey(sp.name, protocol)) ?? [])) {
+        const addr = `${e.ip}:${e.port}`;
+        info.endpoints.push({ addr, ip: e.ip, chain: endpointChainName(prefix, spn, protocol, addr) });
       }
-      info.endpoints.sort((a, b) => cmp(a.addr, b.addr));
       out.push(info);
     }
   }

@@ -177,12 +177,12 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       config: { serviceCIDR: cfg.serviceCIDR, podCIDR: cfg.podCIDR },
       logger: logger.child({ component: 'proxy' }),
     });
-    const syncProxy = coalesce(() => proxy.sync(informers.services.list(), informers.endpoints.list()), (e) => {
+    const syncProxy = coalesce(() => proxy.sync(informers.services.list(), informers.endpointSlices.list()), (e) => {
       logger.error({ err: (e as Error).message }, 'service proxy sync failed');
     });
-    await proxy.sync(informers.services.list(), informers.endpoints.list());
+    await proxy.sync(informers.services.list(), informers.endpointSlices.list());
     informers.services.on(syncProxy);
-    informers.endpoints.on(syncProxy);
+    informers.endpointSlices.on(syncProxy);
     // Docker reorders FORWARD when a network comes or goes; a periodic sync puts our jumps back
     // (an idle sync is one iptables-save and no write).
     const resync = setInterval(syncProxy, 15_000);

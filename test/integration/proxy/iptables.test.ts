@@ -12,7 +12,7 @@ import * as dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { IptablesNetfilter } from '../../../proxy/netfilter.js';
 import { cleanupNetfilter, restoreSysctls, ServiceProxy } from '../../../proxy/proxier.js';
-import type { Endpoints, Service } from '../../../src/api/types.js';
+import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/log.js';
 
 const exec = promisify(execFile);
@@ -172,20 +172,20 @@ function services(): Service[] {
   ];
 }
 
-function webEndpoints(ip: string, ready: boolean): Endpoints[] {
-  const addresses = [{ ip }];
+/** The web Service's EndpointSlices, as the EndpointSlice controller writes them for one pod. */
+function webEndpoints(ip: string, ready: boolean): EndpointSlice[] {
+  const conditions = { ready, serving: ready, terminating: false };
+  const slice = (name: string, ports: EndpointSlice['ports']): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'k1s-test', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [ip], conditions }],
+    ports,
+  });
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'web', namespace: 'k1s-test' },
-      subsets: [
-        ready
-          ? { addresses, ports: [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }] }
-          : { notReadyAddresses: addresses, ports: [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }] },
-        ...(ready ? [{ addresses, ports: [{ name: 'http', port: 8081 }] }] : []),
-      ],
-    },
+    slice('web-a', [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'dns', port: 5353, protocol: 'UDP' }]),
+    ...(ready ? [slice('web-b', [{ name: 'http', port: 8081, protocol: 'TCP' }])] : []),
   ];
 }
 

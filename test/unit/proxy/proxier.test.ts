@@ -26,14 +26,14 @@ function setup(sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0'
 
 test('sync: one restore per change, none when idle', async () => {
   const { netfilter, proxy } = setup();
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 1);
   assert.match(netfilter.payloads[0], /^\*filter\n[\s\S]*COMMIT\n\*nat\n[\s\S]*COMMIT\n$/);
-  await proxy.sync([web], [webEp]);
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 1, 'idle syncs must not write');
   // An endpoint change rewrites our chains, without touching the jumps.
-  await proxy.sync([web], [endpoints('web', [{ ips: ['10.244.0.5', '10.244.0.6'], ports: [{ name: 'http', port: 8080 }] }])]);
+  await proxy.sync([web], endpoints('web', [{ ips: ['10.244.0.5', '10.244.0.6'], ports: [{ name: 'http', port: 8080 }] }]));
   assert.equal(netfilter.payloads.length, 2);
   assert.doesNotMatch(netfilter.payloads[1], /^-[ID] /m);
   assert.equal(proxy.restores, 2);
@@ -41,32 +41,32 @@ test('sync: one restore per change, none when idle', async () => {
 
 test('sync repairs a jump someone deleted, even when the services did not change', async () => {
   const { netfilter, proxy } = setup();
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   netfilter.saveText = netfilter.saveText.replace('-A OUTPUT -m comment --comment "k1s service guard" -j K1S-GUARD\n', '');
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2);
   assert.match(chainLines(await netfilter.save(), 'filter', 'OUTPUT')[0], /-j K1S-GUARD$/);
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2);
 });
 
 test('sync repairs a flushed guard chain, even when the services did not change', async () => {
   const { netfilter, proxy } = setup();
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   const guardRules = chainLines(await netfilter.save(), 'filter', 'K1S-GUARD');
   assert.ok(guardRules.length > 0);
   // someone ran `iptables -F K1S-GUARD`
   netfilter.saveText = netfilter.saveText.split('\n').filter((l) => !l.startsWith('-A K1S-GUARD ')).join('\n');
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2, 'the guard is rewritten');
   assert.deepEqual(chainLines(await netfilter.save(), 'filter', 'K1S-GUARD'), guardRules);
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2, 'and then idle again');
 });
 
 test('concurrent syncs are serialized and the last one wins', async () => {
   const { netfilter, proxy } = setup();
-  await Promise.all([proxy.sync([web], []), proxy.sync([web], [webEp])]);
+  await Promise.all([proxy.sync([web], []), proxy.sync([web], webEp)]);
   const state = await netfilter.save();
   assert.equal(chainLines(state, 'filter', 'K1S-SERVICES').length, 0);
   assert.equal(chainLines(state, 'filter', 'OUTPUT').filter((l) => l.includes('K1S-GUARD')).length, 1);
@@ -76,8 +76,8 @@ test('concurrent syncs are serialized and the last one wins', async () => {
 test('a failed restore rejects with the error and the next sync writes again', async () => {
   const { netfilter, proxy } = setup();
   netfilter.failNext = new NetfilterError('iptables-restore failed', 'line 3 failed', 1);
-  await assert.rejects(proxy.sync([web], [webEp]), /iptables-restore failed/);
-  await proxy.sync([web], [webEp]);
+  await assert.rejects(proxy.sync([web], webEp), /iptables-restore failed/);
+  await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2);
   assert.match(await netfilter.save(), /K1S-GUARD/);
 });
@@ -96,7 +96,7 @@ test('sysctls: route_localnet set before the first sync and recorded; missing br
 test('cleanupNetfilter leaves exactly what was there before k1s', async () => {
   const { netfilter, proxy } = setup();
   const before = await netfilter.save();
-  await proxy.sync([web], [webEp]);
+  await proxy.sync([web], webEp);
   assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 11 }); // 5 filter + 4 nat + SVC + SEP
   assert.equal(await netfilter.save(), before);
   assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 0 });
