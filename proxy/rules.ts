@@ -40,6 +40,8 @@ export interface BuildInput {
   /** Current `iptables-save` text (all tables). */
   existing: string;
   config: ProxyConfig;
+  /** What this host's netfilter can do; SCTP ports are skipped (with a reason) without it. */
+  host?: { sctp: boolean };
 }
 
 export interface BuildResult {
@@ -51,6 +53,8 @@ export interface BuildResult {
   repairs: string[];
   /** Service ports or endpoints left out, and why (bad IP, IPv6, bad port). */
   skipped: string[];
+  /** The service ports programmed, with their endpoints (the proxier diffs them to flush UDP conntrack). */
+  servicePorts: ServicePortInfo[];
   stats: { servicePorts: number; endpoints: number; withoutEndpoints: number; nodePorts: number };
 }
 
@@ -181,13 +185,18 @@ export function parseIptablesSave(text: string): Map<string, SavedTable> {
 
 // ---- what the cluster asks for ----------------------------------------------------------------
 
-interface ServicePortInfo {
+export interface ServicePortInfo {
   spn: string; // "ns/name:port"
   clusterIP: string;
   port: number;
   protocol: string; // lower case: tcp, udp, sctp
   nodePort?: number;
-  localOnly: boolean; // externalTrafficPolicy: Local
+  /** spec.externalIPs (IPv4 ones): the port answers on them too, from anywhere. */
+  externalIPs: string[];
+  /** externalTrafficPolicy Local: keep the client's address for node port and external IP traffic. */
+  localOnly: boolean;
+  /** sessionAffinity ClientIP: how long a client sticks to its endpoint. */
+  affinitySeconds?: number;
   svcChain: string;
   endpoints: { addr: string; ip: string; chain: string }[]; // sorted by addr
 }
@@ -208,6 +217,11 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
       continue;
     }
     const withNodePorts = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
+    const externalIPs = [...new Set(svc.spec.externalIPs ?? [])].filter((ip) => {
+      if (isIPv4(ip)) return true;
+      skipped.push(`${ns}/${svc.metadata.name}: externalIP ${ip} is not IPv4`);
+      return false;
+    });
     const ports = byService.get(`${ns}/${svc.metadata.name}`);
     for (const sp of svc.spec.ports ?? []) {
       const protocol: Protocol = sp.protocol ?? 'TCP';
@@ -216,13 +230,21 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
         skipped.push(`${spn}: invalid port ${sp.port}`);
         continue;
       }
+      if (protocol === 'SCTP' && !input.host?.sctp) {
+        skipped.push(`${spn}: SCTP is not available in this kernel's netfilter (no sctp match)`);
+        continue;
+      }
       const info: ServicePortInfo = {
         spn,
         clusterIP,
         port: sp.port,
         protocol: protocol.toLowerCase(),
         nodePort: withNodePorts && validPort(sp.nodePort) ? sp.nodePort : undefined,
+        externalIPs,
+        // internalTrafficPolicy Local needs no rule of its own: on one node every endpoint is
+        // local, so "only local endpoints" is the same set as Cluster's.
         localOnly: svc.spec.externalTrafficPolicy === 'Local',
+        affinitySeconds: svc.spec.sessionAffinity === 'ClientIP' ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : undefined,
         svcChain: serviceChainName(prefix, spn, protocol),
         endpoints: [],
       };
@@ -261,7 +283,7 @@ interface TablePlan {
 function plan(
   input: BuildInput,
   host: { dockerUser: boolean },
-): { tables: Map<string, TablePlan>; skipped: string[]; stats: BuildResult['stats'] } {
+): { tables: Map<string, TablePlan>; skipped: string[]; stats: BuildResult['stats']; ports: ServicePortInfo[] } {
   const prefix = input.config.prefix ?? 'K1S';
   const mark = input.config.masqueradeMark ?? '0x4000';
   const { serviceCIDR, podCIDR } = input.config;
@@ -305,6 +327,10 @@ function plan(
   f(C.forward).push(
     `${comment('service traffic requiring SNAT')} -m mark --mark ${mark}/${mark} -j ACCEPT`,
     `${comment('established service connections')} -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j ACCEPT`,
+    // externalTrafficPolicy Local: the first packet is not marked (the client's address is kept),
+    // so it is let through as what it is, a connection our NAT sent to a pod. Only service rules
+    // DNAT to the pod range.
+    `${comment('service traffic to pods keeping the client address')} -d ${podCIDR} -m conntrack --ctstate DNAT -j ACCEPT`,
   );
   filter.jumps.set('INPUT', [
     jump(C.firewall, 'firewall'),
@@ -349,11 +375,17 @@ function plan(
   for (const sp of ports) {
     const proto = `-p ${sp.protocol} -m ${sp.protocol}`;
     const dst = `-d ${sp.clusterIP}/32 ${proto} --dport ${sp.port}`;
+    const extDst = (ip: string) => `-d ${ip}/32 ${proto} --dport ${sp.port}`;
     if (sp.nodePort) stats.nodePorts++;
     if (sp.endpoints.length === 0) {
       // Nothing to DNAT to: refuse at once instead of letting the client wait for a timeout.
       stats.withoutEndpoints++;
       f(C.services).push(`${comment(`${sp.spn} has no endpoints`)} ${dst} -j REJECT`);
+      // An external IP may be one of ours (INPUT) or routed through us (FORWARD, OUTPUT).
+      for (const ip of sp.externalIPs) {
+        f(C.external).push(`${comment(`${sp.spn} has no endpoints`)} ${extDst(ip)} -j REJECT`);
+        f(C.services).push(`${comment(`${sp.spn} has no endpoints`)} ${extDst(ip)} -j REJECT`);
+      }
       if (sp.nodePort) {
         f(C.external).push(
           `${comment(`${sp.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto} --dport ${sp.nodePort} -j REJECT`,
@@ -363,18 +395,35 @@ function plan(
     }
     stats.endpoints += sp.endpoints.length;
     n(C.services).push(`${comment(`${sp.spn} cluster IP`)} ${dst} -j ${sp.svcChain}`);
+    for (const ip of sp.externalIPs) {
+      const ext = `${comment(`${sp.spn} external IP`)} ${extDst(ip)}`;
+      // Cluster policy: masquerade, so replies come back through us whatever route the client took.
+      // Local policy: keep the client's address (every endpoint is local on one node); only the
+      // host's own connections are masqueraded, as kube-proxy does for LOCAL sources.
+      n(C.services).push(sp.localOnly ? `${ext} -m addrtype --src-type LOCAL -j ${C.markMasq}` : `${ext} -j ${C.markMasq}`);
+      n(C.services).push(`${ext} -j ${sp.svcChain}`);
+    }
     const svc = n(sp.svcChain);
-    // Clients outside the pod network (the host itself, other hosts) are masqueraded so the
-    // endpoint's reply comes back through this host and is un-NATed.
+    // Masquerade only where needed: clients outside the pod network (the host itself, other hosts)
+    // are masqueraded so the endpoint's reply comes back through this host and is un-NATed; pods
+    // keep their address (except hairpin, in the endpoint chain).
     svc.push(`${comment(`${sp.spn} cluster IP`)} ! -s ${podCIDR} ${dst} -j ${C.markMasq}`);
+    // ClientIP affinity: a client seen recently by an endpoint goes back to it (kube-proxy's
+    // `recent` list per endpoint chain, refreshed by --set at each new connection, reaped when old).
+    if (sp.affinitySeconds !== undefined) {
+      for (const e of sp.endpoints) {
+        svc.push(`${comment(`${sp.spn} -> ${e.addr}`)} -m recent --name ${e.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
+      }
+    }
     const probs = endpointProbabilities(sp.endpoints.length);
     sp.endpoints.forEach((e, i) => {
       const stat = probs[i] ? ` -m statistic --mode random --probability ${probs[i]}` : '';
+      const remember = sp.affinitySeconds !== undefined ? ` -m recent --name ${e.chain} --set` : '';
       svc.push(`${comment(`${sp.spn} -> ${e.addr}`)}${stat} -j ${e.chain}`);
       n(e.chain).push(
         // Hairpin: a pod reaching itself through its service must see the reply come from the service.
         `${comment(sp.spn)} -s ${e.ip}/32 -j ${C.markMasq}`,
-        `${comment(sp.spn)} ${proto} -j DNAT --to-destination ${e.addr}`,
+        `${comment(sp.spn)}${remember} ${proto} -j DNAT --to-destination ${e.addr}`,
       );
     });
     if (sp.nodePort) {
@@ -388,7 +437,7 @@ function plan(
   // Must stay the last rule: node ports answer on every local address, 127.0.0.1 included.
   n(C.services).push(`${comment(`${prefix.toLowerCase()} service nodeports; must be last`)} -m addrtype --dst-type LOCAL -j ${C.nodeports}`);
 
-  return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats };
+  return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats, ports };
 }
 
 function renderOwnChains(tables: Map<string, TablePlan>): string {
@@ -444,7 +493,7 @@ export function buildRules(input: BuildInput): BuildResult {
   const prefix = input.config.prefix ?? 'K1S';
   const existing = parseIptablesSave(input.existing);
   const dockerUser = existing.get('filter')?.chains.includes('DOCKER-USER') ?? false;
-  const { tables, skipped, stats } = plan(input, { dockerUser });
+  const { tables, skipped, stats, ports } = plan(input, { dockerUser });
   const repairs: string[] = [];
 
   // Tables other than filter/nat are only visited to remove leftovers of ours.
@@ -471,7 +520,7 @@ export function buildRules(input: BuildInput): BuildResult {
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats };
+  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats, servicePorts: ports };
 }
 
 /**

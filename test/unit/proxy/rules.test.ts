@@ -32,6 +32,7 @@ const FIRST_SYNC = `*filter
 -A K1S-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A K1S-FORWARD -m comment --comment "service traffic requiring SNAT" -m mark --mark 0x4000/0x4000 -j ACCEPT
 -A K1S-FORWARD -m comment --comment "established service connections" -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j ACCEPT
+-A K1S-FORWARD -m comment --comment "service traffic to pods keeping the client address" -d 10.244.0.0/16 -m conntrack --ctstate DNAT -j ACCEPT
 -I DOCKER-USER 1 -m comment --comment "k1s service guard" -j K1S-GUARD
 -I FORWARD 1 -m comment --comment "k1s forwarding rules" -j K1S-FORWARD
 -I FORWARD 1 -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
