@@ -11,6 +11,8 @@ export interface Netfilter {
   save(): Promise<string>;
   /** Apply an `iptables-restore --noflush` payload atomically; rejects with iptables' stderr. */
   restore(payload: string): Promise<void>;
+  /** Whether the kernel accepts an SCTP port match (no sctp support: SCTP services are skipped). */
+  supportsSCTP(): Promise<boolean>;
 }
 
 export class NetfilterError extends Error {
@@ -61,6 +63,22 @@ export class IptablesNetfilter implements Netfilter {
     // -w: wait for the xtables lock (legacy backend) instead of failing when Docker holds it.
     await run(this.restoreBin, ['--noflush', '-w', '5'], payload);
   }
+
+  /**
+   * Asks the kernel itself (iptables-restore --test only parses): a chain of ours with one SCTP
+   * rule is created, then deleted. A leftover (crash in between) is a stale K1S- chain that the
+   * next sync deletes.
+   */
+  async supportsSCTP(): Promise<boolean> {
+    const chain = 'K1S-SCTP-PROBE';
+    try {
+      await this.restore(`*nat\n:${chain} - [0:0]\n-A ${chain} -p sctp -m sctp --dport 9 -j RETURN\nCOMMIT\n`);
+    } catch {
+      return false;
+    }
+    await this.restore(`*nat\n:${chain} - [0:0]\n-X ${chain}\nCOMMIT\n`).catch(() => {});
+    return true;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,6 +107,8 @@ type FakeTables = Map<string, Map<string, FakeChain>>;
 export class FakeNetfilter implements Netfilter {
   readonly payloads: string[] = [];
   failNext: Error | undefined;
+  /** What supportsSCTP answers (the probe writes nothing here). */
+  sctp = true;
   private tables: FakeTables = new Map();
 
   constructor(saveText = '') {
@@ -105,6 +125,10 @@ export class FakeNetfilter implements Netfilter {
 
   async save(): Promise<string> {
     return this.saveText;
+  }
+
+  async supportsSCTP(): Promise<boolean> {
+    return this.sctp;
   }
 
   async restore(payload: string): Promise<void> {

@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 import type { EndpointSlice, Service } from '../src/api/types.js';
 import type { Logger } from '../src/log.js';
 import type { Netfilter } from './netfilter.js';
-import { buildCleanup, buildRules, type ProxyConfig } from './rules.js';
+import { buildCleanup, buildRules, type ProxyConfig, type ServicePortInfo } from './rules.js';
+import { ConntrackTool, staleFlows, type Conntrack } from './conntrack.js';
 
 export type { ProxyConfig } from './rules.js';
 
@@ -74,6 +75,8 @@ export interface ServiceProxyOptions {
   config: ProxyConfig;
   logger: Logger;
   sysctl?: Sysctl;
+  /** Deletes UDP/SCTP flows of endpoints that went away; default Debian's conntrack tool. */
+  conntrack?: Conntrack;
 }
 
 export class ServiceProxy {
@@ -86,7 +89,12 @@ export class ServiceProxy {
   private readonly config: ProxyConfig;
   private readonly logger: Logger;
   private readonly sysctl: Sysctl;
+  private readonly conntrack: Conntrack;
   private sysctlsDone = false;
+  private host: { sctp: boolean } | undefined;
+  /** The service ports as last written to the kernel (conntrack flushing diffs against them). */
+  private lastPorts: ServicePortInfo[] = [];
+  private conntrackMissingLogged = false;
   private lastDesired: string | undefined;
   private queue: Promise<void> = Promise.resolve();
 
@@ -95,6 +103,7 @@ export class ServiceProxy {
     this.config = opts.config;
     this.logger = opts.logger;
     this.sysctl = opts.sysctl ?? procSysctl;
+    this.conntrack = opts.conntrack ?? new ConntrackTool();
   }
 
   /**
@@ -114,9 +123,13 @@ export class ServiceProxy {
       await this.ensureSysctls();
       this.sysctlsDone = true;
     }
+    if (!this.host) {
+      this.host = { sctp: await this.netfilter.supportsSCTP() };
+      if (!this.host.sctp) this.logger.warn('netfilter cannot match SCTP here (no sctp module): SCTP service ports will not be programmed');
+    }
     const started = Date.now();
     const existing = await this.netfilter.save();
-    const result = buildRules({ services, slices, existing, config: this.config });
+    const result = buildRules({ services, slices, existing, config: this.config, host: this.host });
     for (const s of result.skipped) this.logger.warn({ skipped: s }, 'service port not programmed');
     // Idle: same rules as last applied and nobody disturbed our jumps or chains -> write nothing.
     // The rule count per chain of ours catches a flushed or edited chain (K1S-GUARD above all),
@@ -139,6 +152,24 @@ export class ServiceProxy {
     }
     this.lastDesired = result.desired;
     this.logger.info({ ...result.stats, ms: Date.now() - started }, 'iptables synced');
+    // After the rules: a flow deleted now is re-created by the client's next packet through the
+    // new rules, never through the old ones.
+    const flows = staleFlows(this.lastPorts, result.servicePorts);
+    this.lastPorts = result.servicePorts;
+    await this.flushFlows(flows);
+  }
+
+  private async flushFlows(flows: ReturnType<typeof staleFlows>): Promise<void> {
+    for (const f of flows) {
+      try {
+        const n = await this.conntrack.delete(f);
+        if (n > 0) this.logger.info({ ...f, deleted: n }, 'stale conntrack entries deleted');
+      } catch (err) {
+        // A missing tool must not stop the sync; say it once, loudly enough to be found.
+        if (!this.conntrackMissingLogged) this.logger.warn({ err: (err as Error).message }, 'cannot delete stale UDP conntrack entries (is the conntrack tool installed?)');
+        this.conntrackMissingLogged = true;
+      }
+    }
   }
 
   /**

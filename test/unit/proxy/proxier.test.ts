@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeNetfilter, NetfilterError } from '../../../proxy/netfilter.js';
 import { cleanupNetfilter, ServiceProxy, type Sysctl } from '../../../proxy/proxier.js';
+import { FakeConntrack } from '../../../proxy/conntrack.js';
 import { silentLogger } from '../../../src/log.js';
 import { chainLines, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
 
@@ -20,8 +21,9 @@ const webEp = endpoints('web', [{ ips: ['10.244.0.5'], ports: [{ name: 'http', p
 
 function setup(sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0', 'net.bridge.bridge-nf-call-iptables': '1' })) {
   const netfilter = new FakeNetfilter(DOCKER_ONLY);
-  const proxy = new ServiceProxy({ netfilter, config, logger: silentLogger, sysctl });
-  return { netfilter, proxy, sysctl };
+  const conntrack = new FakeConntrack();
+  const proxy = new ServiceProxy({ netfilter, config, logger: silentLogger, sysctl, conntrack });
+  return { netfilter, proxy, sysctl, conntrack };
 }
 
 test('sync: one restore per change, none when idle', async () => {
@@ -101,4 +103,26 @@ test('cleanupNetfilter leaves exactly what was there before k1s', async () => {
   assert.equal(await netfilter.save(), before);
   assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 0 });
   assert.equal(netfilter.payloads.length, 2, 'nothing to clean: no restore');
+});
+
+test('UDP: flows of a removed endpoint are deleted after the rules changed, TCP ones are left alone', async () => {
+  const { proxy, conntrack } = setup();
+  const dns = service('dns', '10.96.0.10', [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'tcp', port: 53 }]);
+  const two = endpoints('dns', [{ ips: ['10.244.0.5', '10.244.0.6'], ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'tcp', port: 53 }] }]);
+  await proxy.sync([dns], two);
+  // first sync: the UDP port went from nothing to endpoints -> un-NATed flows to the IP go
+  assert.deepEqual(conntrack.deleted, [{ protocol: 'udp', origDst: '10.96.0.10' }]);
+  await proxy.sync([dns], two);
+  assert.equal(conntrack.deleted.length, 1, 'an idle sync deletes nothing');
+  await proxy.sync([dns], endpoints('dns', [{ ips: ['10.244.0.6'], ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'tcp', port: 53 }] }]));
+  assert.deepEqual(conntrack.deleted.slice(1), [{ protocol: 'udp', origDst: '10.96.0.10', dstNat: '10.244.0.5' }]);
+});
+
+test('SCTP: a netfilter without SCTP support skips SCTP ports and programs the rest', async () => {
+  const { netfilter, proxy } = setup();
+  netfilter.sctp = false;
+  const sig = service('sig', '10.96.0.30', [{ name: 'sctp', port: 3868, protocol: 'SCTP' }, { name: 'tcp', port: 3868 }]);
+  await proxy.sync([sig], endpoints('sig', [{ ips: ['10.244.0.5'], ports: [{ name: 'sctp', port: 3868, protocol: 'SCTP' }, { name: 'tcp', port: 3868 }] }]));
+  assert.doesNotMatch(netfilter.saveText, /-p sctp/);
+  assert.match(netfilter.saveText, /default\/sig:tcp cluster IP/);
 });
