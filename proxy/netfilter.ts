@@ -9,6 +9,10 @@ import { spawn } from 'node:child_process';
 export interface Netfilter {
   /** `iptables-save` output for all tables. */
   save(): Promise<string>;
+  /** `iptables-save -t <table>`: one table only (the small filter table, for the tamper check). */
+  saveTable(table: string): Promise<string>;
+  /** `iptables -t <table> -S <chain>` rule lines ("-A CHAIN ..."), or undefined when the chain does not exist. */
+  chainRules(table: string, chain: string): Promise<string[] | undefined>;
   /** Apply an `iptables-restore --noflush` payload atomically; rejects with iptables' stderr. */
   restore(payload: string): Promise<void>;
   /** Whether the kernel accepts an SCTP port match (no sctp support: SCTP services are skipped). */
@@ -49,14 +53,31 @@ function run(bin: string, args: string[], stdin?: string): Promise<string> {
 export class IptablesNetfilter implements Netfilter {
   private readonly saveBin: string;
   private readonly restoreBin: string;
+  private readonly listBin: string;
 
-  constructor(opts: { saveBin?: string; restoreBin?: string } = {}) {
+  constructor(opts: { saveBin?: string; restoreBin?: string; listBin?: string } = {}) {
     this.saveBin = opts.saveBin ?? 'iptables-save';
     this.restoreBin = opts.restoreBin ?? 'iptables-restore';
+    this.listBin = opts.listBin ?? 'iptables';
   }
 
   save(): Promise<string> {
     return run(this.saveBin, []);
+  }
+
+  saveTable(table: string): Promise<string> {
+    return run(this.saveBin, ['-t', table]);
+  }
+
+  async chainRules(table: string, chain: string): Promise<string[] | undefined> {
+    try {
+      const out = await run(this.listBin, ['-w', '5', '-t', table, '-S', chain]);
+      return out.split('\n').filter((l) => l.startsWith('-A '));
+    } catch (e) {
+      // "No chain/target/match by that name": the chain is gone, which is what the caller asks.
+      if (e instanceof NetfilterError && e.exitCode === 1) return undefined;
+      throw e;
+    }
   }
 
   async restore(payload: string): Promise<void> {
@@ -124,11 +145,26 @@ export class FakeNetfilter implements Netfilter {
   }
 
   async save(): Promise<string> {
+    this.saves++;
     return this.saveText;
   }
 
   async supportsSCTP(): Promise<boolean> {
     return this.sctp;
+  }
+
+  /** How many times the whole ruleset was read (a partial sync must not read it). */
+  saves = 0;
+
+  async saveTable(table: string): Promise<string> {
+    const all = parseTables(this.saveText);
+    const t = all.get(table);
+    return t ? renderTables(new Map([[table, t]])) : '';
+  }
+
+  async chainRules(table: string, chain: string): Promise<string[] | undefined> {
+    const c = this.tables.get(table)?.get(chain);
+    return c ? c.rules.map((r) => `-A ${chain} ${r}`) : undefined;
   }
 
   async restore(payload: string): Promise<void> {

@@ -55,7 +55,17 @@ export interface BuildResult {
   skipped: string[];
   /** The service ports programmed, with their endpoints (the proxier diffs them to flush UDP conntrack). */
   servicePorts: ServicePortInfo[];
+  /** "table/chain" -> that chain of ours as written (one rule spec a line): what a partial sync diffs against. */
+  chains: Map<string, string>;
   stats: { servicePorts: number; endpoints: number; withoutEndpoints: number; nodePorts: number };
+  /** What the filter table must hold, for the every-second tamper check (filterDrift). */
+  filterCheck: FilterCheck;
+}
+
+/** Our filter chains' rule counts and the jumps wanted at the top of the built-in chains. */
+export interface FilterCheck {
+  counts: Map<string, number>;
+  jumps: Map<string, Jump[]>;
 }
 
 // ---- names ----------------------------------------------------------------------------------
@@ -267,7 +277,10 @@ const comment = (s: string): string => `-m comment --comment ${q(s)}`;
 
 // ---- the rules --------------------------------------------------------------------------------
 
-interface Jump {
+/** The one rule of each table's canary chain (as iptables -S prints it back). */
+export const CANARY_RULE = '-j RETURN';
+
+export interface Jump {
   target: string;
   /** Full rule spec (without "-A CHAIN"). */
   spec: string;
@@ -299,6 +312,7 @@ function plan(
     nodeports: `${prefix}-NODEPORTS`,
     markMasq: `${prefix}-MARK-MASQ`,
     postrouting: `${prefix}-POSTROUTING`,
+    canary: `${prefix}-CANARY`,
   };
   const jump = (target: string, text: string, match = ''): Jump => ({
     target,
@@ -314,6 +328,9 @@ function plan(
   // The guard is the first rule of OUTPUT and FORWARD: nat has run by then, so only packets no
   // service rule translated are still addressed to the service CIDR.
   f(C.guard).push(`${comment('untranslated service traffic must not leave')} -d ${serviceCIDR} -j REJECT`);
+  // A canary per table: nothing jumps here; its one rule missing means someone flushed the table
+  // (or deleted our chains), which the proxier checks every second without reading the rest.
+  f(C.canary).push(CANARY_RULE);
   f(C.services);
   f(C.external);
   // CVE-2020-8558: route_localnet=1 (needed for 127.0.0.1:nodePort) would otherwise let other hosts
@@ -358,6 +375,7 @@ function plan(
     if (!nat.chains.has(chain)) nat.chains.set(chain, []);
     return nat.chains.get(chain)!;
   };
+  n(C.canary).push(CANARY_RULE);
   n(C.services);
   n(C.nodeports);
   n(C.markMasq).push(`-j MARK --or-mark ${mark}`);
@@ -440,6 +458,85 @@ function plan(
   return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats, ports };
 }
 
+function chainTexts(tables: Map<string, TablePlan>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, t] of tables) for (const [chain, rules] of t.chains) out.set(`${name}/${chain}`, rules.join('\n'));
+  return out;
+}
+
+export interface PartialResult {
+  /** '' when nothing of ours changed: then nothing is written at all. */
+  payload: string;
+  chains: Map<string, string>;
+  desired: string;
+  skipped: string[];
+  stats: BuildResult['stats'];
+  servicePorts: ServicePortInfo[];
+  /** Chains rewritten and chains deleted by the payload. */
+  changed: number;
+  deleted: number;
+  filterCheck: FilterCheck;
+}
+
+/**
+ * kube-proxy's MinimizeIPTablesRestore: with what the last sync wrote (`written`, from a full
+ * sync's or a partial sync's `chains`) taken as the kernel's state, write only the chains whose
+ * rules changed, create the new ones and delete the ones gone. No iptables-save is read and no
+ * foreign chain (jump) is touched: the periodic full sync and the canary check catch anything
+ * someone else did. Only valid after a successful write of `written`.
+ */
+export function buildPartial(input: Omit<BuildInput, 'existing'> & { dockerUser: boolean }, written: Map<string, string>): PartialResult {
+  const { tables, skipped, stats, ports } = plan({ ...input, existing: '' }, { dockerUser: input.dockerUser });
+  const chains = chainTexts(tables);
+  let payload = '';
+  let changed = 0;
+  let deleted = 0;
+  for (const [tableName, t] of tables) {
+    const gone = [...written.keys()]
+      .filter((k) => k.startsWith(`${tableName}/`) && !chains.has(k))
+      .map((k) => k.slice(tableName.length + 1))
+      .sort();
+    const dirty = [...t.chains.keys()].filter((c) => written.get(`${tableName}/${c}`) !== chains.get(`${tableName}/${c}`)).sort();
+    if (dirty.length === 0 && gone.length === 0) continue;
+    changed += dirty.length;
+    deleted += gone.length;
+    payload += `*${tableName}\n`;
+    // Declaring flushes: the chains that jump to a gone chain are among the dirty ones (their
+    // rules changed), so every reference is gone before the -X.
+    for (const c of [...dirty, ...gone].sort()) payload += `:${c} - [0:0]\n`;
+    for (const c of dirty) for (const r of t.chains.get(c)!) payload += `-A ${c} ${r}\n`;
+    for (const c of gone) payload += `-X ${c}\n`;
+    payload += 'COMMIT\n';
+  }
+  return { payload, chains, desired: renderOwnChains(tables), skipped, stats, servicePorts: ports, changed, deleted, filterCheck: filterCheckOf(tables) };
+}
+
+function filterCheckOf(tables: Map<string, TablePlan>): FilterCheck {
+  const f = tables.get('filter')!;
+  return { counts: new Map([...f.chains].map(([c, rules]) => [c, rules.length])), jumps: f.jumps };
+}
+
+/**
+ * What is wrong in the filter table (`iptables-save -t filter` text) compared with what we wrote:
+ * a chain of ours missing or with another rule count (K1S-GUARD flushed...), or our jumps not
+ * first in a built-in chain (deleted, or pushed down by Docker). Empty when intact. The filter
+ * table is small (our nat rules are the large part), so this is cheap enough to run every second.
+ */
+export function filterDrift(filterSave: string, check: FilterCheck, prefix = 'K1S'): string[] {
+  const saved = parseIptablesSave(filterSave).get('filter');
+  const problems: string[] = [];
+  const counts = new Map<string, number>();
+  for (const c of saved?.chains ?? []) if (c.startsWith(`${prefix}-`)) counts.set(c, 0);
+  for (const r of saved?.rules ?? []) if (counts.has(r.chain)) counts.set(r.chain, counts.get(r.chain)! + 1);
+  for (const [chain, n] of check.counts) {
+    const have = counts.get(chain);
+    if (have === undefined) problems.push(`filter ${chain}: missing`);
+    else if (have !== n) problems.push(`filter ${chain}: ${have} rules, want ${n}`);
+  }
+  jumpRepairs(prefix, 'filter', saved, check.jumps, problems);
+  return problems;
+}
+
 function renderOwnChains(tables: Map<string, TablePlan>): string {
   let out = '';
   for (const [name, t] of tables) {
@@ -520,7 +617,7 @@ export function buildRules(input: BuildInput): BuildResult {
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats, servicePorts: ports };
+  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats, servicePorts: ports, chains: chainTexts(tables), filterCheck: filterCheckOf(tables) };
 }
 
 /**

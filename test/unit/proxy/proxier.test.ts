@@ -19,6 +19,21 @@ class FakeSysctl implements Sysctl {
 const web = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'NodePort' });
 const webEp = endpoints('web', [{ ips: ['10.244.0.5'], ports: [{ name: 'http', port: 8080 }] }]);
 
+/** table -> chain -> rules in order: iptables state without the order chains were created in. */
+function byChain(text: string): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  let table = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) out[(table = line.slice(1))] = {};
+    else if (line.startsWith(':')) out[table][line.slice(1).split(' ')[0]] ??= [];
+    else if (line.startsWith('-A ')) {
+      const chain = line.split(' ')[1];
+      (out[table][chain] ??= []).push(line);
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([t, c]) => [t, Object.fromEntries(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1)))]));
+}
+
 function setup(sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0', 'net.bridge.bridge-nf-call-iptables': '1' })) {
   const netfilter = new FakeNetfilter(DOCKER_ONLY);
   const conntrack = new FakeConntrack();
@@ -44,7 +59,9 @@ test('sync: one restore per change, none when idle', async () => {
 test('sync repairs a jump someone deleted, even when the services did not change', async () => {
   const { netfilter, proxy } = setup();
   await proxy.sync([web], webEp);
+  assert.equal(await proxy.check(), true);
   netfilter.saveText = netfilter.saveText.replace('-A OUTPUT -m comment --comment "k1s service guard" -j K1S-GUARD\n', '');
+  assert.equal(await proxy.check(), false, 'the every-second check sees the jump gone');
   await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2);
   assert.match(chainLines(await netfilter.save(), 'filter', 'OUTPUT')[0], /-j K1S-GUARD$/);
@@ -59,6 +76,7 @@ test('sync repairs a flushed guard chain, even when the services did not change'
   assert.ok(guardRules.length > 0);
   // someone ran `iptables -F K1S-GUARD`
   netfilter.saveText = netfilter.saveText.split('\n').filter((l) => !l.startsWith('-A K1S-GUARD ')).join('\n');
+  assert.equal(await proxy.check(), false, 'the every-second check sees the guard flushed');
   await proxy.sync([web], webEp);
   assert.equal(netfilter.payloads.length, 2, 'the guard is rewritten');
   assert.deepEqual(chainLines(await netfilter.save(), 'filter', 'K1S-GUARD'), guardRules);
@@ -99,7 +117,7 @@ test('cleanupNetfilter leaves exactly what was there before k1s', async () => {
   const { netfilter, proxy } = setup();
   const before = await netfilter.save();
   await proxy.sync([web], webEp);
-  assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 11 }); // 5 filter + 4 nat + SVC + SEP
+  assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 13 }); // 6 filter + 5 nat + SVC + SEP
   assert.equal(await netfilter.save(), before);
   assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 0 });
   assert.equal(netfilter.payloads.length, 2, 'nothing to clean: no restore');
@@ -125,4 +143,59 @@ test('SCTP: a netfilter without SCTP support skips SCTP ports and programs the r
   await proxy.sync([sig], endpoints('sig', [{ ips: ['10.244.0.5'], ports: [{ name: 'sctp', port: 3868, protocol: 'SCTP' }, { name: 'tcp', port: 3868 }] }]));
   assert.doesNotMatch(netfilter.saveText, /-p sctp/);
   assert.match(netfilter.saveText, /default\/sig:tcp cluster IP/);
+});
+
+test('partial sync: an endpoint change rewrites only the changed chains and reads no iptables-save', async () => {
+  const { netfilter, proxy } = setup();
+  const other = service('other', '10.96.0.21', [{ port: 80 }]);
+  const otherEp = endpoints('other', [{ ips: ['10.244.0.9'], ports: [{ port: 80 }] }]);
+  await proxy.sync([web, other], [...webEp, ...otherEp]);
+  assert.equal(netfilter.saves, 1, 'the first sync is a full one');
+  await proxy.sync([web, other], [...webEp, ...otherEp]);
+  assert.equal(netfilter.payloads.length, 1, 'idle: nothing written');
+  assert.equal(netfilter.saves, 1, 'idle: nothing read either');
+  const moved = endpoints('web', [{ ips: ['10.244.0.6'], ports: [{ name: 'http', port: 8080 }] }]);
+  await proxy.sync([web, other], [...moved, ...otherEp]);
+  assert.equal(netfilter.saves, 1);
+  const payload = netfilter.payloads[1];
+  // the web service chain (new endpoint), the new endpoint chain and the old one (deleted); nothing of "other"
+  assert.deepEqual(
+    payload.split('\n').filter((l) => l.startsWith(':') || l.startsWith('-X')),
+    payload.split('\n').filter((l) => l.startsWith(':') || l.startsWith('-X')).filter((l) => !l.includes('other')),
+  );
+  assert.equal(payload.split('\n').filter((l) => l.startsWith(':')).length, 3, payload);
+  assert.equal(payload.split('\n').filter((l) => l.startsWith('-X')).length, 1, payload);
+  assert.doesNotMatch(payload, /^\*filter/m, 'filter did not change');
+  // the kernel now holds exactly what a full sync from scratch writes
+  const fresh = setup();
+  await fresh.proxy.sync([web, other], [...moved, ...otherEp]);
+  assert.deepEqual(byChain(netfilter.saveText), byChain(fresh.netfilter.saveText));
+});
+
+test('canary: a flushed nat table is noticed and repaired by the next (full) sync', async () => {
+  const { netfilter, proxy } = setup();
+  await proxy.sync([web], webEp);
+  const before = netfilter.saveText;
+  // someone ran `iptables -t nat -F`: every nat chain empty, chains still there
+  const at = before.indexOf('*nat');
+  netfilter.saveText = before.slice(0, at) + before.slice(at).replace(/^-A .*\n/gm, '');
+  assert.equal(await proxy.check(), false);
+  await proxy.sync([web], webEp);
+  assert.equal(await proxy.check(), true);
+  assert.equal(chainLines(netfilter.saveText, 'nat', 'K1S-CANARY').length, 1);
+  assert.ok(chainLines(netfilter.saveText, 'nat', 'K1S-SERVICES').length > 0);
+});
+
+test('a full sync runs again after fullSyncPeriodMs even when nothing asked for it', async () => {
+  let t = 0;
+  const netfilter = new FakeNetfilter(DOCKER_ONLY);
+  const proxy = new ServiceProxy({ netfilter, config, logger: silentLogger, sysctl: new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '1' }), conntrack: new FakeConntrack(), fullSyncPeriodMs: 60_000, now: () => t });
+  await proxy.sync([web], webEp);
+  t = 59_000;
+  await proxy.sync([web], webEp);
+  assert.equal(netfilter.saves, 1);
+  t = 60_000;
+  await proxy.sync([web], webEp);
+  assert.equal(netfilter.saves, 2, 'the periodic full sync reads everything');
+  assert.equal(netfilter.payloads.length, 1, 'and writes nothing when all is in place');
 });

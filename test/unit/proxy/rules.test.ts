@@ -23,12 +23,14 @@ async function applied(existing: string, payload: string): Promise<string> {
 }
 
 const FIRST_SYNC = `*filter
+:K1S-CANARY - [0:0]
 :K1S-EXTERNAL-SERVICES - [0:0]
 :K1S-FIREWALL - [0:0]
 :K1S-FORWARD - [0:0]
 :K1S-GUARD - [0:0]
 :K1S-SERVICES - [0:0]
 -A K1S-GUARD -m comment --comment "untranslated service traffic must not leave" -d 10.96.0.0/16 -j REJECT
+-A K1S-CANARY -j RETURN
 -A K1S-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A K1S-FORWARD -m comment --comment "service traffic requiring SNAT" -m mark --mark 0x4000/0x4000 -j ACCEPT
 -A K1S-FORWARD -m comment --comment "established service connections" -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j ACCEPT
@@ -44,6 +46,7 @@ const FIRST_SYNC = `*filter
 -I OUTPUT 1 -m comment --comment "k1s service guard" -j K1S-GUARD
 COMMIT
 *nat
+:K1S-CANARY - [0:0]
 :K1S-MARK-MASQ - [0:0]
 :K1S-NODEPORTS - [0:0]
 :K1S-POSTROUTING - [0:0]
@@ -51,6 +54,7 @@ COMMIT
 :K1S-SEP-WBD4CCV6JIIBARLY - [0:0]
 :K1S-SERVICES - [0:0]
 :K1S-SVC-CDGGSHYLG3RE2FKL - [0:0]
+-A K1S-CANARY -j RETURN
 -A K1S-SERVICES -m comment --comment "default/web:http cluster IP" -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -j K1S-SVC-CDGGSHYLG3RE2FKL
 -A K1S-SERVICES -m comment --comment "k1s service nodeports; must be last" -m addrtype --dst-type LOCAL -j K1S-NODEPORTS
 -A K1S-MARK-MASQ -j MARK --or-mark 0x4000
@@ -314,11 +318,12 @@ test('output is deterministic: input order does not matter', () => {
 test('cleanup payload removes our chains and the jumps into them, nothing else (golden)', async () => {
   const state = await applied(DOCKER_ONLY, buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config }).payload);
   const c = buildCleanup(state);
-  assert.equal(c.chains, 12);
+  assert.equal(c.chains, 14);
   assert.equal(c.jumps, 12);
   assert.equal(
     c.payload,
     `*filter
+:K1S-CANARY - [0:0]
 :K1S-EXTERNAL-SERVICES - [0:0]
 :K1S-FIREWALL - [0:0]
 :K1S-FORWARD - [0:0]
@@ -333,6 +338,7 @@ test('cleanup payload removes our chains and the jumps into them, nothing else (
 -D OUTPUT -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
 -D OUTPUT -m comment --comment "k1s firewall" -j K1S-FIREWALL
 -D DOCKER-USER -m comment --comment "k1s service guard" -j K1S-GUARD
+-X K1S-CANARY
 -X K1S-EXTERNAL-SERVICES
 -X K1S-FIREWALL
 -X K1S-FORWARD
@@ -340,6 +346,7 @@ test('cleanup payload removes our chains and the jumps into them, nothing else (
 -X K1S-SERVICES
 COMMIT
 *nat
+:K1S-CANARY - [0:0]
 :K1S-MARK-MASQ - [0:0]
 :K1S-NODEPORTS - [0:0]
 :K1S-POSTROUTING - [0:0]
@@ -350,6 +357,7 @@ COMMIT
 -D PREROUTING -m comment --comment "k1s service portals" -j K1S-SERVICES
 -D OUTPUT -m comment --comment "k1s service portals" -j K1S-SERVICES
 -D POSTROUTING -m comment --comment "k1s postrouting rules" -j K1S-POSTROUTING
+-X K1S-CANARY
 -X K1S-MARK-MASQ
 -X K1S-NODEPORTS
 -X K1S-POSTROUTING
