@@ -58,9 +58,11 @@ export function staleFlows(prev: ServicePortInfo[], next: ServicePortInfo[]): Fl
   const prevByKey = new Map(prev.map((p) => [key(p), p]));
   for (const p of prev.filter(flushed)) {
     const now = nextByKey.get(key(p));
-    const stillThere = new Set((now?.endpoints ?? []).map((e) => e.ip));
+    // By ip:port, as kube-proxy: a pod whose port changed is a new endpoint; the flush itself
+    // can only match the address (--dst-nat), which also catches the flows of the old port.
+    const stillThere = new Set((now?.endpoints ?? []).map((e) => e.addr));
     for (const e of p.endpoints) {
-      if (stillThere.has(e.ip)) continue;
+      if (stillThere.has(e.addr)) continue;
       add({ protocol: p.protocol, origDst: p.clusterIP, dstNat: e.ip });
       for (const ip of p.externalIPs) add({ protocol: p.protocol, origDst: ip, dstNat: e.ip });
       if (p.nodePort) add({ protocol: p.protocol, origDstPort: p.nodePort, dstNat: e.ip });

@@ -21,6 +21,12 @@ test('which conntrack entries go after a change (kube-proxy conntrack cleanup), 
   const cases: [string, ServicePortInfo[], ServicePortInfo[], object[]][] = [
     ['nothing changed', [port('udp', ['10.244.0.5'])], [port('udp', ['10.244.0.5'])], []],
     ['an endpoint replaced: the old one is flushed', [port('udp', ['10.244.0.5'])], [port('udp', ['10.244.0.6'])], [{ protocol: 'udp', origDst: '10.96.0.10', dstNat: '10.244.0.5' }]],
+    [
+      'same address, another port: the old flows go',
+      [port('udp', ['10.244.0.5'])],
+      [{ ...port('udp', []), endpoints: [{ addr: '10.244.0.5:5354', ip: '10.244.0.5', chain: 'K1S-SEP-Y' }] }],
+      [{ protocol: 'udp', origDst: '10.96.0.10', dstNat: '10.244.0.5' }],
+    ],
     ['TCP closes its own connections: nothing', [port('tcp', ['10.244.0.5'])], [port('tcp', ['10.244.0.6'])], []],
     [
       'node port and external IPs too',
