@@ -1,5 +1,9 @@
-// The kube-proxy of k1s: on every sync, read iptables (save), compute the desired state (pure
-// buildRules), write it in ONE iptables-restore --noflush. Idle syncs write nothing.
+// The kube-proxy of k1s. Each sync writes ONE iptables-restore --noflush payload:
+//  - full (first, after a failure or tampering, every fullSyncPeriodMs): read iptables-save,
+//    compute everything (pure buildRules), repair jumps and stale chains, rewrite our chains;
+//  - partial (otherwise): no read; only the chains whose rules changed since the last write
+//    (pure buildPartial). Idle: nothing read, nothing written.
+// check() is the cheap every-second canary that turns the next sync into a full one.
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EndpointSlice, Service } from '../src/api/types.js';
@@ -109,7 +113,6 @@ export class ServiceProxy {
   private lastFull = 0;
   private dockerUser = false;
   private lastSkipped = '';
-  private lastDesired: string | undefined;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(opts: ServiceProxyOptions) {
@@ -165,21 +168,20 @@ export class ServiceProxy {
     // The rule count per chain of ours catches a flushed or edited chain (K1S-GUARD above all),
     // which must never stay open until the next Service change.
     const untouched = sameCounts(ownRuleCounts(existing), ownRuleCounts(result.desired));
-    if (result.desired === this.lastDesired && result.repairs.length === 0 && untouched) {
+    if (this.written !== undefined && sameChains(result.chains, this.written) && result.repairs.length === 0 && untouched) {
       this.lastFull = this.now();
       this.written = result.chains;
       this.filterCheck = result.filterCheck;
       this.logger.debug({ ...result.stats }, 'iptables up to date');
       return;
     }
-    if (result.repairs.length > 0 && this.lastDesired !== undefined) {
+    if (result.repairs.length > 0 && this.written !== undefined) {
       this.logger.info({ repairs: result.repairs }, 'repairing iptables state');
     }
     await this.write(result.payload);
     this.lastFull = this.now();
     this.written = result.chains;
     this.filterCheck = result.filterCheck;
-    this.lastDesired = result.desired;
     this.logger.info({ ...result.stats, full: true, ms: this.now() - started }, 'iptables synced');
     await this.afterWrite(result.servicePorts);
   }
@@ -193,7 +195,6 @@ export class ServiceProxy {
     await this.write(result.payload);
     this.written = result.chains;
     this.filterCheck = result.filterCheck;
-    this.lastDesired = result.desired;
     this.logger.info({ ...result.stats, changed: result.changed, deleted: result.deleted, ms: this.now() - started }, 'iptables synced');
     await this.afterWrite(result.servicePorts);
   }
@@ -204,7 +205,6 @@ export class ServiceProxy {
       await this.netfilter.restore(payload);
     } catch (err) {
       // unknown state: the next sync reads everything and writes again
-      this.lastDesired = undefined;
       this.written = undefined;
       this.logger.error({ err, payloadLines: payload.split('\n').length }, 'iptables-restore failed');
       throw err;
@@ -301,6 +301,12 @@ export function ownRuleCounts(text: string, prefix = 'K1S'): Map<string, number>
     if (m) counts.set(`${table}/${m[1]}`, (counts.get(`${table}/${m[1]}`) ?? 0) + 1);
   }
   return counts;
+}
+
+function sameChains(a: Map<string, string>, b: Map<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }
 
 function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {

@@ -90,8 +90,18 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
+// Chain names are asked for every endpoint at every sync: remember them (bounded, so churn over
+// months cannot grow it without end).
+const names = new Map<string, string>();
+
 function hash16(text: string): string {
-  return base32(createHash('sha256').update(text).digest()).slice(0, 16);
+  let h = names.get(text);
+  if (h === undefined) {
+    if (names.size >= 200_000) names.clear();
+    h = base32(createHash('sha256').update(text).digest()).slice(0, 16);
+    names.set(text, h);
+  }
+  return h;
 }
 
 /** kube-proxy's ServicePortName.String(): "ns/name:port", or "ns/name" when the port is unnamed. */
@@ -468,7 +478,6 @@ export interface PartialResult {
   /** '' when nothing of ours changed: then nothing is written at all. */
   payload: string;
   chains: Map<string, string>;
-  desired: string;
   skipped: string[];
   stats: BuildResult['stats'];
   servicePorts: ServicePortInfo[];
@@ -508,7 +517,7 @@ export function buildPartial(input: Omit<BuildInput, 'existing'> & { dockerUser:
     for (const c of gone) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  return { payload, chains, desired: renderOwnChains(tables), skipped, stats, servicePorts: ports, changed, deleted, filterCheck: filterCheckOf(tables) };
+  return { payload, chains, skipped, stats, servicePorts: ports, changed, deleted, filterCheck: filterCheckOf(tables) };
 }
 
 function filterCheckOf(tables: Map<string, TablePlan>): FilterCheck {
