@@ -86,6 +86,12 @@ async function main() {
     t = performance.now();
     const ok = await proxy.check();
     console.log(`real check() (filter table + nat canary): ${ms(t)}, intact ${ok}`);
+    t = performance.now();
+    await netfilter.saveTable('filter');
+    console.log(`  of which iptables -t filter -S: ${ms(t)}`);
+    t = performance.now();
+    await netfilter.chainRules('nat', 'K1S-CANARY');
+    console.log(`  of which iptables -t nat -S K1S-CANARY: ${ms(t)}`);
     const state = await netfilter.save();
     const payload = buildRules({ ...b, existing: state, config, host: { sctp: false } }).payload;
     t = performance.now();

@@ -65,8 +65,14 @@ export class IptablesNetfilter implements Netfilter {
     return run(this.saveBin, []);
   }
 
-  saveTable(table: string): Promise<string> {
-    return run(this.saveBin, ['-t', table]);
+  /**
+   * `iptables -t <table> -S`, turned into iptables-save's shape. Not `iptables-save -t <table>`:
+   * with the nf_tables backend that reads the whole ruleset (94 ms with 1,000 services' nat
+   * rules, against 5 ms for -S of one table), and this runs every second.
+   */
+  async saveTable(table: string): Promise<string> {
+    const out = await run(this.listBin, ['-w', '5', '-t', table, '-S']);
+    return listingToSave(table, out);
   }
 
   async chainRules(table: string, chain: string): Promise<string[] | undefined> {
@@ -100,6 +106,20 @@ export class IptablesNetfilter implements Netfilter {
     await this.restore(`*nat\n:${chain} - [0:0]\n-X ${chain}\nCOMMIT\n`).catch(() => {});
     return true;
   }
+}
+
+/** `iptables -S` lines (-P, -N, -A) as iptables-save text of one table. */
+export function listingToSave(table: string, listing: string): string {
+  const decl: string[] = [];
+  const rules: string[] = [];
+  for (const line of listing.split('\n')) {
+    const p = /^-P (\S+) (\S+)$/.exec(line);
+    const n = /^-N (\S+)$/.exec(line);
+    if (p) decl.push(`:${p[1]} ${p[2]} [0:0]`);
+    else if (n) decl.push(`:${n[1]} - [0:0]`);
+    else if (line.startsWith('-A ')) rules.push(line);
+  }
+  return `*${table}\n${[...decl, ...rules].map((l) => `${l}\n`).join('')}COMMIT\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -199,3 +199,12 @@ test('a full sync runs again after fullSyncPeriodMs even when nothing asked for 
   assert.equal(netfilter.saves, 2, 'the periodic full sync reads everything');
   assert.equal(netfilter.payloads.length, 1, 'and writes nothing when all is in place');
 });
+
+test('iptables -S of a table reads as iptables-save text (the every-second check uses it)', async () => {
+  const { listingToSave } = await import('../../../proxy/netfilter.js');
+  const listing = '-P INPUT ACCEPT\n-P FORWARD DROP\n-N K1S-GUARD\n-A FORWARD -m comment --comment "k1s service guard" -j K1S-GUARD\n-A K1S-GUARD -d 10.96.0.0/16 -j REJECT\n';
+  assert.equal(
+    listingToSave('filter', listing),
+    '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:K1S-GUARD - [0:0]\n-A FORWARD -m comment --comment "k1s service guard" -j K1S-GUARD\n-A K1S-GUARD -d 10.96.0.0/16 -j REJECT\nCOMMIT\n',
+  );
+});
