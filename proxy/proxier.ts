@@ -1,11 +1,16 @@
-// The kube-proxy of k1s: on every sync, read iptables (save), compute the desired state (pure
-// buildRules), write it in ONE iptables-restore --noflush. Idle syncs write nothing.
+// The kube-proxy of k1s. Each sync writes ONE iptables-restore --noflush payload:
+//  - full (first, after a failure or tampering, every fullSyncPeriodMs): read iptables-save,
+//    compute everything (pure buildRules), repair jumps and stale chains, rewrite our chains;
+//  - partial (otherwise): no read; only the chains whose rules changed since the last write
+//    (pure buildPartial). Idle: nothing read, nothing written.
+// check() is the cheap every-second canary that turns the next sync into a full one.
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Endpoints, Service } from '../src/api/types.js';
+import type { EndpointSlice, Service } from '../src/api/types.js';
 import type { Logger } from '../src/log.js';
 import type { Netfilter } from './netfilter.js';
-import { buildCleanup, buildRules, type ProxyConfig } from './rules.js';
+import { buildCleanup, buildPartial, buildRules, CANARY_RULE, filterDrift, type FilterCheck, type ProxyConfig, type ServicePortInfo } from './rules.js';
+import { ConntrackTool, staleFlows, type Conntrack } from './conntrack.js';
 
 export type { ProxyConfig } from './rules.js';
 
@@ -74,6 +79,12 @@ export interface ServiceProxyOptions {
   config: ProxyConfig;
   logger: Logger;
   sysctl?: Sysctl;
+  /** Deletes UDP/SCTP flows of endpoints that went away; default Debian's conntrack tool. */
+  conntrack?: Conntrack;
+  /** How often a sync reads and repairs everything instead of writing only what changed; default 5 min. */
+  fullSyncPeriodMs?: number;
+  /** Clock (ms), injectable for tests. */
+  now?: () => number;
 }
 
 export class ServiceProxy {
@@ -86,8 +97,22 @@ export class ServiceProxy {
   private readonly config: ProxyConfig;
   private readonly logger: Logger;
   private readonly sysctl: Sysctl;
+  private readonly conntrack: Conntrack;
   private sysctlsDone = false;
-  private lastDesired: string | undefined;
+  private host: { sctp: boolean } | undefined;
+  /** The service ports as last written to the kernel (conntrack flushing diffs against them). */
+  private lastPorts: ServicePortInfo[] = [];
+  private conntrackMissingLogged = false;
+  private readonly fullSyncPeriodMs: number;
+  private readonly now: () => number;
+  private readonly prefix: string;
+  /** Our chains as last written ("table/chain" -> rules); undefined: the kernel's state is unknown. */
+  private written: Map<string, string> | undefined;
+  private filterCheck: FilterCheck | undefined;
+  private needFull = true;
+  private lastFull = 0;
+  private dockerUser = false;
+  private lastSkipped = '';
   private queue: Promise<void> = Promise.resolve();
 
   constructor(opts: ServiceProxyOptions) {
@@ -95,50 +120,148 @@ export class ServiceProxy {
     this.config = opts.config;
     this.logger = opts.logger;
     this.sysctl = opts.sysctl ?? procSysctl;
+    this.conntrack = opts.conntrack ?? new ConntrackTool();
+    this.fullSyncPeriodMs = opts.fullSyncPeriodMs ?? 5 * 60_000;
+    this.now = opts.now ?? Date.now;
+    this.prefix = opts.config.prefix ?? 'K1S';
   }
 
   /**
-   * Bring iptables in line with these services and endpoints. Calls are serialized.
+   * Bring iptables in line with these services and their EndpointSlices. Calls are serialized.
    * Call it on every Service/Endpoints change AND periodically (e.g. every 10-30 s) and right after
    * the pod network is created: Docker moves its FORWARD rules above ours on every network
    * change, and only a sync puts ours back on top. An idle sync costs one iptables-save, no write.
    */
-  sync(services: Service[], endpoints: Endpoints[]): Promise<void> {
-    const run = this.queue.then(() => this.syncNow(services, endpoints));
+  sync(services: Service[], slices: EndpointSlice[]): Promise<void> {
+    const run = this.queue.then(() => this.syncNow(services, slices));
     this.queue = run.catch(() => {}); // one failed sync must not block the next
     return run;
   }
 
-  private async syncNow(services: Service[], endpoints: Endpoints[]): Promise<void> {
+  private async syncNow(services: Service[], slices: EndpointSlice[]): Promise<void> {
     if (!this.sysctlsDone) {
       await this.ensureSysctls();
       this.sysctlsDone = true;
     }
-    const started = Date.now();
+    if (!this.host) {
+      this.host = { sctp: await this.netfilter.supportsSCTP() };
+      if (!this.host.sctp) this.logger.warn('netfilter cannot match SCTP here (no sctp module): SCTP service ports will not be programmed');
+    }
+    const full = this.written === undefined || this.needFull || this.now() - this.lastFull >= this.fullSyncPeriodMs;
+    if (full) await this.fullSync(services, slices);
+    else await this.partialSync(services, slices);
+  }
+
+  /**
+   * Read everything (iptables-save), repair whatever is off (jumps moved by Docker, chains
+   * flushed or edited by hand, stale chains), rewrite our chains. Writes nothing when all is as
+   * we left it. Runs first, after any failure or tampering, and every fullSyncPeriodMs.
+   */
+  private async fullSync(services: Service[], slices: EndpointSlice[]): Promise<void> {
+    const started = this.now();
+    this.needFull = false;
     const existing = await this.netfilter.save();
-    const result = buildRules({ services, endpoints, existing, config: this.config });
-    for (const s of result.skipped) this.logger.warn({ skipped: s }, 'service port not programmed');
+    const result = buildRules({ services, slices, existing, config: this.config, host: this.host });
+    this.dockerUser = /^:DOCKER-USER /m.test(existing);
+    this.logSkipped(result.skipped);
     // Idle: same rules as last applied and nobody disturbed our jumps or chains -> write nothing.
     // The rule count per chain of ours catches a flushed or edited chain (K1S-GUARD above all),
     // which must never stay open until the next Service change.
     const untouched = sameCounts(ownRuleCounts(existing), ownRuleCounts(result.desired));
-    if (result.desired === this.lastDesired && result.repairs.length === 0 && untouched) {
+    if (this.written !== undefined && sameChains(result.chains, this.written) && result.repairs.length === 0 && untouched) {
+      this.lastFull = this.now();
+      this.written = result.chains;
+      this.filterCheck = result.filterCheck;
       this.logger.debug({ ...result.stats }, 'iptables up to date');
       return;
     }
-    if (result.repairs.length > 0 && this.lastDesired !== undefined) {
+    if (result.repairs.length > 0 && this.written !== undefined) {
       this.logger.info({ repairs: result.repairs }, 'repairing iptables state');
     }
+    await this.write(result.payload);
+    this.lastFull = this.now();
+    this.written = result.chains;
+    this.filterCheck = result.filterCheck;
+    this.logger.info({ ...result.stats, full: true, ms: this.now() - started }, 'iptables synced');
+    await this.afterWrite(result.servicePorts);
+  }
+
+  /** Only the chains that changed since the last write; no iptables-save. Idle: nothing at all. */
+  private async partialSync(services: Service[], slices: EndpointSlice[]): Promise<void> {
+    const started = this.now();
+    const result = buildPartial({ services, slices, config: this.config, host: this.host, dockerUser: this.dockerUser }, this.written!);
+    this.logSkipped(result.skipped);
+    if (result.payload === '') return;
+    await this.write(result.payload);
+    this.written = result.chains;
+    this.filterCheck = result.filterCheck;
+    this.logger.info({ ...result.stats, changed: result.changed, deleted: result.deleted, ms: this.now() - started }, 'iptables synced');
+    await this.afterWrite(result.servicePorts);
+  }
+
+  private async write(payload: string): Promise<void> {
     this.restores++;
     try {
-      await this.netfilter.restore(result.payload);
+      await this.netfilter.restore(payload);
     } catch (err) {
-      this.lastDesired = undefined; // unknown state: the next sync writes again
-      this.logger.error({ err, payloadLines: result.payload.split('\n').length }, 'iptables-restore failed');
+      // unknown state: the next sync reads everything and writes again
+      this.written = undefined;
+      this.logger.error({ err, payloadLines: payload.split('\n').length }, 'iptables-restore failed');
       throw err;
     }
-    this.lastDesired = result.desired;
-    this.logger.info({ ...result.stats, ms: Date.now() - started }, 'iptables synced');
+  }
+
+  private async afterWrite(ports: ServicePortInfo[]): Promise<void> {
+    // After the rules: a flow deleted now is re-created by the client's next packet through the
+    // new rules, never through the old ones.
+    const flows = staleFlows(this.lastPorts, ports);
+    this.lastPorts = ports;
+    await this.flushFlows(flows);
+  }
+
+  /** The same skipped list every sync is logged once, not every second. */
+  private logSkipped(skipped: string[]): void {
+    const key = skipped.join('\n');
+    if (key === this.lastSkipped) return;
+    this.lastSkipped = key;
+    for (const s of skipped) this.logger.warn({ skipped: s }, 'service port not programmed');
+  }
+
+  /**
+   * The canary check, meant to run every second or two: reads only the filter table (small: the
+   * guard, our jumps, REJECTs) and nat's canary chain. Anything off (K1S-GUARD flushed, a jump
+   * deleted or pushed below Docker's, the nat table flushed) makes the next sync a full one.
+   * Resolves true when all is intact (or nothing was written yet). Serialized with syncs.
+   */
+  check(): Promise<boolean> {
+    const run = this.queue.then(async () => {
+      if (this.written === undefined || this.filterCheck === undefined || this.needFull) return this.written !== undefined && !this.needFull;
+      const problems = filterDrift(await this.netfilter.saveTable('filter'), this.filterCheck, this.prefix);
+      const canary = await this.netfilter.chainRules('nat', `${this.prefix}-CANARY`);
+      if (!canary || canary.length !== 1 || !canary[0].endsWith(CANARY_RULE)) problems.push(`nat ${this.prefix}-CANARY: flushed or missing`);
+      if (problems.length === 0) return true;
+      this.logger.warn({ problems }, 'iptables rules of ours were changed by someone else; full sync');
+      this.needFull = true;
+      return false;
+    });
+    this.queue = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  private async flushFlows(flows: ReturnType<typeof staleFlows>): Promise<void> {
+    for (const f of flows) {
+      try {
+        const n = await this.conntrack.delete(f);
+        if (n > 0) this.logger.info({ ...f, deleted: n }, 'stale conntrack entries deleted');
+      } catch (err) {
+        // A missing tool must not stop the sync; say it once, loudly enough to be found.
+        if (!this.conntrackMissingLogged) this.logger.warn({ err: (err as Error).message }, 'cannot delete stale UDP conntrack entries (is the conntrack tool installed?)');
+        this.conntrackMissingLogged = true;
+      }
+    }
   }
 
   /**
@@ -178,6 +301,12 @@ export function ownRuleCounts(text: string, prefix = 'K1S'): Map<string, number>
     if (m) counts.set(`${table}/${m[1]}`, (counts.get(`${table}/${m[1]}`) ?? 0) + 1);
   }
   return counts;
+}
+
+function sameChains(a: Map<string, string>, b: Map<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
 }
 
 function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {

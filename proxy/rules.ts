@@ -19,7 +19,8 @@
 // touched when they are missing, out of place or stale, so an idle sync does not rewrite them.
 import { createHash } from 'node:crypto';
 import { isIPv4 } from '../src/api/names.js';
-import type { Endpoints, Protocol, Service } from '../src/api/types.js';
+import type { EndpointSlice, Protocol, Service } from '../src/api/types.js';
+import { endpointsByService, portKey, usableEndpoints } from './slices.js';
 
 export interface ProxyConfig {
   /** Service (ClusterIP) range, e.g. 10.96.0.0/16. Everything in it that NAT did not translate is rejected. */
@@ -34,10 +35,13 @@ export interface ProxyConfig {
 
 export interface BuildInput {
   services: Service[];
-  endpoints: Endpoints[];
+  /** Every EndpointSlice (discovery.k8s.io/v1); a Service's are found by their service-name label. */
+  slices: EndpointSlice[];
   /** Current `iptables-save` text (all tables). */
   existing: string;
   config: ProxyConfig;
+  /** What this host's netfilter can do; SCTP ports are skipped (with a reason) without it. */
+  host?: { sctp: boolean };
 }
 
 export interface BuildResult {
@@ -49,7 +53,19 @@ export interface BuildResult {
   repairs: string[];
   /** Service ports or endpoints left out, and why (bad IP, IPv6, bad port). */
   skipped: string[];
+  /** The service ports programmed, with their endpoints (the proxier diffs them to flush UDP conntrack). */
+  servicePorts: ServicePortInfo[];
+  /** "table/chain" -> that chain of ours as written (one rule spec a line): what a partial sync diffs against. */
+  chains: Map<string, string>;
   stats: { servicePorts: number; endpoints: number; withoutEndpoints: number; nodePorts: number };
+  /** What the filter table must hold, for the every-second tamper check (filterDrift). */
+  filterCheck: FilterCheck;
+}
+
+/** Our filter chains' rule counts and the jumps wanted at the top of the built-in chains. */
+export interface FilterCheck {
+  counts: Map<string, number>;
+  jumps: Map<string, Jump[]>;
 }
 
 // ---- names ----------------------------------------------------------------------------------
@@ -74,8 +90,18 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
+// Chain names are asked for every endpoint at every sync: remember them (bounded, so churn over
+// months cannot grow it without end).
+const names = new Map<string, string>();
+
 function hash16(text: string): string {
-  return base32(createHash('sha256').update(text).digest()).slice(0, 16);
+  let h = names.get(text);
+  if (h === undefined) {
+    if (names.size >= 200_000) names.clear();
+    h = base32(createHash('sha256').update(text).digest()).slice(0, 16);
+    names.set(text, h);
+  }
+  return h;
 }
 
 /** kube-proxy's ServicePortName.String(): "ns/name:port", or "ns/name" when the port is unnamed. */
@@ -156,7 +182,13 @@ export interface SavedTable {
   rules: SavedRule[];
 }
 
-export function parseIptablesSave(text: string): Map<string, SavedTable> {
+/**
+ * `skipRulesOf`: a chain prefix whose rules are not kept (their chains still are). Our own
+ * chains hold nearly all the rules (20,000 for 1,000 services) and a full sync rewrites them
+ * anyway; only the foreign chains' rules (the jumps into ours) need tokenizing.
+ */
+export function parseIptablesSave(text: string, skipRulesOf?: string): Map<string, SavedTable> {
+  const skip = skipRulesOf ? `-A ${skipRulesOf}-` : undefined;
   const tables = new Map<string, SavedTable>();
   let table: SavedTable | undefined;
   for (const raw of text.split('\n')) {
@@ -169,7 +201,7 @@ export function parseIptablesSave(text: string): Map<string, SavedTable> {
       table = undefined;
     } else if (table && line.startsWith(':')) {
       table.chains.push(line.slice(1).split(/\s+/)[0]);
-    } else if (table && line.startsWith('-A ')) {
+    } else if (table && line.startsWith('-A ') && !(skip && line.startsWith(skip))) {
       const m = /^-A (\S+) ?(.*)$/.exec(line);
       if (m) table.rules.push({ chain: m[1], spec: m[2], target: ruleTarget(m[2]) });
     }
@@ -179,13 +211,18 @@ export function parseIptablesSave(text: string): Map<string, SavedTable> {
 
 // ---- what the cluster asks for ----------------------------------------------------------------
 
-interface ServicePortInfo {
+export interface ServicePortInfo {
   spn: string; // "ns/name:port"
   clusterIP: string;
   port: number;
   protocol: string; // lower case: tcp, udp, sctp
   nodePort?: number;
-  localOnly: boolean; // externalTrafficPolicy: Local
+  /** spec.externalIPs (IPv4 ones): the port answers on them too, from anywhere. */
+  externalIPs: string[];
+  /** externalTrafficPolicy Local: keep the client's address for node port and external IP traffic. */
+  localOnly: boolean;
+  /** sessionAffinity ClientIP: how long a client sticks to its endpoint. */
+  affinitySeconds?: number;
   svcChain: string;
   endpoints: { addr: string; ip: string; chain: string }[]; // sorted by addr
 }
@@ -193,8 +230,7 @@ interface ServicePortInfo {
 const validPort = (p: unknown): p is number => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
 
 function collectServicePorts(input: BuildInput, prefix: string, skipped: string[]): ServicePortInfo[] {
-  const endpointsByName = new Map<string, Endpoints>();
-  for (const ep of input.endpoints) endpointsByName.set(`${ep.metadata.namespace ?? 'default'}/${ep.metadata.name}`, ep);
+  const byService = endpointsByService(input.slices, skipped);
 
   const out: ServicePortInfo[] = [];
   for (const svc of input.services) {
@@ -207,12 +243,21 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
       continue;
     }
     const withNodePorts = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
-    const ep = endpointsByName.get(`${ns}/${svc.metadata.name}`);
+    const externalIPs = [...new Set(svc.spec.externalIPs ?? [])].filter((ip) => {
+      if (isIPv4(ip)) return true;
+      skipped.push(`${ns}/${svc.metadata.name}: externalIP ${ip} is not IPv4`);
+      return false;
+    });
+    const ports = byService.get(`${ns}/${svc.metadata.name}`);
     for (const sp of svc.spec.ports ?? []) {
       const protocol: Protocol = sp.protocol ?? 'TCP';
       const spn = servicePortName(ns, svc.metadata.name, sp.name);
       if (!validPort(sp.port)) {
         skipped.push(`${spn}: invalid port ${sp.port}`);
+        continue;
+      }
+      if (protocol === 'SCTP' && !input.host?.sctp) {
+        skipped.push(`${spn}: SCTP is not available in this kernel's netfilter (no sctp match)`);
         continue;
       }
       const info: ServicePortInfo = {
@@ -221,33 +266,20 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
         port: sp.port,
         protocol: protocol.toLowerCase(),
         nodePort: withNodePorts && validPort(sp.nodePort) ? sp.nodePort : undefined,
+        externalIPs,
+        // internalTrafficPolicy Local needs no rule of its own: on one node every endpoint is
+        // local, so "only local endpoints" is the same set as Cluster's.
         localOnly: svc.spec.externalTrafficPolicy === 'Local',
+        affinitySeconds: svc.spec.sessionAffinity === 'ClientIP' ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : undefined,
         svcChain: serviceChainName(prefix, spn, protocol),
         endpoints: [],
       };
-      // The endpoints controller copies the service port's name onto the endpoint port and resolves
-      // targetPort to a number, so match by name (unnamed: undefined and '' are the same).
-      const seen = new Set<string>();
-      for (const subset of ep?.subsets ?? []) {
-        for (const p of subset.ports ?? []) {
-          if ((p.name ?? '') !== (sp.name ?? '') || (p.protocol ?? 'TCP') !== protocol) continue;
-          if (!validPort(p.port)) {
-            skipped.push(`${spn}: endpoint port ${p.port} is invalid`);
-            continue;
-          }
-          for (const a of subset.addresses ?? []) {
-            if (!isIPv4(a.ip)) {
-              skipped.push(`${spn}: endpoint ${a.ip} is not IPv4`);
-              continue;
-            }
-            const addr = `${a.ip}:${p.port}`;
-            if (seen.has(addr)) continue;
-            seen.add(addr);
-            info.endpoints.push({ addr, ip: a.ip, chain: endpointChainName(prefix, spn, protocol, addr) });
-          }
-        }
+      // Slice ports carry the service port's name (unnamed: undefined and '' are the same) and the
+      // targetPort already resolved per pod.
+      for (const e of usableEndpoints(ports?.get(portKey(sp.name, protocol)) ?? [])) {
+        const addr = `${e.ip}:${e.port}`;
+        info.endpoints.push({ addr, ip: e.ip, chain: endpointChainName(prefix, spn, protocol, addr) });
       }
-      info.endpoints.sort((a, b) => cmp(a.addr, b.addr));
       out.push(info);
     }
   }
@@ -261,7 +293,10 @@ const comment = (s: string): string => `-m comment --comment ${q(s)}`;
 
 // ---- the rules --------------------------------------------------------------------------------
 
-interface Jump {
+/** The one rule of each table's canary chain (as iptables -S prints it back). */
+export const CANARY_RULE = '-j RETURN';
+
+export interface Jump {
   target: string;
   /** Full rule spec (without "-A CHAIN"). */
   spec: string;
@@ -277,7 +312,7 @@ interface TablePlan {
 function plan(
   input: BuildInput,
   host: { dockerUser: boolean },
-): { tables: Map<string, TablePlan>; skipped: string[]; stats: BuildResult['stats'] } {
+): { tables: Map<string, TablePlan>; skipped: string[]; stats: BuildResult['stats']; ports: ServicePortInfo[] } {
   const prefix = input.config.prefix ?? 'K1S';
   const mark = input.config.masqueradeMark ?? '0x4000';
   const { serviceCIDR, podCIDR } = input.config;
@@ -293,6 +328,7 @@ function plan(
     nodeports: `${prefix}-NODEPORTS`,
     markMasq: `${prefix}-MARK-MASQ`,
     postrouting: `${prefix}-POSTROUTING`,
+    canary: `${prefix}-CANARY`,
   };
   const jump = (target: string, text: string, match = ''): Jump => ({
     target,
@@ -308,6 +344,9 @@ function plan(
   // The guard is the first rule of OUTPUT and FORWARD: nat has run by then, so only packets no
   // service rule translated are still addressed to the service CIDR.
   f(C.guard).push(`${comment('untranslated service traffic must not leave')} -d ${serviceCIDR} -j REJECT`);
+  // A canary per table: nothing jumps here; its one rule missing means someone flushed the table
+  // (or deleted our chains), which the proxier checks every second without reading the rest.
+  f(C.canary).push(CANARY_RULE);
   f(C.services);
   f(C.external);
   // CVE-2020-8558: route_localnet=1 (needed for 127.0.0.1:nodePort) would otherwise let other hosts
@@ -321,6 +360,10 @@ function plan(
   f(C.forward).push(
     `${comment('service traffic requiring SNAT')} -m mark --mark ${mark}/${mark} -j ACCEPT`,
     `${comment('established service connections')} -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j ACCEPT`,
+    // externalTrafficPolicy Local: the first packet is not marked (the client's address is kept),
+    // so it is let through as what it is, a connection our NAT sent to a pod. Only service rules
+    // DNAT to the pod range.
+    `${comment('service traffic to pods keeping the client address')} -d ${podCIDR} -m conntrack --ctstate DNAT -j ACCEPT`,
   );
   filter.jumps.set('INPUT', [
     jump(C.firewall, 'firewall'),
@@ -348,6 +391,7 @@ function plan(
     if (!nat.chains.has(chain)) nat.chains.set(chain, []);
     return nat.chains.get(chain)!;
   };
+  n(C.canary).push(CANARY_RULE);
   n(C.services);
   n(C.nodeports);
   n(C.markMasq).push(`-j MARK --or-mark ${mark}`);
@@ -365,11 +409,17 @@ function plan(
   for (const sp of ports) {
     const proto = `-p ${sp.protocol} -m ${sp.protocol}`;
     const dst = `-d ${sp.clusterIP}/32 ${proto} --dport ${sp.port}`;
+    const extDst = (ip: string) => `-d ${ip}/32 ${proto} --dport ${sp.port}`;
     if (sp.nodePort) stats.nodePorts++;
     if (sp.endpoints.length === 0) {
       // Nothing to DNAT to: refuse at once instead of letting the client wait for a timeout.
       stats.withoutEndpoints++;
       f(C.services).push(`${comment(`${sp.spn} has no endpoints`)} ${dst} -j REJECT`);
+      // An external IP may be one of ours (INPUT) or routed through us (FORWARD, OUTPUT).
+      for (const ip of sp.externalIPs) {
+        f(C.external).push(`${comment(`${sp.spn} has no endpoints`)} ${extDst(ip)} -j REJECT`);
+        f(C.services).push(`${comment(`${sp.spn} has no endpoints`)} ${extDst(ip)} -j REJECT`);
+      }
       if (sp.nodePort) {
         f(C.external).push(
           `${comment(`${sp.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto} --dport ${sp.nodePort} -j REJECT`,
@@ -379,18 +429,35 @@ function plan(
     }
     stats.endpoints += sp.endpoints.length;
     n(C.services).push(`${comment(`${sp.spn} cluster IP`)} ${dst} -j ${sp.svcChain}`);
+    for (const ip of sp.externalIPs) {
+      const ext = `${comment(`${sp.spn} external IP`)} ${extDst(ip)}`;
+      // Cluster policy: masquerade, so replies come back through us whatever route the client took.
+      // Local policy: keep the client's address (every endpoint is local on one node); only the
+      // host's own connections are masqueraded, as kube-proxy does for LOCAL sources.
+      n(C.services).push(sp.localOnly ? `${ext} -m addrtype --src-type LOCAL -j ${C.markMasq}` : `${ext} -j ${C.markMasq}`);
+      n(C.services).push(`${ext} -j ${sp.svcChain}`);
+    }
     const svc = n(sp.svcChain);
-    // Clients outside the pod network (the host itself, other hosts) are masqueraded so the
-    // endpoint's reply comes back through this host and is un-NATed.
+    // Masquerade only where needed: clients outside the pod network (the host itself, other hosts)
+    // are masqueraded so the endpoint's reply comes back through this host and is un-NATed; pods
+    // keep their address (except hairpin, in the endpoint chain).
     svc.push(`${comment(`${sp.spn} cluster IP`)} ! -s ${podCIDR} ${dst} -j ${C.markMasq}`);
+    // ClientIP affinity: a client seen recently by an endpoint goes back to it (kube-proxy's
+    // `recent` list per endpoint chain, refreshed by --set at each new connection, reaped when old).
+    if (sp.affinitySeconds !== undefined) {
+      for (const e of sp.endpoints) {
+        svc.push(`${comment(`${sp.spn} -> ${e.addr}`)} -m recent --name ${e.chain} --rcheck --seconds ${sp.affinitySeconds} --reap -j ${e.chain}`);
+      }
+    }
     const probs = endpointProbabilities(sp.endpoints.length);
     sp.endpoints.forEach((e, i) => {
       const stat = probs[i] ? ` -m statistic --mode random --probability ${probs[i]}` : '';
+      const remember = sp.affinitySeconds !== undefined ? ` -m recent --name ${e.chain} --set` : '';
       svc.push(`${comment(`${sp.spn} -> ${e.addr}`)}${stat} -j ${e.chain}`);
       n(e.chain).push(
         // Hairpin: a pod reaching itself through its service must see the reply come from the service.
         `${comment(sp.spn)} -s ${e.ip}/32 -j ${C.markMasq}`,
-        `${comment(sp.spn)} ${proto} -j DNAT --to-destination ${e.addr}`,
+        `${comment(sp.spn)}${remember} ${proto} -j DNAT --to-destination ${e.addr}`,
       );
     });
     if (sp.nodePort) {
@@ -404,7 +471,85 @@ function plan(
   // Must stay the last rule: node ports answer on every local address, 127.0.0.1 included.
   n(C.services).push(`${comment(`${prefix.toLowerCase()} service nodeports; must be last`)} -m addrtype --dst-type LOCAL -j ${C.nodeports}`);
 
-  return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats };
+  return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats, ports };
+}
+
+function chainTexts(tables: Map<string, TablePlan>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, t] of tables) for (const [chain, rules] of t.chains) out.set(`${name}/${chain}`, rules.join('\n'));
+  return out;
+}
+
+export interface PartialResult {
+  /** '' when nothing of ours changed: then nothing is written at all. */
+  payload: string;
+  chains: Map<string, string>;
+  skipped: string[];
+  stats: BuildResult['stats'];
+  servicePorts: ServicePortInfo[];
+  /** Chains rewritten and chains deleted by the payload. */
+  changed: number;
+  deleted: number;
+  filterCheck: FilterCheck;
+}
+
+/**
+ * kube-proxy's MinimizeIPTablesRestore: with what the last sync wrote (`written`, from a full
+ * sync's or a partial sync's `chains`) taken as the kernel's state, write only the chains whose
+ * rules changed, create the new ones and delete the ones gone. No iptables-save is read and no
+ * foreign chain (jump) is touched: the periodic full sync and the canary check catch anything
+ * someone else did. Only valid after a successful write of `written`.
+ */
+export function buildPartial(input: Omit<BuildInput, 'existing'> & { dockerUser: boolean }, written: Map<string, string>): PartialResult {
+  const { tables, skipped, stats, ports } = plan({ ...input, existing: '' }, { dockerUser: input.dockerUser });
+  const chains = chainTexts(tables);
+  let payload = '';
+  let changed = 0;
+  let deleted = 0;
+  for (const [tableName, t] of tables) {
+    const gone = [...written.keys()]
+      .filter((k) => k.startsWith(`${tableName}/`) && !chains.has(k))
+      .map((k) => k.slice(tableName.length + 1))
+      .sort();
+    const dirty = [...t.chains.keys()].filter((c) => written.get(`${tableName}/${c}`) !== chains.get(`${tableName}/${c}`)).sort();
+    if (dirty.length === 0 && gone.length === 0) continue;
+    changed += dirty.length;
+    deleted += gone.length;
+    payload += `*${tableName}\n`;
+    // Declaring flushes: the chains that jump to a gone chain are among the dirty ones (their
+    // rules changed), so every reference is gone before the -X.
+    for (const c of [...dirty, ...gone].sort()) payload += `:${c} - [0:0]\n`;
+    for (const c of dirty) for (const r of t.chains.get(c)!) payload += `-A ${c} ${r}\n`;
+    for (const c of gone) payload += `-X ${c}\n`;
+    payload += 'COMMIT\n';
+  }
+  return { payload, chains, skipped, stats, servicePorts: ports, changed, deleted, filterCheck: filterCheckOf(tables) };
+}
+
+function filterCheckOf(tables: Map<string, TablePlan>): FilterCheck {
+  const f = tables.get('filter')!;
+  return { counts: new Map([...f.chains].map(([c, rules]) => [c, rules.length])), jumps: f.jumps };
+}
+
+/**
+ * What is wrong in the filter table (`iptables-save -t filter` text) compared with what we wrote:
+ * a chain of ours missing or with another rule count (K1S-GUARD flushed...), or our jumps not
+ * first in a built-in chain (deleted, or pushed down by Docker). Empty when intact. The filter
+ * table is small (our nat rules are the large part), so this is cheap enough to run every second.
+ */
+export function filterDrift(filterSave: string, check: FilterCheck, prefix = 'K1S'): string[] {
+  const saved = parseIptablesSave(filterSave).get('filter');
+  const problems: string[] = [];
+  const counts = new Map<string, number>();
+  for (const c of saved?.chains ?? []) if (c.startsWith(`${prefix}-`)) counts.set(c, 0);
+  for (const r of saved?.rules ?? []) if (counts.has(r.chain)) counts.set(r.chain, counts.get(r.chain)! + 1);
+  for (const [chain, n] of check.counts) {
+    const have = counts.get(chain);
+    if (have === undefined) problems.push(`filter ${chain}: missing`);
+    else if (have !== n) problems.push(`filter ${chain}: ${have} rules, want ${n}`);
+  }
+  jumpRepairs(prefix, 'filter', saved, check.jumps, problems);
+  return problems;
 }
 
 function renderOwnChains(tables: Map<string, TablePlan>): string {
@@ -458,9 +603,9 @@ function jumpRepairs(
 /** Build the one payload that makes the kernel's K1S- state what `services` + `endpoints` ask for. */
 export function buildRules(input: BuildInput): BuildResult {
   const prefix = input.config.prefix ?? 'K1S';
-  const existing = parseIptablesSave(input.existing);
+  const existing = parseIptablesSave(input.existing, prefix);
   const dockerUser = existing.get('filter')?.chains.includes('DOCKER-USER') ?? false;
-  const { tables, skipped, stats } = plan(input, { dockerUser });
+  const { tables, skipped, stats, ports } = plan(input, { dockerUser });
   const repairs: string[] = [];
 
   // Tables other than filter/nat are only visited to remove leftovers of ours.
@@ -471,7 +616,8 @@ export function buildRules(input: BuildInput): BuildResult {
     const saved = existing.get(tableName);
     const savedOurs = (saved?.chains ?? []).filter((c) => c.startsWith(`${prefix}-`));
     const stale = savedOurs.filter((c) => !want.chains.has(c)).sort();
-    const missing = [...want.chains.keys()].filter((c) => !savedOurs.includes(c));
+    const have = new Set(savedOurs);
+    const missing = [...want.chains.keys()].filter((c) => !have.has(c));
     const { deletes, inserts } = jumpRepairs(prefix, tableName, saved, want.jumps, repairs);
     if (want.chains.size === 0 && stale.length === 0 && deletes.length === 0 && inserts.length === 0) continue;
     if (missing.length > 0) repairs.push(`${tableName}: create ${missing.join(',')}`);
@@ -487,7 +633,7 @@ export function buildRules(input: BuildInput): BuildResult {
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats };
+  return { payload, desired: renderOwnChains(tables), repairs, skipped, stats, servicePorts: ports, chains: chainTexts(tables), filterCheck: filterCheckOf(tables) };
 }
 
 /**

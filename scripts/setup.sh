@@ -21,6 +21,7 @@ command -v iptables-restore >/dev/null || missing+=(iptables)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
+command -v conntrack >/dev/null || missing+=(conntrack) # the proxy deletes stale UDP flows with it
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing from Debian: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

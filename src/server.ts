@@ -19,6 +19,7 @@ import { DnsWorkerPool } from '../dns/pool.js';
 import { SERVICE_NAME_LABEL } from './api/kinds/endpointslice.js';
 import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
+import { SyncRunner } from '../proxy/runner.js';
 import { ApiError, badRequest } from './api/errors.js';
 import { byKind } from './api/resources.js';
 import type { Endpoints, Lease, Node, Pod, PodStatus, Service } from './api/types.js';
@@ -64,7 +65,7 @@ export interface ServerConfig {
   dnsServiceIP: string;
   /** the port the DNS server listens on, on the pod network's gateway address */
   dnsPort: number;
-  /** DNS answering threads, each on its own port behind the kube-dns Service (default: one per core, at most 4) */
+  /** DNS answering threads, each on its own port behind the kube-dns Service (default: one per core but one, at least 1, at most 4) */
   dnsWorkers?: number;
   clusterDomain: string;
   nodePortRange: { min: number; max: number };
@@ -180,16 +181,32 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       config: { serviceCIDR: cfg.serviceCIDR, podCIDR: cfg.podCIDR },
       logger: logger.child({ component: 'proxy' }),
     });
-    const syncProxy = coalesce(() => proxy.sync(informers.services.list(), informers.endpoints.list()), (e) => {
-      logger.error({ err: (e as Error).message }, 'service proxy sync failed');
+    // At once after idle, then at most every 100 ms while changes keep coming; a sync writes only
+    // the chains that changed, and reads and repairs everything every 5 minutes.
+    const proxyRunner = new SyncRunner(() => proxy.sync(informers.services.list(), informers.endpointSlices.list()), {
+      minIntervalMs: 100,
+      onError: (e) => logger.error({ err: (e as Error).message }, 'service proxy sync failed'),
     });
-    await proxy.sync(informers.services.list(), informers.endpoints.list());
+    const syncProxy = () => proxyRunner.request();
+    await proxy.sync(informers.services.list(), informers.endpointSlices.list());
     informers.services.on(syncProxy);
-    informers.endpoints.on(syncProxy);
-    // Docker reorders FORWARD when a network comes or goes; a periodic sync puts our jumps back
-    // (an idle sync is one iptables-save and no write).
+    informers.endpointSlices.on(syncProxy);
+    // The canary check: every second, the filter table (the guard, our jumps) and nat's canary.
+    // Someone flushing our rules, or Docker moving its FORWARD rules above ours when a network
+    // comes or goes, gets a full sync within a second or two. Idle, it writes nothing.
+    const canary = setInterval(() => {
+      proxy.check().then(
+        (ok) => ok || syncProxy(),
+        (e) => logger.warn({ err: (e as Error).message }, 'service proxy check failed'),
+      );
+    }, 1_000);
+    // The periodic sync: a no-op in memory unless the full-sync period has passed.
     const resync = setInterval(syncProxy, 15_000);
-    stops.push(() => clearInterval(resync));
+    stops.push(() => {
+      clearInterval(resync);
+      clearInterval(canary);
+      proxyRunner.stop();
+    });
 
     // 4. node agent
     const agentAbort = new AbortController();
@@ -450,28 +467,6 @@ function streamingHooks(agent: Agent, streams: DockerStreams): StreamingHooks {
 function asApiError(e: unknown): unknown {
   if (!(e instanceof AgentError)) return e;
   return e.code === 'NotFound' ? new ApiError(404, 'NotFound', e.message) : badRequest(e.message);
-}
-
-/** Runs fn once for any number of calls made while it is running (plus once after). */
-function coalesce(fn: () => Promise<void>, onError: (e: unknown) => void): () => void {
-  let running = false;
-  let again = false;
-  const run = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        await fn().catch(onError);
-      } while (again);
-    } finally {
-      running = false;
-    }
-  };
-  return () => void run();
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -52,8 +52,8 @@ function defaultEndpointSlice(s: EndpointSlice): void {
   }
 }
 
-/** ValidateNonSpecialIP: an endpoint must be reachable from elsewhere on the network. */
-function specialIP(ip: string): string | undefined {
+/** ValidateNonSpecialIP: an endpoint (or a Service's externalIP) must be reachable from elsewhere on the network. */
+export function specialIP(ip: string): string | undefined {
   if (ip === '0.0.0.0' || ip === '::') return 'may not be unspecified (0.0.0.0, ::)';
   if (ip.startsWith('127.') || ip === '::1') return 'may not be in the loopback range (127.0.0.0/8, ::1/128)';
   if (ip.startsWith('169.254.') || /^fe[89ab]/i.test(ip)) return 'may not be in the link-local range (169.254.0.0/16, fe80::/10)';

@@ -7,6 +7,7 @@ import { bool, int, intOrString, objectBase, protocol, str, stringList, stringMa
 import { formatLabels } from '../label-format.js';
 import { validateLabels } from '../meta-validation.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP } from '../names.js';
+import { specialIP } from './endpointslice.js';
 import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stored, type ValidateOptions } from './kind.js';
 
 export const serviceSchema = z.strictObject({
@@ -30,6 +31,9 @@ export const serviceSchema = z.strictObject({
     clusterIPs: stringList.optional(),
     externalName: str.optional(),
     sessionAffinity: z.enum(['None', 'ClientIP']).optional(),
+    sessionAffinityConfig: z.strictObject({ clientIP: z.strictObject({ timeoutSeconds: int.optional() }).optional() }).optional(),
+    /** Extra addresses (routed to this host by someone else) on which the service ports answer too. */
+    externalIPs: stringList.optional(),
     ipFamilies: z.array(z.enum(['IPv4', 'IPv6'])).optional(),
     ipFamilyPolicy: z.enum(['SingleStack', 'PreferDualStack', 'RequireDualStack']).optional(),
     internalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
@@ -51,10 +55,20 @@ export type ServiceSpec = Service['spec'];
 export type ServicePort = NonNullable<ServiceSpec['ports']>[number];
 export type ServiceType = NonNullable<ServiceSpec['type']>;
 
+const DEFAULT_AFFINITY_SECONDS = 10800;
+/** core.MaxClientIPServiceAffinitySeconds: one day. */
+const MAX_AFFINITY_SECONDS = 86400;
+
 function defaultService(svc: Service): void {
   const spec = svc.spec;
   spec.type ??= 'ClusterIP';
   spec.sessionAffinity ??= 'None';
+  // SetDefaults_Service: a ClientIP affinity sticks for 3 hours unless told
+  if (spec.sessionAffinity === 'ClientIP') {
+    spec.sessionAffinityConfig ??= {};
+    spec.sessionAffinityConfig.clientIP ??= {};
+    spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= DEFAULT_AFFINITY_SECONDS;
+  }
   for (const p of spec.ports ?? []) {
     p.protocol ??= 'TCP';
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
@@ -106,6 +120,24 @@ function validateService(svc: Service, opts: ValidateOptions): Errors {
   }
   errs.push(...validateLabels(spec.selector, 'spec.selector'));
 
+  // validateClientIPAffinityConfig (defaulting fills the timeout, so only a bad value is left to catch)
+  if (spec.sessionAffinity === 'ClientIP') {
+    const t = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
+    if (t !== undefined && (t <= 0 || t > MAX_AFFINITY_SECONDS)) {
+      errs.push(invalidValue('spec.sessionAffinityConfig.clientIP.timeoutSeconds', t, `must be greater than 0 and less than ${MAX_AFFINITY_SECONDS}`));
+    }
+  } else if (spec.sessionAffinityConfig) {
+    errs.push(forbidden('spec.sessionAffinityConfig', `must not be set when session affinity is ${spec.sessionAffinity ?? 'None'}`));
+  }
+  (spec.externalIPs ?? []).forEach((ip, i) => {
+    const at = `spec.externalIPs[${i}]`;
+    if (!isIP(ip)) errs.push(invalidValue(at, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    else {
+      const why = specialIP(ip);
+      if (why) errs.push(invalidValue(at, ip, why));
+    }
+  });
+
   const names = new Set<string>();
   const portKeys = new Set<string>();
   const nodePorts = new Set<string>();
@@ -153,7 +185,7 @@ function loadBalancerIPs(svc: Service): string[] {
 }
 
 function externalIP(svc: Service): string {
-  const externalIPs = (svc.spec as { externalIPs?: string[] }).externalIPs ?? [];
+  const externalIPs = svc.spec.externalIPs ?? [];
   switch (svc.spec.type ?? 'ClusterIP') {
     case 'ClusterIP':
     case 'NodePort':

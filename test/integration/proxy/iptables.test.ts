@@ -12,7 +12,7 @@ import * as dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { IptablesNetfilter } from '../../../proxy/netfilter.js';
 import { cleanupNetfilter, restoreSysctls, ServiceProxy } from '../../../proxy/proxier.js';
-import type { Endpoints, Service } from '../../../src/api/types.js';
+import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { silentLogger } from '../../../src/log.js';
 
 const exec = promisify(execFile);
@@ -122,13 +122,16 @@ function udpAsk(host: string, port: number, message: string, timeoutMs = 2000): 
 // Runs inside the namespace: two HTTP servers (the two endpoints of "web") and a UDP echo server.
 const SERVER = `
 const http = require('http'), dgram = require('dgram');
-let up = 0; const ready = () => { if (++up === 3) console.log('ready'); };
+let up = 0; const ready = () => { if (++up === 4) console.log('ready'); };
 for (const [port, name] of [[8080, 'one'], [8081, 'two']]) {
   http.createServer((req, res) => res.end(name + ' ' + req.socket.remoteAddress)).listen(port, '0.0.0.0', ready);
 }
-const u = dgram.createSocket('udp4');
-u.on('message', (m, r) => u.send('echo ' + m, r.port, r.address));
-u.bind(5353, '0.0.0.0', ready);
+// 5353 is the UDP endpoint; 5354 plays the pod that replaces it
+for (const [port, word] of [[5353, 'echo'], [5354, 'new']]) {
+  const u = dgram.createSocket('udp4');
+  u.on('message', (m, r) => u.send(word + ' ' + m, r.port, r.address));
+  u.bind(port, '0.0.0.0', ready);
+}
 `;
 
 function startServer(): Promise<ChildProcess> {
@@ -148,13 +151,14 @@ function startServer(): Promise<ChildProcess> {
   });
 }
 
-function services(): Service[] {
+function services(web: Partial<Service['spec']> = {}): Service[] {
   return [
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'web', namespace: 'k1s-test' },
       spec: {
+        ...web,
         type: 'NodePort',
         clusterIP: WEB_IP,
         ports: [
@@ -172,20 +176,37 @@ function services(): Service[] {
   ];
 }
 
-function webEndpoints(ip: string, ready: boolean): Endpoints[] {
-  const addresses = [{ ip }];
+/**
+ * The web Service's EndpointSlices, as the EndpointSlice controller writes them: http on 8080
+ * ("one") and 8081 ("two"), dns on 5353 (or `udpPort`). `only8081` leaves "one" out.
+ */
+function webEndpoints(ip: string, ready: boolean, opts: { only8081?: boolean; udpPort?: number } = {}): EndpointSlice[] {
+  const conditions = { ready, serving: ready, terminating: false };
+  if (opts.only8081 || opts.udpPort) {
+    const slice = (name: string, ports: EndpointSlice['ports']): EndpointSlice => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name, namespace: 'k1s-test', labels: { 'kubernetes.io/service-name': 'web' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [ip], conditions }],
+      ports,
+    });
+    return [
+      slice('web-a', [...(opts.only8081 ? [] : [{ name: 'http', port: 8080, protocol: 'TCP' as const }]), { name: 'dns', port: opts.udpPort ?? 5353, protocol: 'UDP' }]),
+      slice('web-b', [{ name: 'http', port: 8081, protocol: 'TCP' }]),
+    ];
+  }
+  const slice = (name: string, ports: EndpointSlice['ports']): EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name, namespace: 'k1s-test', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [ip], conditions }],
+    ports,
+  });
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: { name: 'web', namespace: 'k1s-test' },
-      subsets: [
-        ready
-          ? { addresses, ports: [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }] }
-          : { notReadyAddresses: addresses, ports: [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }] },
-        ...(ready ? [{ addresses, ports: [{ name: 'http', port: 8081 }] }] : []),
-      ],
-    },
+    slice('web-a', [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'dns', port: 5353, protocol: 'UDP' }]),
+    ...(ready ? [slice('web-b', [{ name: 'http', port: 8081, protocol: 'TCP' }])] : []),
   ];
 }
 
@@ -301,12 +322,80 @@ test('real iptables: ClusterIP, NodePort on 127.0.0.1, REJECT without endpoints,
       const guardFirst =
         /-j K1S-GUARD$/.test(forward[0]) || (/-j DOCKER-USER$/.test(forward[0]) && /-j K1S-GUARD$/.test(rulesOf(reshuffled, 'DOCKER-USER')[0]));
       assert.ok(guardFirst, `forwarded packets meet the guard first:\n${forward.join('\n')}`);
-      // The next sync notices and puts our jumps back on top of FORWARD.
+      // The every-second check notices; the next sync (a full one) puts our jumps back on top of FORWARD.
       const restores = proxy!.restores;
+      assert.equal(await proxy!.check(), false);
       await proxy!.sync(services(), webEndpoints(podIP, true));
       assert.equal(proxy!.restores, restores + 1);
       assert.match(rulesOf(await netfilter.save(), 'FORWARD')[0], /-j K1S-GUARD$/);
       await sh('docker', 'network', 'rm', DOCKER_NET);
+    });
+
+    await t.test('ClientIP affinity: every new connection from the host sticks to one endpoint', async () => {
+      await proxy!.sync(services({ sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }), webEndpoints(podIP, true));
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 30; i++) {
+        const name = (await get(WEB_IP, 80)).split(' ')[0];
+        seen.set(name, (seen.get(name) ?? 0) + 1);
+      }
+      assert.equal(seen.size, 1, `30 connections went to ${JSON.stringify([...seen])}`);
+      // without affinity the same 30 connections spread (1 in 2^29 to fail by chance)
+      await proxy!.sync(services(), webEndpoints(podIP, true));
+      const spread = new Set<string>();
+      for (let i = 0; i < 30; i++) spread.add((await get(WEB_IP, 80)).split(' ')[0]);
+      assert.equal(spread.size, 2);
+    });
+
+    await t.test('an endpoint removed gets no new connection after one sync', async () => {
+      await proxy!.sync(services(), webEndpoints(podIP, true, { only8081: true }));
+      for (let i = 0; i < 30; i++) assert.equal((await get(WEB_IP, 80)).split(' ')[0], 'two');
+      await proxy!.sync(services(), webEndpoints(podIP, true));
+    });
+
+    await t.test('UDP: a client that keeps its socket reaches the replacing endpoint after one sync (conntrack flushed)', async () => {
+      const s = dgram.createSocket('udp4');
+      const ask = (m: string) =>
+        new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('udp timeout')), 2000);
+          s.once('message', (b) => {
+            clearTimeout(timer);
+            resolve(b.toString());
+          });
+          s.send(m, 53, WEB_IP);
+        });
+      try {
+        await new Promise<void>((r) => s.bind(0, r));
+        assert.equal(await ask('a'), 'echo a');
+        // the pod is replaced: the endpoint moves to 5354; the old one still answers, so only a
+        // deleted conntrack entry can send the same 5-tuple to the new one
+        await proxy!.sync(services(), webEndpoints(podIP, true, { udpPort: 5354 }));
+        assert.equal(await ask('b'), 'new b');
+      } finally {
+        s.close();
+        await proxy!.sync(services(), webEndpoints(podIP, true));
+      }
+    });
+
+    await t.test('our rules flushed by hand come back within 2 s (the server loop: check every second)', async () => {
+      assert.equal(await proxy!.check(), true);
+      const loop = setInterval(() => void proxy!.check().then(async (ok) => { if (!ok) await proxy!.sync(services(), webEndpoints(podIP, true)); }), 1000);
+      try {
+        await sh('iptables', '-w', '-F', 'K1S-GUARD');
+        await sh('iptables', '-w', '-t', 'nat', '-F', 'K1S-SERVICES');
+        await sh('iptables', '-w', '-t', 'nat', '-F', 'K1S-CANARY');
+        const flushed = Date.now();
+        let back = false;
+        while (!back && Date.now() - flushed < 2500) {
+          await new Promise((r) => setTimeout(r, 100));
+          const save = await netfilter.save();
+          back = rulesOf(save, 'K1S-GUARD').length === 1 && /-A K1S-SERVICES .*cluster IP/.test(save);
+        }
+        assert.ok(back, `not back after ${Date.now() - flushed} ms`);
+        assert.ok(Date.now() - flushed <= 2500);
+        assert.match(await get(WEB_IP, 80), /^(one|two) /);
+      } finally {
+        clearInterval(loop);
+      }
     });
 
     await t.test('endpoint no longer ready: refused at once, chains of the endpoint removed', async () => {

@@ -95,6 +95,14 @@ test('service defaults', () => {
   assert.equal((applyDefaults(np) as Service).spec.externalTrafficPolicy, 'Cluster');
   const ext = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { type: 'ExternalName', externalName: 'example.com' } } as Service;
   assert.deepEqual((applyDefaults(ext) as Service).spec, { type: 'ExternalName', externalName: 'example.com', sessionAffinity: 'None' });
+  // SetDefaults_Service: ClientIP affinity sticks 10800 s unless told; a given timeout is kept
+  const sticky = service();
+  sticky.spec.sessionAffinity = 'ClientIP';
+  assert.deepEqual((applyDefaults(sticky) as Service).spec.sessionAffinityConfig, { clientIP: { timeoutSeconds: 10800 } });
+  const short = service();
+  short.spec.sessionAffinity = 'ClientIP';
+  short.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 30 } };
+  assert.deepEqual((applyDefaults(short) as Service).spec.sessionAffinityConfig, { clientIP: { timeoutSeconds: 30 } });
 });
 
 test('deployment defaults', () => {

@@ -177,12 +177,13 @@ test('every field of the fuller pod spec is known', () => {
   assert.ok(r.ok, JSON.stringify(r));
 });
 
-test('a Service field Kubernetes has is not called unknown (spec.externalIPs)', () => {
+test('a Service field Kubernetes has is not called unknown (spec.trafficDistribution)', () => {
   const svc = service() as any;
-  svc.spec.externalIPs = ['192.0.2.1'];
+  svc.spec.trafficDistribution = 'PreferClose';
   svc.spec.externalIPz = ['192.0.2.1'];
   assert.deepEqual(errorsOf(svc), [
-    { path: 'spec.externalIPs', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
+    { path: 'spec.trafficDistribution', message: 'Unsupported value: not supported by k1s yet (refused rather than ignored)' },
     { path: 'spec.externalIPz', message: 'unknown field "externalIPz"' },
   ]);
 });
+

@@ -19,6 +19,38 @@ const cases: Record<string, Case> = {
   'everything is good: deployment': { base: deployment, mutate: () => {}, expected: [] },
   'everything is good: pod': { base: pod, mutate: () => {}, expected: [] },
   'everything is good: service': { base: service, mutate: () => {}, expected: [] },
+  'service externalIPs and ClientIP affinity are accepted': {
+    base: service,
+    mutate: (s) => {
+      s.spec.externalIPs = ['192.0.2.1'];
+      s.spec.sessionAffinity = 'ClientIP';
+      s.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 60 } };
+    },
+    expected: [],
+  },
+  'service externalIPs: valid, non-special IPs only': {
+    base: service,
+    mutate: (s) => (s.spec.externalIPs = ['192.0.2.300', '127.0.0.1', '0.0.0.0', '169.254.1.1']),
+    expected: [
+      { path: 'spec.externalIPs[0]', message: 'Invalid value: "192.0.2.300": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)' },
+      { path: 'spec.externalIPs[1]', message: 'Invalid value: "127.0.0.1": may not be in the loopback range (127.0.0.0/8, ::1/128)' },
+      { path: 'spec.externalIPs[2]', message: 'Invalid value: "0.0.0.0": may not be unspecified (0.0.0.0, ::)' },
+      { path: 'spec.externalIPs[3]', message: 'Invalid value: "169.254.1.1": may not be in the link-local range (169.254.0.0/16, fe80::/10)' },
+    ],
+  },
+  'service ClientIP affinity timeout above a day': {
+    base: service,
+    mutate: (s) => {
+      s.spec.sessionAffinity = 'ClientIP';
+      s.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 86401 } };
+    },
+    expected: [{ path: 'spec.sessionAffinityConfig.clientIP.timeoutSeconds', message: 'Invalid value: 86401: must be greater than 0 and less than 86400' }],
+  },
+  'service sessionAffinityConfig without ClientIP affinity': {
+    base: service,
+    mutate: (s) => (s.spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 60 } }),
+    expected: [{ path: 'spec.sessionAffinityConfig', message: 'Forbidden: must not be set when session affinity is None' }],
+  },
   'name missing': {
     base: pod,
     mutate: (p) => delete p.metadata.name,

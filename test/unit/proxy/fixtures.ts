@@ -1,5 +1,5 @@
 // Shared fixtures for the proxy's pure tests.
-import type { Endpoints, Service, ServicePort, ServiceType } from '../../../src/api/types.js';
+import type { EndpointSlice, Service, ServicePort, ServiceType } from '../../../src/api/types.js';
 import type { ProxyConfig } from '../../../proxy/rules.js';
 
 export const config: ProxyConfig = { serviceCIDR: '10.96.0.0/16', podCIDR: '10.244.0.0/16' };
@@ -53,21 +53,29 @@ export function service(
   };
 }
 
+/**
+ * A Service's EndpointSlices as the EndpointSlice controller writes them: one slice per subset
+ * (each subset is one port set), ready addresses with ready/serving true, notReady ones false.
+ */
 export function endpoints(
   name: string,
-  subsets: { ips: string[]; notReady?: string[]; ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' | 'SCTP' }[] }[],
+  subsets: { ips: string[]; notReady?: string[]; terminating?: string[]; ports: { name?: string; port: number; protocol?: 'TCP' | 'UDP' | 'SCTP' }[] }[],
   namespace = 'default',
-): Endpoints {
-  return {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name, namespace },
-    subsets: subsets.map((s) => ({
-      addresses: s.ips.map((ip) => ({ ip })),
-      notReadyAddresses: (s.notReady ?? []).map((ip) => ({ ip })),
-      ports: s.ports,
-    })),
-  };
+  labels: Record<string, string> = { 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+): EndpointSlice[] {
+  return subsets.map((s, i) => ({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: `${name}-${String.fromCharCode(97 + i)}x${i}`, namespace, labels: { 'kubernetes.io/service-name': name, ...labels } },
+    addressType: 'IPv4',
+    endpoints: [
+      ...s.ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } })),
+      ...(s.notReady ?? []).map((ip) => ({ addresses: [ip], conditions: { ready: false, serving: false, terminating: false } })),
+      // a pod in its grace period that still answers
+      ...(s.terminating ?? []).map((ip) => ({ addresses: [ip], conditions: { ready: false, serving: true, terminating: true } })),
+    ],
+    ports: s.ports.map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port })),
+  }));
 }
 
 /** The lines of one chain (`-A CHAIN ...`) in one table of a payload or iptables-save text. */

@@ -23,15 +23,18 @@ async function applied(existing: string, payload: string): Promise<string> {
 }
 
 const FIRST_SYNC = `*filter
+:K1S-CANARY - [0:0]
 :K1S-EXTERNAL-SERVICES - [0:0]
 :K1S-FIREWALL - [0:0]
 :K1S-FORWARD - [0:0]
 :K1S-GUARD - [0:0]
 :K1S-SERVICES - [0:0]
 -A K1S-GUARD -m comment --comment "untranslated service traffic must not leave" -d 10.96.0.0/16 -j REJECT
+-A K1S-CANARY -j RETURN
 -A K1S-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
 -A K1S-FORWARD -m comment --comment "service traffic requiring SNAT" -m mark --mark 0x4000/0x4000 -j ACCEPT
 -A K1S-FORWARD -m comment --comment "established service connections" -m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctstate DNAT -j ACCEPT
+-A K1S-FORWARD -m comment --comment "service traffic to pods keeping the client address" -d 10.244.0.0/16 -m conntrack --ctstate DNAT -j ACCEPT
 -I DOCKER-USER 1 -m comment --comment "k1s service guard" -j K1S-GUARD
 -I FORWARD 1 -m comment --comment "k1s forwarding rules" -j K1S-FORWARD
 -I FORWARD 1 -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
@@ -43,6 +46,7 @@ const FIRST_SYNC = `*filter
 -I OUTPUT 1 -m comment --comment "k1s service guard" -j K1S-GUARD
 COMMIT
 *nat
+:K1S-CANARY - [0:0]
 :K1S-MARK-MASQ - [0:0]
 :K1S-NODEPORTS - [0:0]
 :K1S-POSTROUTING - [0:0]
@@ -50,6 +54,7 @@ COMMIT
 :K1S-SEP-WBD4CCV6JIIBARLY - [0:0]
 :K1S-SERVICES - [0:0]
 :K1S-SVC-CDGGSHYLG3RE2FKL - [0:0]
+-A K1S-CANARY -j RETURN
 -A K1S-SERVICES -m comment --comment "default/web:http cluster IP" -d 10.96.0.20/32 -p tcp -m tcp --dport 80 -j K1S-SVC-CDGGSHYLG3RE2FKL
 -A K1S-SERVICES -m comment --comment "k1s service nodeports; must be last" -m addrtype --dst-type LOCAL -j K1S-NODEPORTS
 -A K1S-MARK-MASQ -j MARK --or-mark 0x4000
@@ -70,7 +75,7 @@ COMMIT
 `;
 
 test('first sync: one ClusterIP service with two ready endpoints (golden)', () => {
-  const r = buildRules({ services: [web], endpoints: [webEp], existing: DOCKER_ONLY, config });
+  const r = buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config });
   assert.equal(r.payload, FIRST_SYNC);
   assert.deepEqual(r.stats, { servicePorts: 1, endpoints: 2, withoutEndpoints: 0, nodePorts: 0 });
   assert.deepEqual(r.skipped, []);
@@ -78,7 +83,7 @@ test('first sync: one ClusterIP service with two ready endpoints (golden)', () =
 });
 
 test('the guard is the first rule of filter OUTPUT and FORWARD, before Docker', async () => {
-  const after = await applied(DOCKER_ONLY, buildRules({ services: [], endpoints: [], existing: DOCKER_ONLY, config }).payload);
+  const after = await applied(DOCKER_ONLY, buildRules({ services: [], slices: [], existing: DOCKER_ONLY, config }).payload);
   for (const chain of ['OUTPUT', 'FORWARD']) {
     assert.match(chainLines(after, 'filter', chain)[0], /-j K1S-GUARD$/, chain);
   }
@@ -94,14 +99,14 @@ test('the guard is the first rule of filter OUTPUT and FORWARD, before Docker', 
     '-A DOCKER-USER -j RETURN',
   ]);
   // Without Docker there is no DOCKER-USER chain, and we do not create one.
-  const bare = buildRules({ services: [], endpoints: [], existing: '', config }).payload;
+  const bare = buildRules({ services: [], slices: [], existing: '', config }).payload;
   assert.doesNotMatch(bare, /DOCKER-USER/);
 });
 
 test('second sync over the applied state: no jump is added again, only our chains are rewritten', async () => {
-  const first = buildRules({ services: [web], endpoints: [webEp], existing: DOCKER_ONLY, config });
+  const first = buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config });
   const state = await applied(DOCKER_ONLY, first.payload);
-  const second = buildRules({ services: [web], endpoints: [webEp], existing: state, config });
+  const second = buildRules({ services: [web], slices: webEp, existing: state, config });
   assert.deepEqual(second.repairs, []);
   assert.equal(second.desired, first.desired);
   assert.doesNotMatch(second.payload, /^-[ID] /m);
@@ -112,13 +117,13 @@ test('second sync over the applied state: no jump is added again, only our chain
 });
 
 test('a jump pushed down by Docker (or deleted) is moved back to the top, nothing duplicated', async () => {
-  const state = await applied(DOCKER_ONLY, buildRules({ services: [web], endpoints: [webEp], existing: DOCKER_ONLY, config }).payload);
+  const state = await applied(DOCKER_ONLY, buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config }).payload);
   // Docker restarts and puts DOCKER-USER first again.
   const disturbed = state.replace('-A FORWARD -m comment --comment "k1s service guard" -j K1S-GUARD\n', '')
     .replace('-A FORWARD -m conntrack', '-A FORWARD -j DOCKER-USER\n-A FORWARD -m comment --comment "k1s service guard" -j K1S-GUARD\n-A FORWARD -m conntrack')
     .replace('-A FORWARD -j DOCKER-USER\n-A FORWARD -j DOCKER-ISOLATION-STAGE-1', '-A FORWARD -j DOCKER-ISOLATION-STAGE-1');
   assert.match(chainLines(disturbed, 'filter', 'FORWARD')[0], /DOCKER-USER/);
-  const r = buildRules({ services: [web], endpoints: [webEp], existing: disturbed, config });
+  const r = buildRules({ services: [web], slices: webEp, existing: disturbed, config });
   assert.deepEqual(r.repairs, ['filter FORWARD: jumps K1S-GUARD,K1S-SERVICES,K1S-FORWARD -> K1S-GUARD,K1S-SERVICES,K1S-FORWARD']);
   assert.deepEqual(tableLines(r.payload, 'filter').filter((l) => /^-[ID] /.test(l)), [
     '-D FORWARD -m comment --comment "k1s service guard" -j K1S-GUARD',
@@ -141,13 +146,13 @@ test('jump comparison tolerates iptables-save printing matches in another order'
 -A INPUT -m comment --comment "k1s node ports without endpoints" -m conntrack --ctstate NEW -j K1S-EXTERNAL-SERVICES
 COMMIT
 `;
-  const r = buildRules({ services: [], endpoints: [], existing: reordered, config });
+  const r = buildRules({ services: [], slices: [], existing: reordered, config });
   assert.ok(!r.repairs.some((x) => x.startsWith('filter INPUT')), r.repairs.join('\n'));
 });
 
 test('NodePort service: K1S-NODEPORTS marks for masquerade and jumps to the service chain (golden)', () => {
   const np = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'NodePort' });
-  const r = buildRules({ services: [np], endpoints: [webEp], existing: DOCKER_ONLY, config });
+  const r = buildRules({ services: [np], slices: webEp, existing: DOCKER_ONLY, config });
   assert.deepEqual(chainLines(r.payload, 'nat', 'K1S-NODEPORTS'), [
     '-A K1S-NODEPORTS -m comment --comment "default/web:http" -p tcp -m tcp --dport 30080 -j K1S-MARK-MASQ',
     '-A K1S-NODEPORTS -m comment --comment "default/web:http" -p tcp -m tcp --dport 30080 -j K1S-SVC-CDGGSHYLG3RE2FKL',
@@ -161,18 +166,18 @@ test('NodePort service: K1S-NODEPORTS marks for masquerade and jumps to the serv
   // externalTrafficPolicy: Local keeps the client address, except 127.0.0.0/8 which cannot be answered.
   const local = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
   assert.equal(
-    chainLines(buildRules({ services: [local], endpoints: [webEp], existing: '', config }).payload, 'nat', 'K1S-NODEPORTS')[0],
+    chainLines(buildRules({ services: [local], slices: webEp, existing: '', config }).payload, 'nat', 'K1S-NODEPORTS')[0],
     '-A K1S-NODEPORTS -m comment --comment "default/web:http" -p tcp -m tcp --dport 30080 -s 127.0.0.0/8 -j K1S-MARK-MASQ',
   );
   // A nodePort on a ClusterIP service is not opened.
   const cip = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }]);
-  assert.deepEqual(chainLines(buildRules({ services: [cip], endpoints: [webEp], existing: '', config }).payload, 'nat', 'K1S-NODEPORTS'), []);
+  assert.deepEqual(chainLines(buildRules({ services: [cip], slices: webEp, existing: '', config }).payload, 'nat', 'K1S-NODEPORTS'), []);
 });
 
 test('a service port without ready endpoints is REJECTed in filter, nothing in nat (golden)', () => {
   const np = service('api', '10.96.0.30', [{ port: 443, nodePort: 30443 }, { name: 'dns', port: 53, protocol: 'UDP' }], { type: 'NodePort', namespace: 'prod' });
   const onlyNotReady = endpoints('api', [{ ips: [], notReady: ['10.244.0.7'], ports: [{ port: 8443 }] }], 'prod');
-  const r = buildRules({ services: [np], endpoints: [onlyNotReady], existing: DOCKER_ONLY, config });
+  const r = buildRules({ services: [np], slices: onlyNotReady, existing: DOCKER_ONLY, config });
   assert.deepEqual(chainLines(r.payload, 'filter', 'K1S-SERVICES'), [
     '-A K1S-SERVICES -m comment --comment "prod/api has no endpoints" -d 10.96.0.30/32 -p tcp -m tcp --dport 443 -j REJECT',
     '-A K1S-SERVICES -m comment --comment "prod/api:dns has no endpoints" -d 10.96.0.30/32 -p udp -m udp --dport 53 -j REJECT',
@@ -188,9 +193,9 @@ test('a service port without ready endpoints is REJECTed in filter, nothing in n
 });
 
 test('stale K1S- chains are flushed and deleted; other chains are left alone', async () => {
-  const before = await applied(DOCKER_ONLY, buildRules({ services: [web], endpoints: [webEp], existing: DOCKER_ONLY, config }).payload);
+  const before = await applied(DOCKER_ONLY, buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config }).payload);
   // The service is deleted.
-  const r = buildRules({ services: [], endpoints: [], existing: before, config });
+  const r = buildRules({ services: [], slices: [], existing: before, config });
   const nat = tableLines(r.payload, 'nat');
   assert.deepEqual(
     nat.filter((l) => /K1S-(SVC|SEP)-/.test(l) && !l.startsWith('-A K1S-SERVICES')),
@@ -217,13 +222,13 @@ test('stale chains in another table and jumps to chains we no longer have are re
 -A PREROUTING -j MARK --set-mark 1
 COMMIT
 `;
-  const r = buildRules({ services: [], endpoints: [], existing, config });
+  const r = buildRules({ services: [], slices: [], existing, config });
   assert.deepEqual(tableLines(r.payload, 'mangle'), [':K1S-OLD - [0:0]', '-D PREROUTING -j K1S-OLD', '-X K1S-OLD']);
 });
 
 test('every line of the payload touches only K1S- chains or jumps into them', () => {
   const np = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'NodePort' });
-  const { payload } = buildRules({ services: [np], endpoints: [webEp], existing: DOCKER_ONLY, config });
+  const { payload } = buildRules({ services: [np], slices: webEp, existing: DOCKER_ONLY, config });
   for (const line of payload.split('\n')) {
     if (line === '' || line === 'COMMIT' || line.startsWith('*')) continue;
     if (/^(:|-A |-X )/.test(line)) assert.match(line, /^(:|-A |-X )K1S-/, line);
@@ -237,7 +242,7 @@ test('headless and ExternalName services get no rules; IPv6 is skipped with a re
   const v6 = service('six', 'fd00::10', [{ port: 80 }]);
   const r = buildRules({
     services: [headless, external, v6],
-    endpoints: [endpoints('db', [{ ips: ['10.244.0.5'], ports: [{ port: 5432 }] }])],
+    slices: endpoints('db', [{ ips: ['10.244.0.5'], ports: [{ port: 5432 }] }]),
     existing: '',
     config,
   });
@@ -255,7 +260,7 @@ test('endpoint ports are matched to service ports by name (targetPort already re
     { ips: ['10.244.0.5'], ports: [{ name: 'metrics', port: 9100 }, { name: 'http', port: 8080 }] },
     { ips: ['10.244.0.8'], ports: [{ name: 'http', port: 8081 }] },
   ]);
-  const { payload } = buildRules({ services: [svc], endpoints: [ep], existing: '', config });
+  const { payload } = buildRules({ services: [svc], slices: ep, existing: '', config });
   const dnat = payload.split('\n').filter((l) => l.includes('-j DNAT'));
   assert.deepEqual(
     dnat.map((l) => /--comment "([^"]+)".*--to-destination (\S+)/.exec(l)!.slice(1).join(' ')),
@@ -264,7 +269,7 @@ test('endpoint ports are matched to service ports by name (targetPort already re
   // Unnamed single port: undefined and '' are the same name; the protocol must match too.
   const one = service('one', '10.96.0.41', [{ port: 53, protocol: 'UDP' }]);
   const oneEp = endpoints('one', [{ ips: ['10.244.0.5'], ports: [{ name: '', port: 5353, protocol: 'UDP' }, { port: 5353, protocol: 'TCP' }] }]);
-  const r = buildRules({ services: [one], endpoints: [oneEp], existing: '', config });
+  const r = buildRules({ services: [one], slices: oneEp, existing: '', config });
   assert.deepEqual(
     r.payload.split('\n').filter((l) => l.includes('-j DNAT')),
     ['-A K1S-SEP-ZY7SDNFYV7QRXTW5 -m comment --comment "default/one" -p udp -m udp -j DNAT --to-destination 10.244.0.5:5353'],
@@ -305,19 +310,20 @@ test('output is deterministic: input order does not matter', () => {
   const b = service('b', '10.96.0.51', [{ port: 80 }]);
   const epA = endpoints('a', [{ ips: ['10.244.0.2', '10.244.0.3'], ports: [{ port: 80 }] }]);
   const epB = endpoints('b', [{ ips: ['10.244.0.4'], ports: [{ port: 80 }] }]);
-  const x = buildRules({ services: [a, b], endpoints: [epA, epB], existing: DOCKER_ONLY, config });
-  const y = buildRules({ services: [b, a], endpoints: [epB, { ...epA, subsets: [{ ...epA.subsets![0], addresses: [...epA.subsets![0].addresses!].reverse() }] }], existing: DOCKER_ONLY, config });
+  const x = buildRules({ services: [a, b], slices: [...epA, ...epB], existing: DOCKER_ONLY, config });
+  const y = buildRules({ services: [b, a], slices: [...epB, { ...epA[0], endpoints: [...epA[0].endpoints].reverse() }], existing: DOCKER_ONLY, config });
   assert.equal(x.payload, y.payload);
 });
 
 test('cleanup payload removes our chains and the jumps into them, nothing else (golden)', async () => {
-  const state = await applied(DOCKER_ONLY, buildRules({ services: [web], endpoints: [webEp], existing: DOCKER_ONLY, config }).payload);
+  const state = await applied(DOCKER_ONLY, buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config }).payload);
   const c = buildCleanup(state);
-  assert.equal(c.chains, 12);
+  assert.equal(c.chains, 14);
   assert.equal(c.jumps, 12);
   assert.equal(
     c.payload,
     `*filter
+:K1S-CANARY - [0:0]
 :K1S-EXTERNAL-SERVICES - [0:0]
 :K1S-FIREWALL - [0:0]
 :K1S-FORWARD - [0:0]
@@ -332,6 +338,7 @@ test('cleanup payload removes our chains and the jumps into them, nothing else (
 -D OUTPUT -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
 -D OUTPUT -m comment --comment "k1s firewall" -j K1S-FIREWALL
 -D DOCKER-USER -m comment --comment "k1s service guard" -j K1S-GUARD
+-X K1S-CANARY
 -X K1S-EXTERNAL-SERVICES
 -X K1S-FIREWALL
 -X K1S-FORWARD
@@ -339,6 +346,7 @@ test('cleanup payload removes our chains and the jumps into them, nothing else (
 -X K1S-SERVICES
 COMMIT
 *nat
+:K1S-CANARY - [0:0]
 :K1S-MARK-MASQ - [0:0]
 :K1S-NODEPORTS - [0:0]
 :K1S-POSTROUTING - [0:0]
@@ -349,6 +357,7 @@ COMMIT
 -D PREROUTING -m comment --comment "k1s service portals" -j K1S-SERVICES
 -D OUTPUT -m comment --comment "k1s service portals" -j K1S-SERVICES
 -D POSTROUTING -m comment --comment "k1s postrouting rules" -j K1S-POSTROUTING
+-X K1S-CANARY
 -X K1S-MARK-MASQ
 -X K1S-NODEPORTS
 -X K1S-POSTROUTING

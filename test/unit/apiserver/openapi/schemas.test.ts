@@ -61,7 +61,7 @@ test('fields Kubernetes has and k1s does not accept are left out', () => {
     ['PodSpec', 'hostAliases'],
     ['PodAffinityTerm', 'matchLabelKeys'],
     ['Container', 'resizePolicy'],
-    ['ServiceSpec', 'externalIPs'],
+    ['ServiceSpec', 'trafficDistribution'],
   ];
   for (const [d, f] of absent) {
     assert.ok(Object.hasOwn(definitionNamed(Object.keys(defs).find((n) => n.endsWith(`.${d}`))!)!.properties, f), `${d}.${f} is Kubernetes'`);
