@@ -1,0 +1,236 @@
+// bench/datapath: requests/s through k1s's Service data path (iptables DNAT, as kube-proxy's
+// iptables mode) against the pod IP directly, beside Docker's own published port, in one run.
+//   backend: fastd (bench/backend/fastd.c: static C, epoll, keep-alive, fixed 17-byte body), one
+//     thread, in a Deployment of --replicas (default 1) with a readiness probe; a ClusterIP
+//     Service and a NodePort Service in front of it. The peer: the same image under
+//     `docker run -p 0.0.0.0:HOSTPORT:8080` on Docker's default bridge.
+//   load: wrk (Debian's; keep-alive, the same --threads, --connections, --duration for every
+//     path), from the host to: the pod IP (the floor), the ClusterIP (DNAT in nat OUTPUT), the
+//     NodePort on 127.0.0.1 and on the host's own address; the peer's container IP (Docker's
+//     floor) and its published port on 127.0.0.1 and on the host's address. And from inside a
+//     second pod (wrk run by nsenter in the pod's network namespace: the traffic leaves the pod's
+//     eth0 as a pod's would) to the pod IP and to the ClusterIP, since pods are the usual
+//     clients of ClusterIPs.
+//   --rounds rounds, each running every path once, the order rotated by one per round; a short
+//     warm-up per path first. docker-proxy's CPU during each run tells which Docker paths go
+//     through the userland proxy. Targets: ClusterIP and NodePort >= 0.95x the pod IP.
+//   node dist/bench/datapath.js [--rounds 3] [--duration 10] [--connections 32] [--threads 1] [--replicas 1]
+// Needs root, Docker and wrk (apt-get install -y wrk); on a shared engine run it under
+// `flock /tmp/k1s-e2e.lock`. It leaves the machine as found (the images stay).
+import { networkInterfaces } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import type { Deployment, Endpoints, Pod, Service } from '../src/api/types.js';
+import { ensureFastdImage, FASTD_IMAGE, FASTD_PORT } from './backend/image.js';
+import { hostAddress, roundOrder, summarize, type Path, type Run } from './datapath-report.js';
+import { BUSYBOX_IMAGE, CLK_TCK, PEER_LABEL, cpuTicks, numberArg, printTable, startBenchServer, waitFor, type BenchServer } from './util.js';
+import { runWrk, wrkMissing, type WrkOptions } from './wrk.js';
+
+const ROUNDS = numberArg('rounds', 3);
+const WRK: WrkOptions = { threads: numberArg('threads', 1), connections: numberArg('connections', 32), seconds: numberArg('duration', 10) };
+const REPLICAS = numberArg('replicas', 1);
+const WARMUP_SECONDS = 2;
+const NAME = 'bench-dp';
+const NODE_PORT = 30580;
+const PEER_PORT = 30581;
+const PEER_NAME = 'k1s-bench-datapath-peer';
+const CLIENT = 'bench-dp-client';
+
+function deployment(): Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: NAME, namespace: 'default' },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { app: NAME } },
+      template: {
+        metadata: { labels: { app: NAME } },
+        spec: {
+          terminationGracePeriodSeconds: 2,
+          containers: [
+            {
+              name: 'fastd',
+              image: FASTD_IMAGE,
+              imagePullPolicy: 'Never',
+              ports: [{ containerPort: FASTD_PORT }],
+              readinessProbe: { httpGet: { path: '/', port: FASTD_PORT }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+    },
+  } as Deployment;
+}
+
+function service(name: string, type: 'ClusterIP' | 'NodePort'): Service {
+  const port = { port: 80, targetPort: FASTD_PORT, ...(type === 'NodePort' ? { nodePort: NODE_PORT } : {}) };
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { type, selector: { app: NAME }, ports: [port] } } as Service;
+}
+
+/** The pod wrk runs in (by nsenter into its sandbox's network namespace): it only has to exist. */
+function clientPod(): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: CLIENT, namespace: 'default' },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'idle', image: BUSYBOX_IMAGE, imagePullPolicy: 'Never', command: ['sleep', '3600'] }] },
+  } as Pod;
+}
+
+/** One GET; true on a 200. */
+function answers(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet(url, { timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** The pids of the docker-proxy processes publishing `hostPort` (one per address family). */
+function dockerProxyPids(hostPort: number): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('docker-proxy') && argv.join(' ').includes(`-host-port ${hostPort}`)) pids.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+const ticksOf = (pids: number[]) => pids.reduce((s, p) => s + (() => { try { return cpuTicks(p); } catch { return 0; } })(), 0);
+
+/** The peer: the same image, published by Docker on every host address; resolves with its bridge IP. */
+async function startPeer(s: BenchServer): Promise<string> {
+  await s.docker.getContainer(PEER_NAME).remove({ force: true }).catch(() => undefined);
+  const c = await s.docker.createContainer({
+    Image: FASTD_IMAGE,
+    name: PEER_NAME,
+    Labels: { [PEER_LABEL]: 'peer' },
+    ExposedPorts: { [`${FASTD_PORT}/tcp`]: {} },
+    HostConfig: { PortBindings: { [`${FASTD_PORT}/tcp`]: [{ HostIp: '0.0.0.0', HostPort: String(PEER_PORT) }] } },
+  });
+  await c.start();
+  return (await c.inspect()).NetworkSettings.Networks.bridge?.IPAddress ?? '';
+}
+
+/** The pid whose network namespace is the client pod's: its sandbox (pause) container's init. */
+async function clientNetnsPid(s: BenchServer): Promise<number> {
+  const [sandbox] = await s.docker.listContainers({ filters: { label: [`io.k1s.pod.name=${CLIENT}`, 'io.k1s.container.type=sandbox'] } });
+  if (!sandbox) throw new Error(`no running sandbox for pod ${CLIENT}`);
+  return (await s.docker.getContainer(sandbox.Id).inspect()).State.Pid;
+}
+
+/** What Docker 20.10 put in front of the published port: its nat rules and proxy processes. */
+function describeDockerPath(): string[] {
+  const nat = execFileSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' }).split('\n');
+  const lines = nat.filter((l) => /-j DOCKER$/.test(l) || l.includes(`--dport ${PEER_PORT} `));
+  return [...lines, `docker-proxy pids for :${PEER_PORT}: ${dockerProxyPids(PEER_PORT).join(', ') || 'none (userland-proxy disabled)'}`];
+}
+
+async function main(): Promise<void> {
+  const missing = wrkMissing();
+  if (missing) throw new Error(missing);
+  if (!execFileSync('sh', ['-c', 'command -v nsenter || true'], { encoding: 'utf8' }).trim()) throw new Error('nsenter (util-linux) is missing');
+  const host = hostAddress(networkInterfaces());
+  const s = await startBenchServer();
+  await ensureFastdImage(s.docker);
+  const runs: Run[] = [];
+  const teardown: string[] = [];
+  let paths: Path[] = [];
+  try {
+    await s.client.create(deployment());
+    await s.client.create(service(NAME, 'ClusterIP'));
+    await s.client.create(service(`${NAME}-np`, 'NodePort'));
+    await s.client.create(clientPod());
+    const peerIP = await startPeer(s);
+
+    const ready = (ep: Endpoints) => (ep.subsets ?? []).reduce((n, ss) => n + (ss.addresses?.length ?? 0), 0) === REPLICAS;
+    await waitFor('the endpoints ready', async () => ready(await s.client.get<Endpoints>('Endpoints', 'default', NAME)) && ready(await s.client.get<Endpoints>('Endpoints', 'default', `${NAME}-np`)), 120_000, 200);
+    const clusterIP = (await s.client.get<Service>('Service', 'default', NAME)).spec.clusterIP!;
+    const pods = (await s.client.list<Pod>('Pod', 'default', { labelSelector: `app=${NAME}` })).items;
+    const podIP = pods[0].status!.podIP!;
+    await waitFor('the client pod running', async () => (await s.client.get<Pod>('Pod', 'default', CLIENT)).status?.phase === 'Running', 120_000, 200);
+    const netns = await clientNetnsPid(s);
+
+    const fromHost = 'host: pod IP';
+    const fromPod = 'pod: pod IP';
+    paths = [
+      { name: fromHost, url: `http://${podIP}:${FASTD_PORT}/`, floor: fromHost },
+      { name: 'host: ClusterIP', url: `http://${clusterIP}/`, floor: fromHost },
+      { name: 'host: NodePort 127.0.0.1', url: `http://127.0.0.1:${NODE_PORT}/`, floor: fromHost },
+      ...(host ? [{ name: `host: NodePort ${host}`, url: `http://${host}:${NODE_PORT}/`, floor: fromHost }] : []),
+      { name: 'host: docker container IP', url: `http://${peerIP}:${FASTD_PORT}/`, floor: fromHost },
+      { name: 'host: docker -p 127.0.0.1', url: `http://127.0.0.1:${PEER_PORT}/`, floor: fromHost },
+      ...(host ? [{ name: `host: docker -p ${host}`, url: `http://${host}:${PEER_PORT}/`, floor: fromHost }] : []),
+      { name: fromPod, url: `http://${podIP}:${FASTD_PORT}/`, floor: fromPod, fromPod: true },
+      { name: 'pod: ClusterIP', url: `http://${clusterIP}/`, floor: fromPod, fromPod: true },
+    ];
+    // Every host path answers before anything is measured (the proxy has synced, docker-proxy is up).
+    for (const p of paths.filter((p) => !p.fromPod)) await waitFor(`${p.url} answering`, () => answers(p.url), 60_000, 100);
+
+    console.log(`data path: wrk -t ${WRK.threads} -c ${WRK.connections} -d ${WRK.seconds}s (keep-alive) against fastd (1 thread, ${REPLICAS} replica(s)); ${ROUNDS} rounds, order rotated per round`);
+    console.log(`  pod IP ${podIP}, ClusterIP ${clusterIP}, NodePort ${NODE_PORT}, host address ${host ?? 'none found'}, peer ${peerIP} published on 0.0.0.0:${PEER_PORT}`);
+    console.log('  Docker in front of the peer\'s port:');
+    for (const l of describeDockerPath()) console.log(`    ${l}`);
+
+    const proxyPids = dockerProxyPids(PEER_PORT);
+    const measure = async (p: Path, round: number, seconds: number): Promise<Run> => {
+      const t0 = ticksOf(proxyPids);
+      const t = performance.now();
+      const r = await runWrk(p.url, { ...WRK, seconds, netnsPid: p.fromPod ? netns : undefined });
+      const proxyCpu = ((ticksOf(proxyPids) - t0) / CLK_TCK / ((performance.now() - t) / 1000)) * 100;
+      return { ...r, path: p.name, round, proxyCpu };
+    };
+    for (const p of paths) await measure(p, -1, WARMUP_SECONDS);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const p of roundOrder(paths, round)) {
+        const r = await measure(p, round, WRK.seconds);
+        runs.push(r);
+        console.log(`  round ${round + 1} ${p.name.padEnd(28)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s  p50 ${r.p50ms.toFixed(3)} ms  p99 ${r.p99ms.toFixed(3)} ms  errors ${r.errors}  docker-proxy ${r.proxyCpu.toFixed(0)}% cpu`);
+      }
+    }
+  } finally {
+    for (const step of [
+      () => s.client.delete('Pod', 'default', CLIENT),
+      () => s.client.delete('Deployment', 'default', NAME),
+      () => s.client.delete('Service', 'default', NAME),
+      () => s.client.delete('Service', 'default', `${NAME}-np`),
+      () => waitFor('the pods gone', async () => (await s.client.list('Pod', 'default')).items.length === 0, 120_000),
+      () => s.stop(), // removes the peer (PEER_LABEL), stops the server, `k1s cleanup`
+    ]) {
+      try {
+        await step();
+      } catch (e) {
+        teardown.push((e as Error).message);
+      }
+    }
+  }
+  report(paths, runs);
+  if (teardown.length) throw new Error(`teardown: ${teardown.join('; ')}`);
+}
+
+function report(paths: Path[], runs: Run[]): void {
+  if (!runs.length) return;
+  const rows = summarize(paths, runs);
+  console.log(`medians over ${ROUNDS} rounds (ratio: median req/s over the same client's pod IP median; target >= 0.95 for ClusterIP and NodePort):`);
+  printTable([
+    ['path', 'req/s', 'min', 'max', 'p50 ms', 'p99 ms', 'ratio', 'errors', 'docker-proxy cpu'],
+    ...rows.map((r) => [r.path, r.rps.toFixed(0), r.minRps.toFixed(0), r.maxRps.toFixed(0), r.p50ms.toFixed(3), r.p99ms.toFixed(3), r.ratio.toFixed(3), r.errors, `${r.proxyCpu.toFixed(0)}%`]),
+  ]);
+  const misses = rows.filter((r) => /ClusterIP|NodePort/.test(r.path) && r.ratio < 0.95);
+  console.log(misses.length ? `  below 0.95x: ${misses.map((r) => `${r.path} ${r.ratio.toFixed(3)}`).join(', ')}` : '  every ClusterIP and NodePort path at >= 0.95x of the pod IP');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
