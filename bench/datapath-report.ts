@@ -24,6 +24,8 @@ export interface Path {
   floor: string;
   /** run from inside the client pod's network namespace */
   fromPod?: boolean;
+  /** the server answering: k1s's pod or Docker's peer container */
+  backend: 'pod' | 'peer';
 }
 
 export interface Run extends WrkResult {
@@ -31,6 +33,10 @@ export interface Run extends WrkResult {
   round: number;
   /** docker-proxy's CPU over the run, % of one core (which paths go through the userland proxy) */
   proxyCpu: number;
+  /** CPU time of wrk + the backend + docker-proxy per request, in microseconds: what a path
+   *  costs, much less moved than req/s by other load on a shared machine (softirq work run
+   *  while another process was on the CPU is not in it) */
+  cpuUsPerReq: number;
 }
 
 export interface SummaryRow {
@@ -42,8 +48,12 @@ export interface SummaryRow {
   p99ms: number;
   errors: number;
   proxyCpu: number;
+  cpuUsPerReq: number;
   /** median req/s over the floor's median req/s */
   ratio: number;
+  /** the median over rounds of (req/s / the floor's req/s in the same round): less moved by a
+   *  machine whose other load drifts between rounds */
+  roundRatio: number;
 }
 
 /** One row per path, in the paths' order: medians over the rounds and the ratio to the floor. */
@@ -63,9 +73,19 @@ export function summarize(paths: Path[], runs: Run[]): SummaryRow[] {
         p99ms: median(rs.map((r) => r.p99ms)),
         errors: rs.reduce((s, r) => s + r.errors, 0),
         proxyCpu: median(rs.map((r) => r.proxyCpu)),
+        cpuUsPerReq: median(rs.map((r) => r.cpuUsPerReq)),
         ratio: of(p.floor).length ? rps(p.name) / rps(p.floor) : NaN,
+        roundRatio: roundRatio(rs, of(p.floor)),
       };
     });
+}
+
+function roundRatio(runs: Run[], floor: Run[]): number {
+  const ratios = runs.flatMap((r) => {
+    const f = floor.find((x) => x.round === r.round);
+    return f ? [r.requestsPerSec / f.requestsPerSec] : [];
+  });
+  return ratios.length ? median(ratios) : NaN;
 }
 
 /** Each round starts one path later, so no path always runs first (on a cold cache) or last. */

@@ -17,7 +17,7 @@
 //   node dist/bench/datapath.js [--rounds 3] [--duration 10] [--connections 32] [--threads 1] [--replicas 1]
 // Needs root, Docker and wrk (apt-get install -y wrk); on a shared engine run it under
 // `flock /tmp/k1s-e2e.lock`. It leaves the machine as found (the images stay).
-import { networkInterfaces } from 'node:os';
+import { availableParallelism, loadavg, networkInterfaces } from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -109,7 +109,7 @@ function dockerProxyPids(hostPort: number): number[] {
 const ticksOf = (pids: number[]) => pids.reduce((s, p) => s + (() => { try { return cpuTicks(p); } catch { return 0; } })(), 0);
 
 /** The peer: the same image, published by Docker on every host address; resolves with its bridge IP. */
-async function startPeer(s: BenchServer): Promise<string> {
+async function startPeer(s: BenchServer): Promise<{ ip: string; pid: number }> {
   await s.docker.getContainer(PEER_NAME).remove({ force: true }).catch(() => undefined);
   const c = await s.docker.createContainer({
     Image: FASTD_IMAGE,
@@ -119,15 +119,19 @@ async function startPeer(s: BenchServer): Promise<string> {
     HostConfig: { PortBindings: { [`${FASTD_PORT}/tcp`]: [{ HostIp: '0.0.0.0', HostPort: String(PEER_PORT) }] } },
   });
   await c.start();
-  return (await c.inspect()).NetworkSettings.Networks.bridge?.IPAddress ?? '';
+  const info = await c.inspect();
+  return { ip: info.NetworkSettings.Networks.bridge?.IPAddress ?? '', pid: info.State.Pid };
 }
 
-/** The pid whose network namespace is the client pod's: its sandbox (pause) container's init. */
-async function clientNetnsPid(s: BenchServer): Promise<number> {
-  const [sandbox] = await s.docker.listContainers({ filters: { label: [`io.k1s.pod.name=${CLIENT}`, 'io.k1s.container.type=sandbox'] } });
-  if (!sandbox) throw new Error(`no running sandbox for pod ${CLIENT}`);
-  return (await s.docker.getContainer(sandbox.Id).inspect()).State.Pid;
+/** The host pid of a pod's sandbox (its network namespace) or of its app container. */
+async function podPid(s: BenchServer, pod: string, type: 'sandbox' | 'container'): Promise<number> {
+  const [c] = await s.docker.listContainers({ filters: { label: [`io.k1s.pod.name=${pod}`, `io.k1s.container.type=${type}`] } });
+  if (!c) throw new Error(`no running ${type} for pod ${pod}`);
+  return (await s.docker.getContainer(c.Id).inspect()).State.Pid;
 }
+
+/** CPU ticks of this process's reaped children: wrk's own (nsenter execs it) once it has exited. */
+const childTicks = () => cpuTicks(process.pid, true) - cpuTicks(process.pid);
 
 /** What Docker 20.10 put in front of the published port: its nat rules and proxy processes. */
 function describeDockerPath(): string[] {
@@ -151,7 +155,8 @@ async function main(): Promise<void> {
     await s.client.create(service(NAME, 'ClusterIP'));
     await s.client.create(service(`${NAME}-np`, 'NodePort'));
     await s.client.create(clientPod());
-    const peerIP = await startPeer(s);
+    const peer = await startPeer(s);
+    const peerIP = peer.ip;
 
     const ready = (ep: Endpoints) => (ep.subsets ?? []).reduce((n, ss) => n + (ss.addresses?.length ?? 0), 0) === REPLICAS;
     await waitFor('the endpoints ready', async () => ready(await s.client.get<Endpoints>('Endpoints', 'default', NAME)) && ready(await s.client.get<Endpoints>('Endpoints', 'default', `${NAME}-np`)), 120_000, 200);
@@ -159,20 +164,21 @@ async function main(): Promise<void> {
     const pods = (await s.client.list<Pod>('Pod', 'default', { labelSelector: `app=${NAME}` })).items;
     const podIP = pods[0].status!.podIP!;
     await waitFor('the client pod running', async () => (await s.client.get<Pod>('Pod', 'default', CLIENT)).status?.phase === 'Running', 120_000, 200);
-    const netns = await clientNetnsPid(s);
+    const netns = await podPid(s, CLIENT, 'sandbox');
+    const backendPids = { pod: await Promise.all(pods.map((p) => podPid(s, p.metadata.name, 'container'))), peer: [peer.pid] };
 
     const fromHost = 'host: pod IP';
     const fromPod = 'pod: pod IP';
     paths = [
-      { name: fromHost, url: `http://${podIP}:${FASTD_PORT}/`, floor: fromHost },
-      { name: 'host: ClusterIP', url: `http://${clusterIP}/`, floor: fromHost },
-      { name: 'host: NodePort 127.0.0.1', url: `http://127.0.0.1:${NODE_PORT}/`, floor: fromHost },
-      ...(host ? [{ name: `host: NodePort ${host}`, url: `http://${host}:${NODE_PORT}/`, floor: fromHost }] : []),
-      { name: 'host: docker container IP', url: `http://${peerIP}:${FASTD_PORT}/`, floor: fromHost },
-      { name: 'host: docker -p 127.0.0.1', url: `http://127.0.0.1:${PEER_PORT}/`, floor: fromHost },
-      ...(host ? [{ name: `host: docker -p ${host}`, url: `http://${host}:${PEER_PORT}/`, floor: fromHost }] : []),
-      { name: fromPod, url: `http://${podIP}:${FASTD_PORT}/`, floor: fromPod, fromPod: true },
-      { name: 'pod: ClusterIP', url: `http://${clusterIP}/`, floor: fromPod, fromPod: true },
+      { name: fromHost, url: `http://${podIP}:${FASTD_PORT}/`, floor: fromHost, backend: 'pod' },
+      { name: 'host: ClusterIP', url: `http://${clusterIP}/`, floor: fromHost, backend: 'pod' },
+      { name: 'host: NodePort 127.0.0.1', url: `http://127.0.0.1:${NODE_PORT}/`, floor: fromHost, backend: 'pod' },
+      ...(host ? [{ name: `host: NodePort ${host}`, url: `http://${host}:${NODE_PORT}/`, floor: fromHost, backend: 'pod' } as Path] : []),
+      { name: 'host: docker container IP', url: `http://${peerIP}:${FASTD_PORT}/`, floor: fromHost, backend: 'peer' },
+      { name: 'host: docker -p 127.0.0.1', url: `http://127.0.0.1:${PEER_PORT}/`, floor: fromHost, backend: 'peer' },
+      ...(host ? [{ name: `host: docker -p ${host}`, url: `http://${host}:${PEER_PORT}/`, floor: fromHost, backend: 'peer' } as Path] : []),
+      { name: fromPod, url: `http://${podIP}:${FASTD_PORT}/`, floor: fromPod, backend: 'pod', fromPod: true },
+      { name: 'pod: ClusterIP', url: `http://${clusterIP}/`, floor: fromPod, backend: 'pod', fromPod: true },
     ];
     // Every host path answers before anything is measured (the proxy has synced, docker-proxy is up).
     for (const p of paths.filter((p) => !p.fromPod)) await waitFor(`${p.url} answering`, () => answers(p.url), 60_000, 100);
@@ -184,18 +190,25 @@ async function main(): Promise<void> {
 
     const proxyPids = dockerProxyPids(PEER_PORT);
     const measure = async (p: Path, round: number, seconds: number): Promise<Run> => {
-      const t0 = ticksOf(proxyPids);
+      const [proxy0, backend0, wrk0] = [ticksOf(proxyPids), ticksOf(backendPids[p.backend]), childTicks()];
       const t = performance.now();
       const r = await runWrk(p.url, { ...WRK, seconds, netnsPid: p.fromPod ? netns : undefined });
-      const proxyCpu = ((ticksOf(proxyPids) - t0) / CLK_TCK / ((performance.now() - t) / 1000)) * 100;
-      return { ...r, path: p.name, round, proxyCpu };
+      const proxy = ticksOf(proxyPids) - proxy0;
+      const all = proxy + ticksOf(backendPids[p.backend]) - backend0 + childTicks() - wrk0;
+      return {
+        ...r,
+        path: p.name,
+        round,
+        proxyCpu: (proxy / CLK_TCK / ((performance.now() - t) / 1000)) * 100,
+        cpuUsPerReq: ((all / CLK_TCK) * 1e6) / r.requests,
+      };
     };
     for (const p of paths) await measure(p, -1, WARMUP_SECONDS);
     for (let round = 0; round < ROUNDS; round++) {
       for (const p of roundOrder(paths, round)) {
         const r = await measure(p, round, WRK.seconds);
         runs.push(r);
-        console.log(`  round ${round + 1} ${p.name.padEnd(28)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s  p50 ${r.p50ms.toFixed(3)} ms  p99 ${r.p99ms.toFixed(3)} ms  errors ${r.errors}  docker-proxy ${r.proxyCpu.toFixed(0)}% cpu`);
+        console.log(`  round ${round + 1} ${p.name.padEnd(28)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s  p50 ${r.p50ms.toFixed(3)} ms  p99 ${r.p99ms.toFixed(3)} ms  ${r.cpuUsPerReq.toFixed(1)} cpu us/req  errors ${r.errors}  docker-proxy ${r.proxyCpu.toFixed(0)}% cpu  loadavg ${loadavg()[0].toFixed(1)}`);
       }
     }
   } finally {
@@ -221,12 +234,15 @@ async function main(): Promise<void> {
 function report(paths: Path[], runs: Run[]): void {
   if (!runs.length) return;
   const rows = summarize(paths, runs);
-  console.log(`medians over ${ROUNDS} rounds (ratio: median req/s over the same client's pod IP median; target >= 0.95 for ClusterIP and NodePort):`);
+  console.log(`medians over ${ROUNDS} rounds (ratio: median req/s over the same client's pod IP median; per-round ratio: the median of`);
+  console.log('  each round\'s req/s over the same round\'s pod IP; target >= 0.95 for ClusterIP and NodePort):');
   printTable([
-    ['path', 'req/s', 'min', 'max', 'p50 ms', 'p99 ms', 'ratio', 'errors', 'docker-proxy cpu'],
-    ...rows.map((r) => [r.path, r.rps.toFixed(0), r.minRps.toFixed(0), r.maxRps.toFixed(0), r.p50ms.toFixed(3), r.p99ms.toFixed(3), r.ratio.toFixed(3), r.errors, `${r.proxyCpu.toFixed(0)}%`]),
+    ['path', 'req/s', 'min', 'max', 'p50 ms', 'p99 ms', 'ratio', 'per-round ratio', 'cpu us/req', 'errors', 'docker-proxy cpu'],
+    ...rows.map((r) => [r.path, r.rps.toFixed(0), r.minRps.toFixed(0), r.maxRps.toFixed(0), r.p50ms.toFixed(3), r.p99ms.toFixed(3), r.ratio.toFixed(3), r.roundRatio.toFixed(3), r.cpuUsPerReq.toFixed(1), r.errors, `${r.proxyCpu.toFixed(0)}%`]),
   ]);
   const misses = rows.filter((r) => /ClusterIP|NodePort/.test(r.path) && r.ratio < 0.95);
+  // The machine's other load moves req/s more than anything measured here: say how busy it was.
+  console.log(`  1-minute load average at the end: ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs (wrk and fastd need about 2 of them)`);
   console.log(misses.length ? `  below 0.95x: ${misses.map((r) => `${r.path} ${r.ratio.toFixed(3)}`).join(', ')}` : '  every ClusterIP and NodePort path at >= 0.95x of the pod IP');
 }
 

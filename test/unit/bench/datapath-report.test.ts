@@ -12,11 +12,11 @@ test('hostAddress skips loopback, Docker and k1s bridges and veths', () => {
 });
 
 const paths: Path[] = [
-  { name: 'pod IP', url: 'http://10.244.0.2:8080/', floor: 'pod IP' },
-  { name: 'ClusterIP', url: 'http://10.96.0.9/', floor: 'pod IP' },
-  { name: 'unmeasured', url: 'http://x/', floor: 'pod IP' },
+  { name: 'pod IP', url: 'http://10.244.0.2:8080/', floor: 'pod IP', backend: 'pod' },
+  { name: 'ClusterIP', url: 'http://10.96.0.9/', floor: 'pod IP', backend: 'pod' },
+  { name: 'unmeasured', url: 'http://x/', floor: 'pod IP', backend: 'pod' },
 ];
-const run = (path: string, round: number, rps: number, p99 = 1): Run => ({ path, round, requestsPerSec: rps, requests: rps * 10, p50ms: 0.1, p99ms: p99, errors: 0, proxyCpu: 0 });
+const run = (path: string, round: number, rps: number, p99 = 1): Run => ({ path, round, requestsPerSec: rps, requests: rps * 10, p50ms: 0.1, p99ms: p99, errors: 0, proxyCpu: 0, cpuUsPerReq: 10 });
 
 test('summarize takes medians per path and divides by the floor median', () => {
   const rows = summarize(paths, [run('pod IP', 0, 100), run('pod IP', 1, 120), run('pod IP', 2, 110), run('ClusterIP', 0, 99), run('ClusterIP', 1, 90, 3), run('ClusterIP', 2, 104, 2)]);
@@ -27,11 +27,14 @@ test('summarize takes medians per path and divides by the floor median', () => {
   assert.equal(rows[1].minRps, 90);
   assert.equal(rows[1].maxRps, 104);
   assert.equal(rows[1].p99ms, 2);
+  // per round: 99/100, 90/120, 104/110 -> median 0.945...
+  assert.equal(rows[1].roundRatio, 104 / 110);
 });
 
 test('summarize gives NaN when the floor was not measured', () => {
-  const rows = summarize([{ name: 'a', url: '', floor: 'b' }], [run('a', 0, 1)]);
+  const rows = summarize([{ name: 'a', url: '', floor: 'b', backend: 'pod' }], [run('a', 0, 1)]);
   assert.ok(Number.isNaN(rows[0].ratio));
+  assert.ok(Number.isNaN(rows[0].roundRatio));
 });
 
 test('roundOrder rotates the paths by round', () => {
