@@ -14,7 +14,11 @@
 //   --rounds rounds, each running every path once, the order rotated by one per round; a short
 //     warm-up per path first. docker-proxy's CPU during each run tells which Docker paths go
 //     through the userland proxy. Targets: ClusterIP and NodePort >= 0.95x the pod IP.
-//   node dist/bench/datapath.js [--rounds 3] [--duration 10] [--connections 32] [--threads 1] [--replicas 1]
+//   --perf: then one more run per path under `perf record -a` (not counted in the figures above):
+//     CPU µs per request of wrk + fastd + docker-proxy + ksoftirqd, split by kernel function group
+//     (iptables rule walk, conntrack, NAT, re-routing, netfilter hooks), to say why a path costs more.
+//   --pin: wrk on CPU 0 and the backends on CPU 1 (docker update --cpuset-cpus).
+//   node dist/bench/datapath.js [--rounds 3] [--duration 10] [--connections 32] [--threads 1] [--replicas 1] [--perf] [--pin]
 // Needs root, Docker and wrk (apt-get install -y wrk); on a shared engine run it under
 // `flock /tmp/k1s-e2e.lock`. It leaves the machine as found (the images stay).
 import { availableParallelism, loadavg, networkInterfaces } from 'node:os';
@@ -25,12 +29,24 @@ import type { Deployment, Endpoints, Pod, Service } from '../src/api/types.js';
 import { ensureFastdImage, FASTD_IMAGE, FASTD_PORT } from './backend/image.js';
 import { hostAddress, roundOrder, summarize, type Path, type Run } from './datapath-report.js';
 import { BUSYBOX_IMAGE, CLK_TCK, PEER_LABEL, cpuTicks, numberArg, printTable, startBenchServer, waitFor, type BenchServer } from './util.js';
-import { runWrk, wrkMissing, type WrkOptions } from './wrk.js';
+import { runWrk, parseWrk, wrkArgv, wrkMissing, type WrkOptions } from './wrk.js';
+import { GROUPS, profiled, profileOf, type Profile } from './perf-profile.js';
 
 const ROUNDS = numberArg('rounds', 3);
-const WRK: WrkOptions = { threads: numberArg('threads', 1), connections: numberArg('connections', 32), seconds: numberArg('duration', 10) };
+const WRK: WrkOptions = {
+  threads: numberArg('threads', 1),
+  connections: numberArg('connections', 32),
+  seconds: numberArg('duration', 10),
+  cpus: process.argv.includes('--pin') ? '0' : undefined,
+};
 const REPLICAS = numberArg('replicas', 1);
 const WARMUP_SECONDS = 2;
+/** --perf: after the rounds, one more run per path under `perf record -a`, to say where the CPU goes */
+const PERF = process.argv.includes('--perf');
+const PERF_HZ = 999;
+/** --pin: wrk on CPU 0, every backend (the pods' fastd, the peer) on CPU 1, so that run-to-run
+ *  differences in where the scheduler puts client and server do not read as path differences */
+const PIN = process.argv.includes('--pin');
 const NAME = 'bench-dp';
 const NODE_PORT = 30580;
 const PEER_PORT = 30581;
@@ -148,6 +164,7 @@ async function main(): Promise<void> {
   const s = await startBenchServer();
   await ensureFastdImage(s.docker);
   const runs: Run[] = [];
+  const profiles: { path: string; profile: Profile; rps: number }[] = [];
   const teardown: string[] = [];
   let paths: Path[] = [];
   try {
@@ -165,6 +182,11 @@ async function main(): Promise<void> {
     const podIP = pods[0].status!.podIP!;
     await waitFor('the client pod running', async () => (await s.client.get<Pod>('Pod', 'default', CLIENT)).status?.phase === 'Running', 120_000, 200);
     const netns = await podPid(s, CLIENT, 'sandbox');
+    if (PIN) {
+      const apps = await s.docker.listContainers({ filters: { label: [`io.k1s.container.type=container`] } });
+      for (const c of apps.filter((c) => pods.some((p) => c.Labels['io.k1s.pod.name'] === p.metadata.name))) await s.docker.getContainer(c.Id).update({ CpusetCpus: '1' });
+      await s.docker.getContainer(PEER_NAME).update({ CpusetCpus: '1' });
+    }
     const backendPids = { pod: await Promise.all(pods.map((p) => podPid(s, p.metadata.name, 'container'))), peer: [peer.pid] };
 
     const fromHost = 'host: pod IP';
@@ -183,7 +205,7 @@ async function main(): Promise<void> {
     // Every host path answers before anything is measured (the proxy has synced, docker-proxy is up).
     for (const p of paths.filter((p) => !p.fromPod)) await waitFor(`${p.url} answering`, () => answers(p.url), 60_000, 100);
 
-    console.log(`data path: wrk -t ${WRK.threads} -c ${WRK.connections} -d ${WRK.seconds}s (keep-alive) against fastd (1 thread, ${REPLICAS} replica(s)); ${ROUNDS} rounds, order rotated per round`);
+    console.log(`data path: wrk -t ${WRK.threads} -c ${WRK.connections} -d ${WRK.seconds}s (keep-alive) against fastd (1 thread, ${REPLICAS} replica(s)); ${ROUNDS} rounds, order rotated per round${PIN ? '; wrk pinned to CPU 0, backends to CPU 1' : ''}`);
     console.log(`  pod IP ${podIP}, ClusterIP ${clusterIP}, NodePort ${NODE_PORT}, host address ${host ?? 'none found'}, peer ${peerIP} published on 0.0.0.0:${PEER_PORT}`);
     console.log('  Docker in front of the peer\'s port:');
     for (const l of describeDockerPath()) console.log(`    ${l}`);
@@ -211,6 +233,13 @@ async function main(): Promise<void> {
         console.log(`  round ${round + 1} ${p.name.padEnd(28)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s  p50 ${r.p50ms.toFixed(3)} ms  p99 ${r.p99ms.toFixed(3)} ms  ${r.cpuUsPerReq.toFixed(1)} cpu us/req  errors ${r.errors}  docker-proxy ${r.proxyCpu.toFixed(0)}% cpu  loadavg ${loadavg()[0].toFixed(1)}`);
       }
     }
+    if (PERF) {
+      for (const p of paths) {
+        const { output, samples } = await profiled(wrkArgv(p.url, { ...WRK, netnsPid: p.fromPod ? netns : undefined }), PERF_HZ);
+        const w = parseWrk(output);
+        profiles.push({ path: p.name, profile: profileOf(samples, PERF_HZ, w.requests), rps: w.requestsPerSec });
+      }
+    }
   } finally {
     for (const step of [
       () => s.client.delete('Pod', 'default', CLIENT),
@@ -228,6 +257,7 @@ async function main(): Promise<void> {
     }
   }
   report(paths, runs);
+  if (profiles.length) reportProfiles(profiles);
   if (teardown.length) throw new Error(`teardown: ${teardown.join('; ')}`);
 }
 
@@ -244,6 +274,15 @@ function report(paths: Path[], runs: Run[]): void {
   // The machine's other load moves req/s more than anything measured here: say how busy it was.
   console.log(`  1-minute load average at the end: ${loadavg()[0].toFixed(1)} on ${availableParallelism()} CPUs (wrk and fastd need about 2 of them)`);
   console.log(misses.length ? `  below 0.95x: ${misses.map((r) => `${r.path} ${r.ratio.toFixed(3)}`).join(', ')}` : '  every ClusterIP and NodePort path at >= 0.95x of the pod IP');
+}
+
+function reportProfiles(profiles: { path: string; profile: Profile; rps: number }[]): void {
+  const groups = ['total', ...GROUPS.map(([g]) => g), 'other'];
+  console.log(`CPU µs per request under perf record -a -F ${PERF_HZ} (one run per path; wrk + fastd + docker-proxy + ksoftirqd; others' share: other processes' part of the busy samples):`);
+  printTable([
+    ['path', 'req/s', ...groups, "others' share"],
+    ...profiles.map(({ path, profile, rps }) => [path, rps.toFixed(0), ...groups.map((g) => profile.usPerReq[g].toFixed(2)), `${(profile.othersShare * 100).toFixed(0)}%`]),
+  ]);
 }
 
 main().catch((e) => {

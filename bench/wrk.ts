@@ -8,6 +8,8 @@ export interface WrkOptions {
   seconds: number;
   /** run inside this process's network namespace (a pod's sandbox) instead of the host's */
   netnsPid?: number;
+  /** pin wrk to these CPUs (taskset -c) */
+  cpus?: string;
 }
 
 export interface WrkResult {
@@ -48,7 +50,8 @@ export function parseWrk(out: string): WrkResult {
 /** The argv that runs wrk: keep-alive (wrk's default), latency percentiles, in a netns if asked. */
 export function wrkArgv(url: string, o: WrkOptions): string[] {
   const wrk = ['wrk', '--latency', '-t', String(o.threads), '-c', String(o.connections), '-d', `${o.seconds}s`, url];
-  return o.netnsPid ? ['nsenter', '-t', String(o.netnsPid), '-n', ...wrk] : wrk;
+  const inNetns = o.netnsPid ? ['nsenter', '-t', String(o.netnsPid), '-n', ...wrk] : wrk;
+  return o.cpus ? ['taskset', '-c', o.cpus, ...inNetns] : inNetns;
 }
 
 /** Runs wrk once and parses its output. (Asynchronously: the caller's watches keep running.) */

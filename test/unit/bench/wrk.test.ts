@@ -51,4 +51,5 @@ test('wrkArgv keeps the same options for every path and enters a netns when aske
   const o = { threads: 1, connections: 32, seconds: 10 };
   assert.deepEqual(wrkArgv('http://10.96.0.5/', o), ['wrk', '--latency', '-t', '1', '-c', '32', '-d', '10s', 'http://10.96.0.5/']);
   assert.deepEqual(wrkArgv('http://10.96.0.5/', { ...o, netnsPid: 42 }).slice(0, 5), ['nsenter', '-t', '42', '-n', 'wrk']);
+  assert.deepEqual(wrkArgv('http://10.96.0.5/', { ...o, netnsPid: 42, cpus: '0' }).slice(0, 5), ['taskset', '-c', '0', 'nsenter', '-t']);
 });
