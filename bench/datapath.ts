@@ -11,6 +11,8 @@
 //     second pod (wrk run by nsenter in the pod's network namespace: the traffic leaves the pod's
 //     eth0 as a pod's would) to the pod IP and to the ClusterIP, since pods are the usual
 //     clients of ClusterIPs.
+//   With --replicas N > 1 the pod IP floor is one pod while the Service spreads over N: on a
+//   CPU-bound machine that is still a fair floor (one fastd thread is not the bottleneck), but say so.
 //   --rounds rounds, each running every path once, the order rotated by one per round; a short
 //     warm-up per path first. docker-proxy's CPU during each run tells which Docker paths go
 //     through the userland proxy. Targets: ClusterIP and NodePort >= 0.95x the pod IP.
@@ -25,6 +27,7 @@ import { availableParallelism, loadavg, networkInterfaces } from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
 import type { Deployment, Endpoints, Pod, Service } from '../src/api/types.js';
 import { ensureFastdImage, FASTD_IMAGE, FASTD_PORT } from './backend/image.js';
 import { hostAddress, roundOrder, summarize, type Path, type Run } from './datapath-report.js';
@@ -161,8 +164,8 @@ async function main(): Promise<void> {
   if (missing) throw new Error(missing);
   if (!execFileSync('sh', ['-c', 'command -v nsenter || true'], { encoding: 'utf8' }).trim()) throw new Error('nsenter (util-linux) is missing');
   const host = hostAddress(networkInterfaces());
+  await ensureFastdImage(new Docker()); // before the server: a missing gcc leaves nothing to clean up
   const s = await startBenchServer();
-  await ensureFastdImage(s.docker);
   const runs: Run[] = [];
   const profiles: { path: string; profile: Profile; rps: number }[] = [];
   const teardown: string[] = [];
