@@ -10,7 +10,7 @@
 //   node dist/bench/controller-reaction.js [--count 100] [--replicas 10] [--gap 300]
 import type { AnyObject, ConfigMap, Pod, ReplicaSet } from '../src/api/types.js';
 import type { WatchEvent } from '../src/client/client.js';
-import { BUSYBOX_IMAGE, isReady, ms, numberArg, printTable, quantile, sleep, startBenchServer, waitFor } from './util.js';
+import { BUSYBOX_IMAGE, benchWorkload, isReady, ms, numberArg, printTable, quantile, sleep, startBenchServer, waitFor } from './util.js';
 
 const COUNT = numberArg('count', 100);
 const REPLICAS = numberArg('replicas', 10);
@@ -19,19 +19,7 @@ const NAME = 'bench-react';
 const CM = 'bench-react-floor';
 
 function replicaSet(): ReplicaSet {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'ReplicaSet',
-    metadata: { name: NAME, namespace: 'default' },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: { app: NAME } },
-      template: {
-        metadata: { labels: { app: NAME } },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: BUSYBOX_IMAGE, command: ['sleep', '86400'] }] },
-      },
-    },
-  } as ReplicaSet;
+  return benchWorkload('ReplicaSet', NAME, REPLICAS, { terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: BUSYBOX_IMAGE, command: ['sleep', '86400'] }] });
 }
 
 /** Every event of one watch, stamped with performance.now() on arrival, and a promise for the first that matches. */

@@ -31,7 +31,7 @@ import Docker from 'dockerode';
 import type { Deployment, Endpoints, Pod, Service } from '../src/api/types.js';
 import { ensureFastdImage, FASTD_IMAGE, FASTD_PORT } from './backend/image.js';
 import { hostAddress, roundOrder, summarize, type Path, type Run } from './datapath-report.js';
-import { BUSYBOX_IMAGE, CLK_TCK, PEER_LABEL, cpuTicks, numberArg, printTable, startBenchServer, waitFor, type BenchServer } from './util.js';
+import { BUSYBOX_IMAGE, CLK_TCK, benchWorkload, PEER_LABEL, cpuTicks, numberArg, printTable, startBenchServer, waitFor, type BenchServer } from './util.js';
 import { runWrk, parseWrk, wrkArgv, wrkMissing, type WrkOptions } from './wrk.js';
 import { GROUPS, profiled, profileOf, type Profile } from './perf-profile.js';
 
@@ -57,30 +57,18 @@ const PEER_NAME = 'k1s-bench-datapath-peer';
 const CLIENT = 'bench-dp-client';
 
 function deployment(): Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: NAME, namespace: 'default' },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: { app: NAME } },
-      template: {
-        metadata: { labels: { app: NAME } },
-        spec: {
-          terminationGracePeriodSeconds: 2,
-          containers: [
-            {
-              name: 'fastd',
-              image: FASTD_IMAGE,
-              imagePullPolicy: 'Never',
-              ports: [{ containerPort: FASTD_PORT }],
-              readinessProbe: { httpGet: { path: '/', port: FASTD_PORT }, periodSeconds: 1 },
-            },
-          ],
-        },
+  return benchWorkload('Deployment', NAME, REPLICAS, {
+    terminationGracePeriodSeconds: 2,
+    containers: [
+      {
+        name: 'fastd',
+        image: FASTD_IMAGE,
+        imagePullPolicy: 'Never',
+        ports: [{ containerPort: FASTD_PORT }],
+        readinessProbe: { httpGet: { path: '/', port: FASTD_PORT }, periodSeconds: 1 },
       },
-    },
-  } as Deployment;
+    ],
+  });
 }
 
 function service(name: string, type: 'ClusterIP' | 'NodePort'): Service {

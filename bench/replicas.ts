@@ -7,26 +7,17 @@
 import type { Deployment } from '../src/api/types.js';
 import { Podman } from './podman.js';
 import {
-  BUSYBOX_IMAGE, HTTPD_COMMAND, HTTPD_READINESS, PodTimes, numberArg, median, removePeers, startBenchServer, startPeerPod, waitFor, waitHttp, type BenchServer,
+  BUSYBOX_IMAGE, HTTPD_COMMAND, HTTPD_READINESS, PodTimes, benchWorkload, numberArg, median, removePeers, startBenchServer, startPeerPod, waitFor, waitHttp, type BenchServer,
 } from './util.js';
 
 const REPLICAS = numberArg('replicas', 50);
 const ROUNDS = numberArg('rounds', 3);
 
 function deployment(name: string): Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: BUSYBOX_IMAGE, command: HTTPD_COMMAND, readinessProbe: HTTPD_READINESS }] },
-      },
-    },
-  } as Deployment;
+  return benchWorkload('Deployment', name, REPLICAS, {
+    terminationGracePeriodSeconds: 1,
+    containers: [{ name: 'web', image: BUSYBOX_IMAGE, command: HTTPD_COMMAND, readinessProbe: HTTPD_READINESS }],
+  });
 }
 
 async function k1sRound(s: BenchServer, name: string): Promise<number> {

@@ -26,7 +26,7 @@ import { existsSync } from 'node:fs';
 import type { Deployment, Pod, Service } from '../src/api/types.js';
 import { getOnce, startLoad, type LoadCount } from './http-load.js';
 import { docker, Swarm, swarmUnavailable } from './swarm.js';
-import { BUSYBOX_IMAGE, HTTPD_COMMAND, HTTPD_READINESS, PEER_LABEL, median, numberArg, printTable, sleep, startBenchServer, type BenchServer } from './util.js';
+import { BUSYBOX_IMAGE, HTTPD_COMMAND, benchWorkload, HTTPD_READINESS, PEER_LABEL, median, numberArg, printTable, sleep, startBenchServer, type BenchServer } from './util.js';
 
 const ROUNDS = numberArg('rounds', 3);
 const REPLICAS = numberArg('replicas', 10);
@@ -65,7 +65,7 @@ function container(image: string, version: string) {
   return {
     name: 'web',
     image,
-    imagePullPolicy: 'Never',
+    imagePullPolicy: 'Never' as const,
     command: HTTPD_COMMAND,
     env: [{ name: 'BENCH_VERSION', value: version }],
     readinessProbe: HTTPD_READINESS,
@@ -74,20 +74,13 @@ function container(image: string, version: string) {
 }
 
 function deployment(): Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: NAME, namespace: 'default' },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: { app: NAME } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: PARALLELISM, maxUnavailable: 0 } },
-      template: {
-        metadata: { labels: { app: NAME } },
-        spec: { terminationGracePeriodSeconds: GRACE, containers: [container(BUSYBOX_IMAGE, '1')] },
-      },
-    },
-  } as Deployment;
+  return benchWorkload(
+    'Deployment',
+    NAME,
+    REPLICAS,
+    { terminationGracePeriodSeconds: GRACE, containers: [container(BUSYBOX_IMAGE, '1')] },
+    { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: PARALLELISM, maxUnavailable: 0 } } },
+  );
 }
 
 function service(): Service {

@@ -8,7 +8,7 @@ import { readKubeconfig } from '../src/kubeconfig.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import Docker from 'dockerode';
-import type { Pod } from '../src/api/types.js';
+import type { Deployment, Pod, ReplicaSet } from '../src/api/types.js';
 import { HttpClient } from '../src/client/http.js';
 import { ensureTestImages, BUSYBOX_IMAGE, HTTPD_COMMAND, PAUSE_IMAGE } from '../test/fixtures/images.js';
 import { K1S, ServerHarness, sleep, waitFor } from '../test/e2e/harness.js';
@@ -264,4 +264,20 @@ export function rssMBOf(pid: number): number {
 export function pidOf(comm: string): number | undefined {
   const r = spawnSync('pidof', ['-s', comm], { encoding: 'utf8' });
   return r.status === 0 ? Number(r.stdout.trim()) : undefined;
+}
+
+/** A Deployment or ReplicaSet of `replicas` pods labelled app=<name> in default, with the pod spec given (every bench's workload). */
+export function benchWorkload<K extends 'Deployment' | 'ReplicaSet'>(
+  kind: K,
+  name: string,
+  replicas: number,
+  podSpec: Pod['spec'],
+  spec: Partial<Deployment['spec']> = {},
+): K extends 'Deployment' ? Deployment : ReplicaSet {
+  return {
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name, namespace: 'default' },
+    spec: { ...spec, replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec } },
+  } as unknown as K extends 'Deployment' ? Deployment : ReplicaSet;
 }
