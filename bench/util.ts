@@ -1,7 +1,7 @@
 // What the benchmarks share: quantiles, a small table, the process's RSS, HTTPS requests to an
 // in-process API server with its kubeconfig's token and CA; and for the pod benchmarks a real
 // `k1s server`, peer pods straight through the Docker API, waiting for HTTP, a process's CPU.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { readKubeconfig } from '../src/kubeconfig.js';
@@ -251,6 +251,22 @@ export function cpuTicks(pid: number, children = false): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
   const [utime, stime, cutime, cstime] = [f[11], f[12], f[13], f[14]];
   return utime + stime + (children ? cutime + cstime : 0);
+}
+
+/** CPU ticks of pid's live child processes (the proxy's listing shell) and of what they reaped. */
+export function childrenTicks(pid: number): number {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      if (f[1] === pid) ticks += cpuTicks(Number(d), true); // f[1]: ppid
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks;
 }
 
 export const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;

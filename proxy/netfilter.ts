@@ -5,6 +5,7 @@
 // FakeNetfilter interprets the same restore language on an in-memory model, so the proxier can be
 // tested end to end (sync, idle sync, cleanup) without touching the host.
 import { spawn } from 'node:child_process';
+import { ShellRunner } from './shell-runner.js';
 
 export interface Netfilter {
   /** `iptables-save` output for all tables. */
@@ -54,6 +55,8 @@ export class IptablesNetfilter implements Netfilter {
   private readonly saveBin: string;
   private readonly restoreBin: string;
   private readonly listBin: string;
+  /** The listings of the canary check go through a small long-lived shell: see shell-runner.ts. */
+  private readonly shell = new ShellRunner();
 
   constructor(opts: { saveBin?: string; restoreBin?: string; listBin?: string } = {}) {
     this.saveBin = opts.saveBin ?? 'iptables-save';
@@ -71,19 +74,29 @@ export class IptablesNetfilter implements Netfilter {
    * rules, against 5 ms for -S of one table), and this runs every second.
    */
   async saveTable(table: string): Promise<string> {
-    const out = await run(this.listBin, ['-w', '5', '-t', table, '-S']);
-    return listingToSave(table, out);
+    return listingToSave(table, await this.list(['-w', '5', '-t', table, '-S']));
   }
 
   async chainRules(table: string, chain: string): Promise<string[] | undefined> {
     try {
-      const out = await run(this.listBin, ['-w', '5', '-t', table, '-S', chain]);
+      const out = await this.list(['-w', '5', '-t', table, '-S', chain]);
       return out.split('\n').filter((l) => l.startsWith('-A '));
     } catch (e) {
       // "No chain/target/match by that name": the chain is gone, which is what the caller asks.
       if (e instanceof NetfilterError && e.exitCode === 1) return undefined;
       throw e;
     }
+  }
+
+  /** Ends the listing shell. */
+  close(): void {
+    this.shell.close();
+  }
+
+  private async list(args: string[]): Promise<string> {
+    const { code, output } = await this.shell.run([this.listBin, ...args]);
+    if (code !== 0) throw new NetfilterError(`${this.listBin} ${args.join(' ')} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
+    return output;
   }
 
   async restore(payload: string): Promise<void> {

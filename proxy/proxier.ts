@@ -3,7 +3,7 @@
 //    compute everything (pure buildRules), repair jumps and stale chains, rewrite our chains;
 //  - partial (otherwise): no read; only the chains whose rules changed since the last write
 //    (pure buildPartial). Idle: nothing read, nothing written.
-// check() is the cheap every-second canary that turns the next sync into a full one.
+// check() is the cheap canary, run every second or two, that turns the next sync into a full one.
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { EndpointSlice, Service } from '../src/api/types.js';
@@ -232,13 +232,17 @@ export class ServiceProxy {
    * guard, our jumps, REJECTs) and nat's canary chain. Anything off (K1S-GUARD flushed, a jump
    * deleted or pushed below Docker's, the nat table flushed) makes the next sync a full one.
    * Resolves true when all is intact (or nothing was written yet). Serialized with syncs.
+   * `nat: false` reads the filter table alone (the guard, which keeps the machine safe), for a
+   * caller that looks at nat's canary (services merely broken) less often: each read is a process.
    */
-  check(): Promise<boolean> {
+  check(opts: { nat?: boolean } = {}): Promise<boolean> {
     const run = this.queue.then(async () => {
       if (this.written === undefined || this.filterCheck === undefined || this.needFull) return this.written !== undefined && !this.needFull;
       const problems = filterDrift(await this.netfilter.saveTable('filter'), this.filterCheck, this.prefix);
-      const canary = await this.netfilter.chainRules('nat', `${this.prefix}-CANARY`);
-      if (!canary || canary.length !== 1 || !canary[0].endsWith(CANARY_RULE)) problems.push(`nat ${this.prefix}-CANARY: flushed or missing`);
+      if (opts.nat !== false) {
+        const canary = await this.netfilter.chainRules('nat', `${this.prefix}-CANARY`);
+        if (!canary || canary.length !== 1 || !canary[0].endsWith(CANARY_RULE)) problems.push(`nat ${this.prefix}-CANARY: flushed or missing`);
+      }
       if (problems.length === 0) return true;
       this.logger.warn({ problems }, 'iptables rules of ours were changed by someone else; full sync');
       this.needFull = true;
