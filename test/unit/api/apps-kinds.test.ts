@@ -8,6 +8,7 @@ import { validateUpdate } from '../../../src/api/validate.js';
 import type { FieldError } from '../../../src/api/schema.js';
 import type { AnyObject, DaemonSet, StatefulSet } from '../../../src/api/types.js';
 import { KINDS } from '../../../src/api/kinds/index.js';
+import { checkValidationCases, type ValidationCase } from './fixtures.js';
 
 const tpl = () => ({ metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } });
 
@@ -52,7 +53,7 @@ test('defaults: as SetDefaults_StatefulSet and SetDefaults_DaemonSet (v1.32)', (
 });
 
 test('validation: kube messages', () => {
-  const cases: Record<string, { base: () => AnyObject; mutate: (o: any) => void; expected: FieldError[] }> = {
+  const cases: Record<string, ValidationCase> = {
     'everything is good; do nothing: statefulset': { base: sts, mutate: () => {}, expected: [] },
     'everything is good; do nothing: daemonset': { base: ds, mutate: () => {}, expected: [] },
     'everything is good; do nothing: controllerrevision': { base: cr, mutate: () => {}, expected: [] },
@@ -118,17 +119,7 @@ test('validation: kube messages', () => {
     },
     'controllerrevision without data': { base: cr, mutate: (c) => delete c.data, expected: [{ path: 'data', message: 'Required value: data is mandatory' }] },
   };
-  for (const [name, c] of Object.entries(cases)) {
-    const o = structuredClone(c.base());
-    c.mutate(o);
-    const got = errorsOf(o);
-    assert.equal(got.length, c.expected.length, `${name}: ${JSON.stringify(got)}`);
-    c.expected.forEach((e, i) => {
-      assert.equal(got[i].path, e.path, name);
-      if ((e.message as unknown) instanceof RegExp) assert.match(got[i].message, e.message as unknown as RegExp, name);
-      else assert.equal(got[i].message, e.message, name);
-    });
-  }
+  checkValidationCases(cases, errorsOf);
 });
 
 test('updates: a StatefulSet may change replicas, template, updateStrategy..., not serviceName or claim templates', () => {

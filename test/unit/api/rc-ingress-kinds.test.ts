@@ -13,6 +13,7 @@ import { validateReplicationControllerStatus } from '../../../src/api/kinds/repl
 import { validateIngressStatus } from '../../../src/api/kinds/ingress.js';
 import type { KubeObject } from '../../../src/api/kinds/kind.js';
 import { ApiError } from '../../../src/api/errors.js';
+import { checkValidationCases, type ValidationCase } from './fixtures.js';
 
 const rc = (): AnyObject =>
   ({
@@ -71,7 +72,7 @@ test('defaults: SetDefaults_ReplicationController fills the selector, empty obje
 });
 
 test('validation: kube messages and paths', () => {
-  const cases: Record<string, { base: () => AnyObject; mutate: (o: any) => void; expected: FieldError[] }> = {
+  const cases: Record<string, ValidationCase> = {
     'everything is good; do nothing: replicationcontroller': { base: rc, mutate: () => {}, expected: [] },
     'everything is good; do nothing: ingress': { base: ing, mutate: () => {}, expected: [] },
     'everything is good; do nothing: ingressclass': { base: ic, mutate: () => {}, expected: [] },
@@ -256,17 +257,7 @@ test('validation: kube messages and paths', () => {
       expected: [{ path: 'spec.parameters.scope', message: 'Unsupported value: "Global": supported values: "Cluster", "Namespace"' }],
     },
   };
-  for (const [name, c] of Object.entries(cases)) {
-    const o = structuredClone(c.base());
-    c.mutate(o);
-    const got = errorsOf(o);
-    assert.equal(got.length, c.expected.length, `${name}: ${JSON.stringify(got)}`);
-    c.expected.forEach((e, i) => {
-      assert.equal(got[i].path, e.path, name);
-      if ((e.message as unknown) instanceof RegExp) assert.match(got[i].message, e.message as unknown as RegExp, name);
-      else assert.equal(got[i].message, e.message, name);
-    });
-  }
+  checkValidationCases(cases, errorsOf);
 });
 
 test('updates: an RC may change its selector (kube revalidates the spec only); an IngressClass may not change its controller', () => {

@@ -10,8 +10,9 @@ import { validateObject, type FieldError } from '../../../src/api/schema.js';
 import { validateSemantics, validateUpdate } from '../../../src/api/validate.js';
 import { accessModesString } from '../../../src/api/storage.js';
 import { admitPersistentVolumeClaim, defaultClass } from '../../../src/api/kinds/persistentvolumeclaim.js';
-import type { AnyObject, PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../src/api/types.js';
+import type { PersistentVolume, PersistentVolumeClaim, StorageClass } from '../../../src/api/types.js';
 import { ApiError } from '../../../src/api/errors.js';
+import { checkValidationCases, type ValidationCase } from './fixtures.js';
 
 const pvc = (): PersistentVolumeClaim => ({
   apiVersion: 'v1',
@@ -37,10 +38,9 @@ const sc = (): StorageClass => ({
 
 const NOT_YET = 'Unsupported value: not supported by k1s yet (refused rather than ignored)';
 
-type Case = { base: () => AnyObject; mutate: (o: any) => void; expected: FieldError[] };
 
 test('validation: kube messages for claims, volumes and classes', () => {
-  const cases: Record<string, Case> = {
+  const cases: Record<string, ValidationCase> = {
     'everything is good; do nothing: claim': { base: pvc, mutate: () => {}, expected: [] },
     'everything is good; do nothing: volume': { base: pv, mutate: () => {}, expected: [] },
     'everything is good; do nothing: class': { base: sc, mutate: () => {}, expected: [] },
@@ -130,17 +130,7 @@ test('validation: kube messages for claims, volumes and classes', () => {
       expected: [{ path: 'volumeBindingMode', message: 'Unsupported value: "Later": supported values: "Immediate", "WaitForFirstConsumer"' }],
     },
   };
-  for (const [name, c] of Object.entries(cases)) {
-    const obj = c.base();
-    c.mutate(obj);
-    const got = validateSemantics(obj);
-    assert.equal(got.length, c.expected.length, `${name}: ${JSON.stringify(got)}`);
-    c.expected.forEach((e, i) => {
-      assert.equal(got[i].path, e.path, name);
-      if ((e.message as unknown) instanceof RegExp) assert.match(got[i].message, e.message as unknown as RegExp, name);
-      else assert.equal(got[i].message, e.message, name);
-    });
-  }
+  checkValidationCases(cases, validateSemantics);
 });
 
 test('fields Kubernetes has and k1s does not are refused by name, typos as unknown', () => {

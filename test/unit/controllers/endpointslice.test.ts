@@ -6,14 +6,11 @@ import assert from 'node:assert/strict';
 import { EndpointSliceKind } from '../../../src/api/kinds/endpointslice.js';
 import { byKind } from '../../../src/api/resources.js';
 import type { Endpoints, EndpointSlice, Pod, Service } from '../../../src/api/types.js';
-import { LocalClient } from '../../../src/client/client.js';
-import { createInformers, type Informers } from '../../../src/controllers/context.js';
-import type { EventRecorder } from '../../../src/controllers/events.js';
 import { EndpointsController } from '../../../src/controllers/endpoints.js';
 import { groupsFromEndpoints, groupsFromPods, planSlices, podEndpoint, type EndpointGroup } from '../../../src/controllers/endpointslice-plan.js';
 import { EndpointSliceController } from '../../../src/controllers/endpointslice.js';
-import { silentLogger } from '../../../src/log.js';
-import { startInProcessApi, type InProcessApi } from '../../fixtures/api-server.js';
+import type { InProcessApi } from '../../fixtures/api-server.js';
+import { startControllers, until, type ControllerHarness } from '../../fixtures/controller-harness.js';
 
 const EARLIER = '2026-01-01T00:00:00Z';
 
@@ -128,38 +125,18 @@ test('EndpointSlice kind: kube validation wording and the printer', () => {
 
 // ---- the controller over the in-process API server ----
 
+let h: ControllerHarness;
 let api: InProcessApi;
-let informers: Informers;
-const stops: (() => void)[] = [];
 
 before(async () => {
-  api = await startInProcessApi();
-  const client = new LocalClient(api.registry);
-  informers = createInformers(client);
-  informers.all.forEach((inf) => inf.start());
-  const ctx = { client, informers, logger: silentLogger, events: { record: () => {} } as unknown as EventRecorder };
-  for (const c of [new EndpointsController(ctx), new EndpointSliceController(ctx)]) {
-    c.start();
-    stops.push(() => c.stop());
-  }
+  h = await startControllers((ctx) => [new EndpointsController(ctx), new EndpointSliceController(ctx)]);
+  api = h.api;
 });
-after(async () => {
-  stops.forEach((s) => s());
-  informers.all.forEach((inf) => inf.close());
-  await api.stop();
-});
+after(() => h.stop());
 
 const r = (kind: string) => byKind(kind)!;
 const slicesOf = (service: string) => (api.registry.list(r('EndpointSlice'), 'default').items as EndpointSlice[]).filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === service);
 
-async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-  for (const deadline = Date.now() + 5000; ; ) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((res) => setTimeout(res, 5));
-  }
-}
 
 function addPod(p: Pod): void {
   const { status, ...rest } = p;

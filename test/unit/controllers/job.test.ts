@@ -5,49 +5,30 @@ import assert from 'node:assert/strict';
 import { byKind } from '../../../src/api/resources.js';
 import type { AnyObject, CronJob, Job, Pod } from '../../../src/api/types.js';
 import { LocalClient } from '../../../src/client/client.js';
-import { createInformers, type Informers } from '../../../src/controllers/context.js';
+import type { Informers } from '../../../src/controllers/context.js';
 import { CronJobController } from '../../../src/controllers/cronjob.js';
 import type { EventRecorder } from '../../../src/controllers/events.js';
 import { GarbageCollector } from '../../../src/controllers/gc.js';
 import { JobController } from '../../../src/controllers/job.js';
 import { TTLAfterFinishedController } from '../../../src/controllers/ttl-after-finished.js';
-import { silentLogger } from '../../../src/log.js';
-import { startInProcessApi, type InProcessApi } from '../../fixtures/api-server.js';
+import type { InProcessApi } from '../../fixtures/api-server.js';
+import { startControllers, until, type ControllerHarness } from '../../fixtures/controller-harness.js';
 
+let h: ControllerHarness;
 let api: InProcessApi;
 let client: LocalClient;
 let informers: Informers;
 const recorded: { name: string; reason: string; message: string }[] = [];
 let clock = new Date('2026-03-01T10:00:30Z');
-const stops: (() => void)[] = [];
 
 before(async () => {
-  api = await startInProcessApi();
-  client = new LocalClient(api.registry);
-  informers = createInformers(client);
-  informers.all.forEach((inf) => inf.start());
   const events: EventRecorder = { record: (obj: AnyObject, _t, reason, message) => void recorded.push({ name: obj.metadata.name, reason, message }) };
-  const ctx = { client, informers, logger: silentLogger, events };
   const now = () => clock;
-  for (const c of [new JobController(ctx, now), new CronJobController(ctx, now), new TTLAfterFinishedController(ctx, now), new GarbageCollector(ctx)]) {
-    c.start();
-    stops.push(() => c.stop());
-  }
+  h = await startControllers((ctx) => [new JobController(ctx, now), new CronJobController(ctx, now), new TTLAfterFinishedController(ctx, now), new GarbageCollector(ctx)], events);
+  ({ api, client, informers } = h);
 });
-after(async () => {
-  stops.forEach((s) => s());
-  informers.all.forEach((inf) => inf.close());
-  await api.stop();
-});
+after(() => h.stop());
 
-async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-  for (const deadline = Date.now() + 5000; ; ) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const podsOf = (job: string) => informers.pods.list('default').filter((p) => p.metadata.ownerReferences?.[0]?.name === job);
 const activeOf = (job: string) => podsOf(job).filter((p) => !p.status?.phase || p.status.phase === 'Pending' || p.status.phase === 'Running');

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { byKind } from '../../../src/api/resources.js';
 import type { ControllerRevision, DaemonSet, Node, PersistentVolumeClaim, Pod, StatefulSet } from '../../../src/api/types.js';
 import { LocalClient } from '../../../src/client/client.js';
-import { createInformers, type Informers } from '../../../src/controllers/context.js';
 import type { EventRecorder } from '../../../src/controllers/events.js';
 import { daemonTolerations, planNode, shouldRun, updateBudget } from '../../../src/controllers/daemonset-plan.js';
 import { DaemonSetController } from '../../../src/controllers/daemonset.js';
@@ -15,7 +14,8 @@ import { hashRevision, newRevision, planUpdateRevision, revisionsToPrune, templa
 import { ordinalOf, plan, type Plan } from '../../../src/controllers/statefulset-plan.js';
 import { StatefulSetController } from '../../../src/controllers/statefulset.js';
 import { silentLogger } from '../../../src/log.js';
-import { startInProcessApi, type InProcessApi } from '../../fixtures/api-server.js';
+import type { InProcessApi } from '../../fixtures/api-server.js';
+import { startControllers, until, type ControllerHarness } from '../../fixtures/controller-harness.js';
 
 const NOW = new Date('2026-01-01T00:10:00Z');
 const EARLIER = '2026-01-01T00:00:00Z';
@@ -274,38 +274,18 @@ test('DaemonSet: what to do on a node', () => {
 
 // ---- the controllers over the in-process API server ----
 
+let h: ControllerHarness;
 let api: InProcessApi;
-let informers: Informers;
 let client: LocalClient;
-const stops: (() => void)[] = [];
 const recorded: string[] = [];
 
 before(async () => {
-  api = await startInProcessApi();
-  client = new LocalClient(api.registry);
-  informers = createInformers(client);
-  informers.all.forEach((inf) => inf.start());
   const events = { record: (_o: unknown, _t: string, reason: string, message: string) => recorded.push(`${reason}: ${message}`) } as unknown as EventRecorder;
-  const ctx = { client, informers, logger: silentLogger, events };
-  for (const c of [new StatefulSetController(ctx), new DaemonSetController(ctx)]) {
-    c.start();
-    stops.push(() => c.stop());
-  }
+  h = await startControllers((ctx) => [new StatefulSetController(ctx), new DaemonSetController(ctx)], events);
+  ({ api, client } = h);
 });
-after(async () => {
-  stops.forEach((s) => s());
-  informers.all.forEach((inf) => inf.close());
-  await api.stop();
-});
+after(() => h.stop());
 
-async function until<T>(what: string, check: () => T | undefined | false): Promise<T> {
-  for (const deadline = Date.now() + 5000; ; ) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const r = (kind: string) => byKind(kind)!;
 const podsOf = (prefix: string) => (api.registry.list(r('Pod'), 'default').items as Pod[]).filter((p) => p.metadata.name.startsWith(prefix));
@@ -380,7 +360,7 @@ test('StatefulSet controller: ordered start, identity, claims, status, scale dow
   assert.deepEqual((api.registry.list(r('ControllerRevision'), 'default').items as ControllerRevision[]).map((x) => x.revision).sort(), [1, 2]);
 });
 
-test('DaemonSet controller: one pod for the node (its node affinity), bound by the scheduler, with the default tolerations; status', async () => {
+test('DaemonSet controller: one pod for the node (its node affinity), bound by the scheduler, with the default tolerations; status', async (t) => {
   const n1 = api.registry.create(r('Node'), undefined, node()) as Node;
   api.registry.update(r('Node'), undefined, 'n1', { ...n1, status: { allocatable: { cpu: '2', memory: '4Gi', pods: '110' } } }, { subresource: 'status' });
   const ds = daemonSet((d) => (d.spec.template.spec.affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'NotIn', values: ['windows'] }] }] } } }));
@@ -394,9 +374,9 @@ test('DaemonSet controller: one pod for the node (its node affinity), bound by t
   await until('status while Pending', () => (api.registry.get(r('DaemonSet'), 'default', 'agent') as DaemonSet).status?.currentNumberScheduled === 1);
   await new Promise((res) => setTimeout(res, 50));
   assert.equal(podsOf('agent-').length, 1, 'no second pod while the first is Pending');
-  const scheduler = new Scheduler({ client, informers, logger: silentLogger, events: { record: (_o: unknown, _t: string, reason: string, message: string) => recorded.push(`${reason}: ${message}`) } as unknown as EventRecorder }, 'n1');
+  const scheduler = new Scheduler({ client, informers: h.informers, logger: silentLogger, events: { record: (_o: unknown, _t: string, reason: string, message: string) => recorded.push(`${reason}: ${message}`) } as unknown as EventRecorder }, 'n1');
   scheduler.start();
-  stops.push(() => scheduler.stop());
+  t.after(() => scheduler.stop());
   const p = await until('bound by the scheduler', () => podsOf('agent-').find((x) => x.spec.nodeName === 'n1'));
   assert.equal(p.metadata.name, created.metadata.name);
   markReady(p.metadata.name);
