@@ -20,6 +20,7 @@ import { SERVICE_NAME_LABEL } from './api/kinds/endpointslice.js';
 import { ServiceProxy } from '../proxy/proxier.js';
 import { IptablesNetfilter } from '../proxy/netfilter.js';
 import { SyncRunner } from '../proxy/runner.js';
+import { healthChecks, ServiceHealthServer } from '../proxy/health-server.js';
 import { ApiError, badRequest } from './api/errors.js';
 import { byKind } from './api/resources.js';
 import type { Endpoints, Lease, Node, Pod, PodStatus, Service } from './api/types.js';
@@ -184,10 +185,34 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     });
     // At once after idle, then at most every 100 ms while changes keep coming; a sync writes only
     // the chains that changed, and reads and repairs everything every 5 minutes.
-    const proxyRunner = new SyncRunner(() => proxy.sync(informers.services.list(), informers.endpointSlices.list()), {
-      minIntervalMs: 100,
-      onError: (e) => logger.error({ err: (e as Error).message }, 'service proxy sync failed'),
+    // Health check node ports of Local LoadBalancers (kube-proxy's service health server): 503 while
+    // the proxy's last sync failed, as kube-proxy's answer follows its own health.
+    let proxyHealthy = true;
+    const health = new ServiceHealthServer({
+      logger: logger.child({ component: 'proxy' }),
+      proxyHealthy: () => proxyHealthy,
+      onListenError: (key, port, err) => {
+        const svc = informers.services.get(...(key.split('/') as [string, string]));
+        if (svc) events.record(svc, 'Warning', 'FailedToStartServiceHealthcheck', `node ${cfg.nodeName} failed to start healthcheck "${key}" on port ${port}: ${err.message}`, 'kube-proxy');
+      },
     });
+    const proxyRunner = new SyncRunner(
+      async () => {
+        const [services, slices] = [informers.services.list(), informers.endpointSlices.list()];
+        await proxy.sync(services, slices).then(
+          () => void (proxyHealthy = true),
+          (e) => {
+            proxyHealthy = false;
+            throw e;
+          },
+        );
+        await health.sync(healthChecks(services, slices));
+      },
+      {
+        minIntervalMs: 100,
+        onError: (e) => logger.error({ err: (e as Error).message }, 'service proxy sync failed'),
+      },
+    );
     const syncProxy = () => proxyRunner.request();
     await proxy.sync(informers.services.list(), informers.endpointSlices.list());
     informers.services.on(syncProxy);
@@ -210,6 +235,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       clearInterval(canary);
       proxyRunner.stop();
       netfilter.close();
+      void health.stop();
     });
 
     // 4. node agent
