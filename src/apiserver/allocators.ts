@@ -1,4 +1,4 @@
-// ClusterIP and NodePort allocation. As in the Kubernetes API server, these happen synchronously
+// ClusterIP, NodePort and healthCheckNodePort allocation. As in the Kubernetes API server, these happen synchronously
 // inside the Service create/update, so the object a client gets back already has its addresses.
 // The set of used values is derived from the stored Services each time: there is no second
 // bitmap to drift out of sync with the store.
@@ -79,8 +79,13 @@ export function allocateServiceAddresses(
   if (spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
 
   const wantsNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  // LoadBalancer with allocateLoadBalancerNodePorts false: node ports given (or kept) stay, none is picked
+  const allocates = spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
   const usedPorts = new Set<number>();
-  for (const s of others) for (const p of s.spec.ports ?? []) if (p.nodePort) usedPorts.add(p.nodePort);
+  for (const s of others) {
+    for (const p of s.spec.ports ?? []) if (p.nodePort) usedPorts.add(p.nodePort);
+    if (s.spec.healthCheckNodePort) usedPorts.add(s.spec.healthCheckNodePort);
+  }
   (spec.ports ?? []).forEach((port, i) => {
     const path = `spec.ports[${i}].nodePort`;
     if (!wantsNodePorts) {
@@ -100,6 +105,7 @@ export function allocateServiceAddresses(
       usedPorts.add(port.nodePort);
       return;
     }
+    if (!allocates) return;
     const n = pickFree(cfg.nodePortRange.min, cfg.nodePortRange.max, (p) => usedPorts.has(p), random);
     if (n === undefined) errors.push({ path, message: 'Internal error: range is full' });
     else {
@@ -107,7 +113,38 @@ export function allocateServiceAddresses(
       usedPorts.add(n);
     }
   });
+  errors.push(...allocateHealthCheckNodePort(svc, previous, usedPorts, cfg, random));
   return errors;
+}
+
+/**
+ * spec.healthCheckNodePort of a LoadBalancer with externalTrafficPolicy Local, as kube's registry:
+ * one given is checked (range, free), one omitted on an update keeps the stored one, else a free
+ * node port is picked. Not needed: none (validation refuses one the writer set; a stored one not
+ * changed by the writer was dropped before, so it is released).
+ */
+function allocateHealthCheckNodePort(svc: Service, previous: Service | undefined, used: Set<number>, cfg: AllocatorConfig, random: () => number): FieldError[] {
+  const spec = svc.spec;
+  if (!(spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local')) {
+    if (!spec.healthCheckNodePort) delete spec.healthCheckNodePort;
+    return [];
+  }
+  const path = 'spec.healthCheckNodePort';
+  const prevNeeded = previous?.spec.type === 'LoadBalancer' && previous.spec.externalTrafficPolicy === 'Local';
+  if (!spec.healthCheckNodePort && prevNeeded && previous?.spec.healthCheckNodePort) spec.healthCheckNodePort = previous.spec.healthCheckNodePort;
+  const { min, max } = cfg.nodePortRange;
+  if (spec.healthCheckNodePort) {
+    const hc = spec.healthCheckNodePort;
+    if (hc < min || hc > max) return [{ path, message: `Invalid value: ${hc}: provided port is not in the valid range. The range of valid ports is ${min}-${max}` }];
+    if (used.has(hc)) return [{ path, message: `Invalid value: ${hc}: provided port is already allocated` }];
+    used.add(hc);
+    return [];
+  }
+  const n = pickFree(min, max, (p) => used.has(p), random);
+  if (n === undefined) return [{ path, message: 'Internal error: range is full' }];
+  spec.healthCheckNodePort = n;
+  used.add(n);
+  return [];
 }
 
 /** An update that omits a nodePort keeps the one the same port had before. */

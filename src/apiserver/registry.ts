@@ -256,7 +256,7 @@ export class Registry {
       const spec = { ...(current.spec as object), finalizers: b?.spec?.finalizers };
       obj = this.admit(r, ns, { ...current, spec, metadata: { ...current.metadata, resourceVersion: b?.metadata?.resourceVersion } }, opts) as WithStatus;
     } else {
-      obj = this.admit(r, ns, body, opts) as WithStatus;
+      obj = this.admit(r, ns, r.prepareBodyForUpdate ? r.prepareBodyForUpdate(body, current) : body, opts) as WithStatus;
       r.prepareForUpdate?.(obj, current);
       const immutable = validateUpdate(obj, current);
       if (immutable.length) throw invalid(r.kind, r.group, name, immutable);

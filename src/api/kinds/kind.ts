@@ -107,6 +107,12 @@ export interface KindDef<T extends KubeObject = KubeObject> {
   /** PrepareForUpdate beyond the generic (status kept from the stored object) */
   prepareForUpdate?(next: T, prev: T): void;
   /**
+   * The part of PrepareForUpdate that must see a main-resource update's body before it is
+   * defaulted and validated (kube validates after PrepareForUpdate; k1s validates at decode):
+   * returns the body to admit, e.g. without fields the new Service type no longer uses.
+   */
+  prepareBodyForUpdate?(body: unknown, prev: T): unknown;
+  /**
    * The admission plugins of kube-apiserver that read other objects (DefaultStorageClass,
    * PersistentVolumeClaimResize), after defaulting and validation of a create (old undefined) or
    * main-resource update: mutates obj, or throws an ApiError to refuse the write.

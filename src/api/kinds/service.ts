@@ -8,6 +8,13 @@ import { formatLabels } from '../label-format.js';
 import { validateLabels } from '../meta-validation.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isIP } from '../names.js';
 import { specialIP } from './endpointslice.js';
+import {
+  defaultLoadBalancerStatus,
+  dropTypeDependentFields,
+  validateLoadBalancerClassUpdate,
+  validateLoadBalancerFields,
+  validateLoadBalancerStatus,
+} from './service-lb.js';
 import { AGE_COLUMN, META_PATCH_KEYS, NAME_COLUMN, column, defineKind, type Stored, type ValidateOptions } from './kind.js';
 
 export const serviceSchema = z.strictObject({
@@ -40,11 +47,32 @@ export const serviceSchema = z.strictObject({
     externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
     /** Endpoints (and DNS records) for pods whether ready or not: a StatefulSet's peers finding each other before they are ready. */
     publishNotReadyAddresses: bool.optional(),
+    /** LoadBalancer: false allocates no node ports (the host's addresses answer on the service port itself). */
+    allocateLoadBalancerNodePorts: bool.optional(),
+    /** LoadBalancer: the client ranges let in; empty lets everyone in. */
+    loadBalancerSourceRanges: stringList.optional(),
+    /** LoadBalancer: set, another implementation's Service; k1s's ServiceLB leaves it alone (as k3s's). */
+    loadBalancerClass: str.optional(),
+    /** LoadBalancer with externalTrafficPolicy Local: a node port for an external balancer's health checks. */
+    healthCheckNodePort: int.optional(),
+    /** Deprecated; only empty is accepted (service-lb.ts). */
+    loadBalancerIP: str.optional(),
   }),
   status: z
     .strictObject({
       loadBalancer: z
-        .strictObject({ ingress: z.array(z.strictObject({ ip: str.optional(), hostname: str.optional() })).optional() })
+        .strictObject({
+          ingress: z
+            .array(
+              z.strictObject({
+                ip: str.optional(),
+                hostname: str.optional(),
+                ipMode: str.optional(),
+                ports: z.array(z.strictObject({ port: int, protocol: protocol, error: str.optional() })).optional(),
+              }),
+            )
+            .optional(),
+        })
         .optional(),
     })
     .optional(),
@@ -74,6 +102,8 @@ function defaultService(svc: Service): void {
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  defaultLoadBalancerStatus(svc);
   if (spec.type !== 'ExternalName') {
     spec.internalTrafficPolicy ??= 'Cluster';
     // k1s is a single-stack IPv4 cluster (the registry sets these in Kubernetes)
@@ -119,6 +149,7 @@ function validateService(svc: Service, opts: ValidateOptions): Errors {
     errs.push(invalidValue('spec.externalTrafficPolicy', spec.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
   }
   errs.push(...validateLabels(spec.selector, 'spec.selector'));
+  errs.push(...validateLoadBalancerFields(svc));
 
   // validateClientIPAffinityConfig (defaulting fills the timeout, so only a bad value is left to catch)
   if (spec.sessionAffinity === 'ClientIP') {
@@ -174,14 +205,14 @@ function validateService(svc: Service, opts: ValidateOptions): Errors {
   return errs;
 }
 
+/** loadBalancerStatusStringer: each ingress's IP (else hostname), as a sorted set; server-side tables are wide, never cut. */
 function loadBalancerIPs(svc: Service): string[] {
-  const ingress = (svc.status?.loadBalancer as { ingress?: { ip?: string; hostname?: string }[] } | undefined)?.ingress ?? [];
-  const out: string[] = [];
-  for (const i of ingress) {
+  const out = new Set<string>();
+  for (const i of svc.status?.loadBalancer?.ingress ?? []) {
     const v = i.ip || i.hostname;
-    if (v && !out.includes(v)) out.push(v);
+    if (v) out.add(v);
   }
-  return out;
+  return [...out].sort();
 }
 
 function externalIP(svc: Service): string {
@@ -233,6 +264,9 @@ export const ServiceKind = defineKind<Service>({
   },
   defaults: defaultService,
   validate: validateService,
+  validateUpdate: validateLoadBalancerClassUpdate,
+  prepareBodyForUpdate: dropTypeDependentFields,
+  validateStatusUpdate: (next) => validateLoadBalancerStatus(next),
   printer: {
     columns: [
       NAME_COLUMN,
