@@ -50,6 +50,8 @@ import { HostVolumeDirs } from './controllers/volume-dirs.js';
 import { ReplicaSetController } from './controllers/replicaset.js';
 import { replicationManager } from './controllers/replication.js';
 import { Scheduler } from './controllers/scheduler.js';
+import { ProcHostPorts } from './controllers/host-ports.js';
+import { ServiceLBController } from './controllers/servicelb.js';
 import { tokenFor, writeKubeconfig } from './kubeconfig.js';
 import type { Logger } from './log.js';
 import { Store } from './store/store.js';
@@ -164,6 +166,8 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       new DaemonSetController(ctx),
       new ResourceQuotaController(ctx),
       new DisruptionController(ctx),
+      // LoadBalancer Services get the Node's addresses, port by port first come first served
+      new ServiceLBController(ctx, { hostPorts: new ProcHostPorts() }),
     ];
     for (const c of controllers) {
       c.start();
