@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { isIPv4 } from '../src/api/names.js';
 import type { EndpointSlice, Protocol, Service } from '../src/api/types.js';
 import { endpointsByService, portKey, usableEndpoints } from './slices.js';
+import { loadBalancerSourceRanges } from '../src/api/kinds/service-lb.js';
 
 export interface ProxyConfig {
   /** Service (ClusterIP) range, e.g. 10.96.0.0/16. Everything in it that NAT did not translate is rejected. */
@@ -112,6 +113,16 @@ export function servicePortName(namespace: string, name: string, port: string | 
 /** `<PREFIX>-SVC-` + 16 base32 chars of sha256(servicePortName + protocol): kube-proxy's scheme, 24 chars (max 28). */
 export function serviceChainName(prefix: string, spn: string, protocol: string): string {
   return `${prefix}-SVC-${hash16(spn + protocol.toLowerCase())}`;
+}
+
+/** `<PREFIX>-EXT-` + the service chain's hash: where a LoadBalancer IP's traffic is masqueraded (or not) before the service chain. */
+export function externalChainName(prefix: string, spn: string, protocol: string): string {
+  return `${prefix}-EXT-${hash16(spn + protocol.toLowerCase())}`;
+}
+
+/** `<PREFIX>-FW-` + the service chain's hash: a LoadBalancer's loadBalancerSourceRanges. */
+export function firewallChainName(prefix: string, spn: string, protocol: string): string {
+  return `${prefix}-FW-${hash16(spn + protocol.toLowerCase())}`;
 }
 
 /** `<PREFIX>-SEP-` + 16 base32 chars of sha256(servicePortName + protocol + "ip:port"). */
@@ -219,6 +230,10 @@ export interface ServicePortInfo {
   nodePort?: number;
   /** spec.externalIPs (IPv4 ones): the port answers on them too, from anywhere. */
   externalIPs: string[];
+  /** status.loadBalancer.ingress IPs (IPv4, ipMode VIP or unset) of a LoadBalancer: answered like external IPs. */
+  loadBalancerIPs?: string[];
+  /** loadBalancerSourceRanges (or the annotation), IPv4, normalized; empty: every source. */
+  sourceRanges?: string[];
   /** externalTrafficPolicy Local: keep the client's address for node port and external IP traffic. */
   localOnly: boolean;
   /** sessionAffinity ClientIP: how long a client sticks to its endpoint. */
@@ -248,6 +263,7 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
       skipped.push(`${ns}/${svc.metadata.name}: externalIP ${ip} is not IPv4`);
       return false;
     });
+    const lb = loadBalancerOf(svc, skipped);
     const ports = byService.get(`${ns}/${svc.metadata.name}`);
     for (const sp of svc.spec.ports ?? []) {
       const protocol: Protocol = sp.protocol ?? 'TCP';
@@ -267,6 +283,7 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
         protocol: protocol.toLowerCase(),
         nodePort: withNodePorts && validPort(sp.nodePort) ? sp.nodePort : undefined,
         externalIPs,
+        ...lb,
         // internalTrafficPolicy Local needs no rule of its own: on one node every endpoint is
         // local, so "only local endpoints" is the same set as Cluster's.
         localOnly: svc.spec.externalTrafficPolicy === 'Local',
@@ -285,6 +302,38 @@ function collectServicePorts(input: BuildInput, prefix: string, skipped: string[
   }
   out.sort((a, b) => cmp(a.spn, b.spn) || cmp(a.protocol, b.protocol));
   return out;
+}
+
+/**
+ * What the proxy programs for a LoadBalancer: only what its status says (whoever wrote it), as
+ * kube-proxy: ingress IPs in ipMode VIP (Proxy mode means the balancer sends traffic to the node
+ * itself), and the source ranges of the spec or the annotation, in this proxy's family (IPv4).
+ */
+function loadBalancerOf(svc: Service, skipped: string[]): { loadBalancerIPs: string[]; sourceRanges: string[] } {
+  if (svc.spec.type !== 'LoadBalancer') return { loadBalancerIPs: [], sourceRanges: [] };
+  const ips = new Set<string>();
+  for (const ing of svc.status?.loadBalancer?.ingress ?? []) {
+    if (!ing.ip || (ing.ipMode !== undefined && ing.ipMode !== 'VIP')) continue;
+    if (isIPv4(ing.ip)) ips.add(ing.ip);
+    else skipped.push(`${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}: load balancer IP ${ing.ip} is not IPv4`);
+  }
+  const ranges = new Set<string>();
+  for (const r of loadBalancerSourceRanges(svc)) {
+    const c = ipv4Network(r);
+    if (c) ranges.add(c);
+  }
+  return { loadBalancerIPs: [...ips].sort(), sourceRanges: [...ranges] };
+}
+
+/** "10.1.2.3/8" -> "10.0.0.0/8" (as iptables prints it back); undefined for anything but an IPv4 CIDR. */
+export function ipv4Network(cidr: string): string | undefined {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(cidr.trim());
+  if (!m || !isIPv4(m[1]) || Number(m[2]) > 32) return undefined;
+  const bits = Number(m[2]);
+  const n = m[1].split('.').reduce((acc, p) => acc * 256 + Number(p), 0);
+  const size = 2 ** (32 - bits);
+  const base = n - (n % size);
+  return `${[24, 16, 8, 0].map((sh) => Math.floor(base / 2 ** sh) % 256).join('.')}/${bits}`;
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -425,6 +474,7 @@ function plan(
           `${comment(`${sp.spn} has no endpoints`)} -m addrtype --dst-type LOCAL ${proto} --dport ${sp.nodePort} -j REJECT`,
         );
       }
+      loadBalancerRules(sp, prefix, C, n, f);
       continue;
     }
     stats.endpoints += sp.endpoints.length;
@@ -437,6 +487,7 @@ function plan(
       n(C.services).push(sp.localOnly ? `${ext} -m addrtype --src-type LOCAL -j ${C.markMasq}` : `${ext} -j ${C.markMasq}`);
       n(C.services).push(`${ext} -j ${sp.svcChain}`);
     }
+    loadBalancerRules(sp, prefix, C, n, f);
     const svc = n(sp.svcChain);
     // Masquerade only where needed: clients outside the pod network (the host itself, other hosts)
     // are masqueraded so the endpoint's reply comes back through this host and is un-NATed; pods
@@ -472,6 +523,56 @@ function plan(
   n(C.services).push(`${comment(`${prefix.toLowerCase()} service nodeports; must be last`)} -m addrtype --dst-type LOCAL -j ${C.nodeports}`);
 
   return { tables: new Map([['filter', filter], ['nat', nat]]), skipped, stats, ports };
+}
+
+/**
+ * A LoadBalancer port's rules, as kube-proxy's KUBE-EXT-/KUBE-FW- chains: ingressIP:port (an
+ * address of this host, for k1s's own ServiceLB) goes to the external chain, which masquerades as
+ * the policy says (Cluster: always, so replies come back through us; Local: only the host's own
+ * connections, the client address is kept) and goes on to the service chain. With source ranges
+ * it goes through the firewall chain first: allowed sources, and the host itself (its connections
+ * to its own address come from that address, as kube-proxy lets node IPs through), go on; the rest
+ * falls through un-DNATed and is dropped in the filter table. Without endpoints: REJECT.
+ */
+function loadBalancerRules(
+  sp: ServicePortInfo,
+  prefix: string,
+  C: { services: string; external: string; markMasq: string },
+  n: (chain: string) => string[],
+  f: (chain: string) => string[],
+): void {
+  const lbIPs = sp.loadBalancerIPs ?? [];
+  const ranges = sp.sourceRanges ?? [];
+  if (lbIPs.length === 0) return;
+  const proto = `-p ${sp.protocol} -m ${sp.protocol}`;
+  const lbDst = (ip: string) => `-d ${ip}/32 ${proto} --dport ${sp.port}`;
+  if (sp.endpoints.length === 0) {
+    for (const ip of lbIPs) {
+      f(C.external).push(`${comment(`${sp.spn} has no endpoints`)} ${lbDst(ip)} -j REJECT`);
+      f(C.services).push(`${comment(`${sp.spn} has no endpoints`)} ${lbDst(ip)} -j REJECT`);
+    }
+    return;
+  }
+  const protoUpper = sp.protocol.toUpperCase();
+  const ext = externalChainName(prefix, sp.spn, protoUpper);
+  const fw = ranges.length > 0 ? firewallChainName(prefix, sp.spn, protoUpper) : undefined;
+  const lbComment = comment(`${sp.spn} loadbalancer IP`);
+  for (const ip of lbIPs) n(C.services).push(`${lbComment} ${lbDst(ip)} -j ${fw ?? ext}`);
+  n(ext).push(
+    sp.localOnly
+      ? `${comment(`masquerade LOCAL traffic for ${sp.spn} external destinations`)} -m addrtype --src-type LOCAL -j ${C.markMasq}`
+      : `${comment(`masquerade traffic for ${sp.spn} external destinations`)} -j ${C.markMasq}`,
+    `${comment(sp.spn)} -j ${sp.svcChain}`,
+  );
+  if (!fw) return;
+  const fwRules = n(fw);
+  for (const r of ranges) fwRules.push(`${lbComment} -s ${r} -j ${ext}`);
+  fwRules.push(`${lbComment} -m addrtype --src-type LOCAL -j ${ext}`);
+  for (const ip of lbIPs) {
+    const drop = `${comment(`${sp.spn} traffic not accepted by ${fw}`)} ${lbDst(ip)} -j DROP`;
+    f(C.external).push(drop);
+    f(C.services).push(drop);
+  }
 }
 
 function chainTexts(tables: Map<string, TablePlan>): Map<string, string> {

@@ -12,6 +12,9 @@ import { config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
 const GOLDEN = new URL('../../../../test/fixtures/proxy-golden/', import.meta.url);
 
 const withSpec = (svc: Service, spec: Partial<Service['spec']>): Service => ({ ...svc, spec: { ...svc.spec, ...spec } });
+const NODE_IP = '192.168.1.10';
+type Ingress = NonNullable<NonNullable<NonNullable<Service['status']>['loadBalancer']>['ingress']>;
+const withStatus = (svc: Service, ingress: Ingress): Service => ({ ...svc, status: { loadBalancer: { ingress } } });
 const twoPods = (name: string, port: number, portName?: string) => endpoints(name, [{ ips: ['10.244.0.2', '10.244.0.3'], ports: [{ name: portName, port }] }]);
 
 const handWritten: EndpointSlice = {
@@ -78,6 +81,31 @@ const cases: { name: string; services: Service[]; slices: EndpointSlice[]; sctp?
     name: 'terminating-fallback',
     services: [service('drain', '10.96.0.31', [{ port: 80, targetPort: 8080 }])],
     slices: endpoints('drain', [{ ips: [], notReady: ['10.244.0.3'], terminating: ['10.244.0.2'], ports: [{ port: 8080 }] }]),
+  },
+  // k1s's ServiceLB wrote the node address into the status; a Proxy-mode ingress and a pending
+  // (no ingress) LoadBalancer get no LoadBalancer rules; one without endpoints is refused there too
+  {
+    name: 'loadbalancer',
+    services: [
+      withStatus(service('lb', '10.96.0.40', [{ port: 80, targetPort: 8080, nodePort: 30040 }], { type: 'LoadBalancer' }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
+      withStatus(withSpec(service('lb-local', '10.96.0.41', [{ port: 81, targetPort: 8080 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' }), { allocateLoadBalancerNodePorts: false }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
+      withStatus(service('lb-proxy', '10.96.0.42', [{ port: 82, targetPort: 8080, nodePort: 30042 }], { type: 'LoadBalancer' }), [{ ip: '203.0.113.9', ipMode: 'Proxy' }]),
+      service('lb-pending', '10.96.0.43', [{ port: 80, targetPort: 8080, nodePort: 30043 }], { type: 'LoadBalancer' }),
+      withStatus(service('lb-empty', '10.96.0.44', [{ port: 83, targetPort: 8080, nodePort: 30044 }], { type: 'LoadBalancer' }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
+    ],
+    slices: [...twoPods('lb', 8080), ...twoPods('lb-local', 8080), ...twoPods('lb-proxy', 8080), ...twoPods('lb-pending', 8080)],
+  },
+  // loadBalancerSourceRanges (normalized as iptables prints them) and the annotation kube-proxy reads
+  {
+    name: 'lb-source-ranges',
+    services: [
+      withStatus(withSpec(service('fw', '10.96.0.45', [{ port: 80, targetPort: 8080, nodePort: 30045 }], { type: 'LoadBalancer' }), { loadBalancerSourceRanges: ['10.1.2.3/8', ' 198.18.7.2/32', '2001:db8::/64'] }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
+      withStatus(
+        { ...service('fw-ann', '10.96.0.46', [{ port: 81, targetPort: 8080, nodePort: 30046 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' }), metadata: { name: 'fw-ann', namespace: 'default', annotations: { 'service.beta.kubernetes.io/load-balancer-source-ranges': '192.168.0.0/16' } } },
+        [{ ip: NODE_IP, ipMode: 'VIP' }],
+      ),
+    ],
+    slices: [...twoPods('fw', 8080), ...twoPods('fw-ann', 8080)],
   },
   { name: 'sctp', sctp: true, services: [service('sig', '10.96.0.32', [{ port: 3868, protocol: 'SCTP' }])], slices: endpoints('sig', [{ ips: ['10.244.0.2'], ports: [{ port: 3868, protocol: 'SCTP' }] }]) },
   {
