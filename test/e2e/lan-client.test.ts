@@ -7,21 +7,19 @@
 // container addresses (reproduced here in chains of the test's own, since Docker 28 cannot be
 // installed on this machine; they are removed at the end, as is the namespace).
 //
-// Traffic goes only to the host's own addresses, from the test's own namespace.
+// Traffic goes only to the host's own addresses, from the test's own namespace (lan.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { BUSYBOX_INDEX_HTML } from '../fixtures/images.js';
 import { engineSuite } from './engine-suite.js';
 import { ROOT } from './harness.js';
+import { hostAddress, lanClient, quietly, sh } from './lan.js';
 
-const NS = `k1slan${process.pid % 100000}`;
-const VETH = `k1sl${process.pid % 100000}`;
-// 198.18.0.0/15: set aside for benchmarking networks, never routed on the Internet
-const octet = (process.pid % 200) + 10;
-const HOST_SIDE = `198.18.${octet}.1`;
-const LAN_SIDE = `198.18.${octet}.2`;
+const lan = lanClient(process.pid);
+const NS = lan.ns;
+const HOST_SIDE = lan.hostSide;
 const BRIDGE = 'k1s0';
 // Docker 28's rules, in chains of this test's (not K1S-: the proxy owns every K1S- chain)
 const D28_FILTER = 'K1STEST-D28';
@@ -59,27 +57,7 @@ spec:
       nodePort: 32002 # Static port exposed on all nodes
 `;
 
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8' });
-}
-const quietly = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' });
-
-/** One HTTP GET with curl (setup.sh installs it), from the host or from inside the LAN namespace: the body, or undefined. */
-function get(url: string, fromLan: boolean): string | undefined {
-  const curl = ['curl', '-sf', '--noproxy', '*', '-m', '5', url];
-  const r = fromLan ? spawnSync('ip', ['netns', 'exec', NS, ...curl], { encoding: 'utf8', timeout: 15_000 }) : spawnSync(curl[0], curl.slice(1), { encoding: 'utf8', timeout: 15_000 });
-  return r.status === 0 ? r.stdout : undefined;
-}
-
-/** The host's first global IPv4 address that is not a bridge of Docker's or ours. */
-function hostAddress(): string {
-  const line = sh('ip', ['-4', '-o', 'addr', 'show', 'scope', 'global'])
-    .split('\n')
-    .find((l) => l && !/ (docker\d|k1s\d|br-|veth|k1sl)/.test(l));
-  const m = line && /inet (\d+\.\d+\.\d+\.\d+)/.exec(line);
-  if (!m) throw new Error('no global IPv4 address on this host');
-  return m[1];
-}
+const get = (url: string, fromLan: boolean) => lan.get(url, fromLan);
 
 function forwardPolicy(): string {
   return /^-P FORWARD (\S+)/m.exec(sh('iptables', ['-S', 'FORWARD']))![1];
@@ -114,21 +92,13 @@ describe('the seed NodePort Service from the host and from another machine on th
 
   before(() => {
     policy = forwardPolicy();
-    quietly('ip', ['netns', 'del', NS]);
-    sh('ip', ['netns', 'add', NS]);
-    sh('ip', ['link', 'add', VETH, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS]);
-    sh('ip', ['addr', 'add', `${HOST_SIDE}/30`, 'dev', VETH]);
-    sh('ip', ['link', 'set', VETH, 'up']);
-    sh('ip', ['-n', NS, 'addr', 'add', `${LAN_SIDE}/30`, 'dev', 'eth0']);
-    sh('ip', ['-n', NS, 'link', 'set', 'eth0', 'up']);
-    sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    sh('ip', ['-n', NS, 'route', 'add', 'default', 'via', HOST_SIDE]);
+    lan.up();
   });
 
   after(() => {
     removeDocker28Rules();
     if (policy) quietly('iptables', ['-P', 'FORWARD', policy]);
-    quietly('ip', ['netns', 'del', NS]); // takes the veth pair with it
+    lan.down();
   });
 
   test('applied as the notes write it; kubectl and k1s show 8081:32002/TCP', () => {
