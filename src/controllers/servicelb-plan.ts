@@ -44,6 +44,15 @@ function sameIngress(a: LoadBalancerIngress[], b: LoadBalancerIngress[]): boolea
   return text(a) === text(b);
 }
 
+/**
+ * Whether some LoadBalancer of ours lacks the Node's addresses (pending, or new): only then do the
+ * host's listeners matter, and only then does the controller re-read them every few seconds.
+ */
+export function awaitingAddresses(services: Service[], nodeAddresses: string[]): boolean {
+  const want: LoadBalancerIngress[] = nodeAddresses.map((ip) => ({ ip, ipMode: 'VIP' }));
+  return want.length > 0 && services.some((s) => isOurLoadBalancer(s) && !sameIngress(currentIngress(s), want));
+}
+
 /** Whether the stored status differs from the decision (a write is due). */
 export function needsWrite(svc: Service, d: LBDecision): boolean {
   return !sameIngress(currentIngress(svc), d.ingress);

@@ -1,13 +1,14 @@
 // The ServiceLB controller (k3s's servicelb on a bare host, without its DaemonSet: k1s's proxy
 // makes the ports answer from status.loadBalancer). One queue key for all Services, because who
 // gets a port depends on every LoadBalancer and on the host's listeners; the decisions are in
-// servicelb-plan.ts. Host ports are re-read every few seconds while any LoadBalancer exists, so a
-// Service pending on a host process gets its addresses soon after the process stops.
+// servicelb-plan.ts. Host ports are re-read every few seconds while a LoadBalancer waits for its
+// addresses, so a Service pending on a host process gets them soon after the process stops; with
+// every LoadBalancer admitted nothing is read.
 import type { Service } from '../api/types.js';
 import type { ControllerContext } from './context.js';
 import type { HostPorts } from './host-ports.js';
 import { QueueController } from './queue.js';
-import { lbEvents, lbState, needsWrite, nodeIngressAddresses, planServiceLB } from './servicelb-plan.js';
+import { awaitingAddresses, lbEvents, lbState, needsWrite, nodeIngressAddresses, planServiceLB } from './servicelb-plan.js';
 
 /** The source component of the events, as the cloud provider's service controller names itself. */
 export const SERVICE_LB_COMPONENT = 'service-controller';
@@ -37,7 +38,7 @@ export class ServiceLBController extends QueueController {
     // the Node's addresses are the ingress
     this.on(nodes, () => this.queue.add(KEY));
     this.timer = setInterval(() => {
-      if (services.list().some((s) => s.spec.type === 'LoadBalancer')) this.queue.add(KEY);
+      if (awaitingAddresses(services.list(), nodeIngressAddresses(nodes.list()))) this.queue.add(KEY);
     }, this.opts.recheckMs ?? 3000);
     this.timer.unref?.();
     this.queue.add(KEY);
@@ -52,8 +53,10 @@ export class ServiceLBController extends QueueController {
     const { services, nodes } = this.ctx.informers;
     const all = services.list();
     if (!all.some((s) => s.spec.type === 'LoadBalancer' || (s.status?.loadBalancer?.ingress?.length ?? 0) > 0)) return;
-    const listeners = await this.opts.hostPorts.listeners();
-    const decisions = planServiceLB(all, nodeIngressAddresses(nodes.list()), listeners);
+    const addresses = nodeIngressAddresses(nodes.list());
+    // admitted Services keep their ports whatever listens now: the host is read only for the others
+    const listeners = awaitingAddresses(all, addresses) ? await this.opts.hostPorts.listeners() : [];
+    const decisions = planServiceLB(all, addresses, listeners);
     const byKey = new Map(all.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
     // ports given up first, then the ones taken
     decisions.sort((a, b) => Number(a.ingress.length > 0) - Number(b.ingress.length > 0));

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Service } from '../../../src/api/types.js';
 import { parseProcNet, type HostListener, type HostPorts } from '../../../src/controllers/host-ports.js';
-import { lbEvents, nodeIngressAddresses, planServiceLB, type LBDecision } from '../../../src/controllers/servicelb-plan.js';
+import { awaitingAddresses, lbEvents, nodeIngressAddresses, planServiceLB, type LBDecision } from '../../../src/controllers/servicelb-plan.js';
 import { ServiceLBController } from '../../../src/controllers/servicelb.js';
 import type { EventRecorder } from '../../../src/controllers/events.js';
 import { startControllers, until } from '../../fixtures/controller-harness.js';
@@ -175,4 +175,12 @@ test('controller: status through /status, pending with one event until the port 
   } finally {
     await h.stop();
   }
+});
+
+test('the host is read only while a LoadBalancer of ours waits for its addresses', () => {
+  assert.equal(awaitingAddresses([lb('a', '2026-01-01T00:00:00Z', [[80]], {}, [NODE_IP])], [NODE_IP]), false);
+  assert.equal(awaitingAddresses([lb('a', '2026-01-01T00:00:00Z', [[80]])], [NODE_IP]), true);
+  assert.equal(awaitingAddresses([lb('a', '2026-01-01T00:00:00Z', [[80]], { loadBalancerClass: 'example.com/lb' })], [NODE_IP]), false);
+  assert.equal(awaitingAddresses([lb('a', '2026-01-01T00:00:00Z', [[80]], {}, ['10.0.0.1'])], [NODE_IP]), true, 'the node address moved');
+  assert.equal(awaitingAddresses([lb('a', '2026-01-01T00:00:00Z', [[80]])], []), false, 'no node address yet');
 });
