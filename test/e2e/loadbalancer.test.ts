@@ -142,4 +142,29 @@ describe('type LoadBalancer: the host address as EXTERNAL-IP, ports first come f
     await answers(`http://${nodeIP}:8093/`, true);
     assert.match(s.ok(['get', 'svc', 'lb5', '--no-headers']), /\s8093\/TCP\s/);
   });
+
+  test("externalTrafficPolicy Local: the healthCheckNodePort answers kube-proxy's 200 from the LAN, and 503 once no endpoint is ready", async () => {
+    s.ok(['apply', '-f', '-'], lbService('lb6', 8094, '  externalTrafficPolicy: Local\n'));
+    const port = Number(s.jsonpath(['svc', 'lb6'], '{.spec.healthCheckNodePort}'));
+    assert.ok(port >= 30000 && port <= 32767, `healthCheckNodePort ${port} is in the node port range`);
+    const health = async (): Promise<{ status: number; body: unknown }> => {
+      const res = await fetch(`http://${nodeIP}:${port}/`, { headers: { connection: 'close' } }).catch(() => undefined);
+      return res ? { status: res.status, body: await res.json() } : { status: 0, body: undefined };
+    };
+    const want = (n: number) => ({ service: { namespace: 'default', name: 'lb6' }, localEndpoints: n, serviceProxyHealthy: true });
+    for (const deadline = Date.now() + 10_000; (await health()).status !== 200; await sleep(200)) {
+      assert.ok(Date.now() < deadline, 'the health check port answers 200 within 10 s');
+    }
+    assert.deepEqual(await health(), { status: 200, body: want(1) });
+    assert.deepEqual(JSON.parse(lan.get(`http://${nodeIP}:${port}/`, true) ?? 'null'), want(1), 'from the LAN client too');
+    s.ok(['scale', 'deployment/lbweb', '--replicas=0']);
+    for (const deadline = Date.now() + 15_000; (await health()).status !== 503; await sleep(200)) {
+      assert.ok(Date.now() < deadline, 'no ready endpoint: 503 within 15 s');
+    }
+    assert.deepEqual((await health()).body, want(0));
+    s.ok(['delete', 'svc', 'lb6']);
+    for (const deadline = Date.now() + 10_000; (await health()).status !== 0; await sleep(200)) {
+      assert.ok(Date.now() < deadline, 'the port is closed once the Service is gone');
+    }
+  });
 });
