@@ -6,7 +6,8 @@
 // - externalIPs: an address routed to the host by the LAN client; from there, the host and pods.
 // - externalTrafficPolicy Local: the pod sees the LAN client's address (Cluster: it does not).
 // - The same from the LAN with the FORWARD policy DROP and Docker 28's isolation rules.
-// - 3,000 new connections over 3 endpoints, each within 15% of a third.
+// - 3,000 new connections over 3 endpoints, each within 15% of a third; ClientIP affinity sticks.
+// - Service rules flushed by hand come back within 2 s.
 // - UDP: a pod and the host reach a UDP Service; after its pod is replaced, a client that keeps
 //   its socket (one conntrack flow) reaches the new pod.
 // One server, one set of pods for the whole file. Traffic goes only to the host's addresses, the
@@ -25,6 +26,7 @@ import { addDocker28Rules, forwardPolicy, hostAddress, lanClient, quietly, remov
 const lan = lanClient('svc', 110 + (process.pid % 100));
 const NP_CLUSTER = 31801;
 const NP_LOCAL = 31802;
+const NP_STICKY = 31803;
 
 // busybox httpd: / says which pod answered, /cgi-bin/peer the address the pod saw the client at
 const ECHO_POD = [
@@ -74,6 +76,15 @@ spec:
   externalIPs: [${lan.spare}]
   selector: {app: echo}
   ports: [{port: 80, targetPort: http, nodePort: ${NP_LOCAL}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-sticky}
+spec:
+  type: NodePort
+  sessionAffinity: ClientIP
+  selector: {app: echo}
+  ports: [{port: 80, targetPort: http, nodePort: ${NP_STICKY}}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -225,6 +236,34 @@ describe('Services from the LAN, the host, 127.0.0.1 and pods (issue 8 acceptanc
     await Promise.all(Array.from({ length: 16 }, worker));
     assert.deepEqual([...counts.keys()].sort(), echoPods);
     for (const [pod, n] of counts) assert.ok(n >= 850 && n <= 1150, `${pod}: ${n} of 3,000 (${JSON.stringify([...counts])})`);
+  });
+
+  test('sessionAffinity ClientIP: every new connection of one client lands on one pod, from the host and from the LAN', async () => {
+    const sticky = s.jsonpath(['svc', 'echo-sticky'], '{.spec.clusterIP}');
+    const fromHost = new Set<string>();
+    for (let i = 0; i < 20; i++) fromHost.add(await hostGet(sticky, 80));
+    assert.equal(fromHost.size, 1, `the host went to ${[...fromHost]}`);
+    const fromLan = new Set<string>();
+    for (let i = 0; i < 10; i++) fromLan.add(lanGet(`http://${lan.hostSide}:${NP_STICKY}/`) ?? 'failed');
+    assert.equal(fromLan.size, 1, `the LAN client went to ${[...fromLan]}`);
+    isEchoPod([...fromLan][0], 'the LAN client');
+    // the plain Service spreads the same 20 connections (all on one pod: 3 * (1/3)^20, about 1e-9)
+    const spread = new Set<string>();
+    for (let i = 0; i < 20; i++) spread.add(await hostGet(clusterIP, 80));
+    assert.ok(spread.size > 1);
+  });
+
+  test("service rules flushed by hand are back within 2 s (the server's every-second check)", async () => {
+    // What `iptables -t nat -F` does to our chains (the whole table is not flushed here: Docker's
+    // rules are in it). nat only: the filter table's guard stays, so nothing for the service range
+    // leaves meanwhile. (A flush of K1S-SERVICES alone, canary intact, waits for the 5-minute full
+    // sync, as kube-proxy's canary would not see it either.)
+    sh('iptables', ['-w', '-t', 'nat', '-F', 'K1S-SERVICES']);
+    sh('iptables', ['-w', '-t', 'nat', '-F', 'K1S-CANARY']);
+    const flushed = Date.now();
+    await assert.rejects(hostGet(clusterIP, 80), 'the ClusterIP is not translated once flushed');
+    await waitFor('the ClusterIP answering again', async () => echoPods.includes(await hostGet(clusterIP, 80).catch(() => '')), 5_000, 100);
+    assert.ok(Date.now() - flushed <= 2_500, `back after ${Date.now() - flushed} ms`);
   });
 
   test("FORWARD policy DROP and Docker 28's isolation rules: node ports, the external IP and Local policy still serve the LAN", () => {
