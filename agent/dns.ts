@@ -49,10 +49,12 @@ function parseOption(o: string): { name: string; value?: string } {
   return i < 0 ? { name: o } : { name: o.slice(0, i), value: o.slice(i + 1) };
 }
 
+/** In the container runtime's order (containerd's parseDNSOptions, which the kubelet's config
+ * reaches pods through): search, then nameservers, then options. */
 function render(p: DnsParts): string {
   const lines = [
-    ...p.nameservers.map((n) => `nameserver ${n}`),
     ...(p.searches.length ? [`search ${p.searches.join(' ')}`] : []),
+    ...p.nameservers.map((n) => `nameserver ${n}`),
     ...(p.options.length ? [`options ${p.options.map((o) => (o.value === undefined ? o.name : `${o.name}:${o.value}`)).join(' ')}`] : []),
   ];
   return lines.length ? `${lines.join('\n')}\n` : '';

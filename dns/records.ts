@@ -377,8 +377,18 @@ class Collector {
   }
 
   done(): Contribution {
-    return { records: this.records, names: [...this.names] };
+    return { records: withSrvWeights(this.records), names: [...this.names] };
   }
+}
+
+/**
+ * CoreDNS's SRV weights (plugin/backend_lookup.go): the records of one name share a weight of
+ * 100, each floor(100 / n), so a client choosing by weight spreads evenly; a lone record keeps 100.
+ */
+function withSrvWeights(records: RR[]): RR[] {
+  const count = new Map<string, number>();
+  for (const rr of records) if (rr.type === 'SRV') count.set(rr.name, (count.get(rr.name) ?? 0) + 1);
+  return records.map((rr) => (rr.type === 'SRV' && count.get(rr.name)! > 1 ? { ...rr, weight: Math.floor(100 / count.get(rr.name)!) } : rr));
 }
 
 /** The zone's own records: the apex (its SOA is the index's), NS, the nameserver's address, the

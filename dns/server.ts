@@ -413,6 +413,18 @@ export function hostUpstreamsPastStub(etcResolvConf: string, readFile: (path: st
   return real.length > 0 ? real : listed;
 }
 
+/** The host's resolver configuration, which names its upstreams (or a loopback stub). */
+export const HOST_RESOLV_CONF = '/etc/resolv.conf';
+
+/**
+ * The upstreams `k1s server` forwards names outside the zone to: `--upstream` when given (the
+ * tests' fake resolvers), else the host's, read past a loopback stub (hostUpstreamsPastStub).
+ * A host without /etc/resolv.conf has none: such names get SERVFAIL.
+ */
+export function serverUpstreams(flag: string[] | undefined, readFile: (path: string) => string | undefined): string[] {
+  return flag ?? hostUpstreamsPastStub(readFile(HOST_RESOLV_CONF) ?? '', readFile);
+}
+
 /** The nameservers listed in resolv.conf text, in order. */
 export function hostUpstreams(resolvConfText: string): string[] {
   const out: string[] = [];

@@ -2,7 +2,8 @@
 # Makes this machine ready to run k1s, idempotently: a Docker engine that answers, iptables,
 # catatonit (the pause image is built from it offline), busybox-static (test images), openssl
 # (the API server's certificate), the npm dependencies, and the build. Debian/Ubuntu, as root.
-# Safe to run again: it only does what is missing.
+# With --tests (scripts/test.sh), also what the tests need: gcc and libc6-dev (a static test
+# image), dig. Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,11 @@ command -v ip >/dev/null || missing+=(iproute2)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v conntrack >/dev/null || missing+=(conntrack) # the proxy deletes stale UDP flows with it
+if [ "${1:-}" = --tests ]; then
+  # the tests' UDP echo image is compiled static (test/fixtures/udp-echo.c); dig asks the cluster DNS
+  { command -v gcc >/dev/null && [ "$(gcc -print-file-name=libc.a)" != libc.a ]; } || missing+=(gcc libc6-dev)
+  command -v dig >/dev/null || missing+=(bind9-dnsutils)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing from Debian: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

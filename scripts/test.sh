@@ -4,7 +4,7 @@
 # killed earlier run may have left, and fails if the run itself leaves anything behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 
 ./bin/k1s cleanup >/dev/null
 

@@ -14,7 +14,7 @@ import { NodeStatusReporter } from '../agent/node-status-reporter.js';
 import { NODE_LEASE_NAMESPACE, NodeLease } from '../agent/node-lease.js';
 import { DockerRuntime } from '../agent/runtime.js';
 import { DockerStreams } from '../agent/exec.js';
-import { hostUpstreamsPastStub } from '../dns/server.js';
+import { serverUpstreams } from '../dns/server.js';
 import { DnsWorkerPool } from '../dns/pool.js';
 import { SERVICE_NAME_LABEL } from './api/kinds/endpointslice.js';
 import { ServiceProxy } from '../proxy/proxier.js';
@@ -308,7 +308,7 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
       port: cfg.dnsPort,
       // a core is left to this thread (API, controllers, proxy); each worker costs some 17 MB RSS
       workers: cfg.dnsWorkers ?? defaultDnsWorkers(availableParallelism()),
-      upstreams: cfg.upstreams ?? hostUpstreamsPastStub(readFileSync('/etc/resolv.conf', 'utf8'), readIfThere),
+      upstreams: serverUpstreams(cfg.upstreams, readIfThere),
       zone: cfg.clusterDomain,
       logger: logger.child({ component: 'dns' }),
       source: {

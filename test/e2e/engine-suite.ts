@@ -18,7 +18,15 @@ export interface EngineSuite {
   jsonpath(what: string[], path: string): string;
 }
 
-export function engineSuite(opts: { serverArgs?: string[]; deleteFirst?: string[]; kubectlTimeoutMs?: number } = {}): EngineSuite {
+export function engineSuite(
+  opts: {
+    serverArgs?: string[];
+    deleteFirst?: string[];
+    kubectlTimeoutMs?: number;
+    /** A names the fake upstream answers (fully qualified: 'outside.example.'); the rest are NXDOMAIN */
+    upstreamRecords?: Record<string, string>;
+  } = {},
+): EngineSuite {
   const docker = new Docker();
   let upstream: Awaited<ReturnType<typeof startFakeUpstream>> | undefined;
   let server: ServerHarness | undefined;
@@ -41,7 +49,7 @@ export function engineSuite(opts: { serverArgs?: string[]; deleteFirst?: string[
 
   before(async () => {
     await ensureTestImages(docker);
-    upstream = await startFakeUpstream({});
+    upstream = await startFakeUpstream(opts.upstreamRecords ?? {});
     server = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`, ...(opts.serverArgs ?? [])]);
     await server.start();
   });

@@ -7,7 +7,7 @@
 // container addresses (reproduced here in chains of the test's own, since Docker 28 cannot be
 // installed on this machine; they are removed at the end, as is the namespace).
 //
-// Traffic goes only to the host's own addresses, from the test's own namespace (lan.ts).
+// Traffic goes only to the host's own addresses, from the test's own namespace.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,15 +15,10 @@ import { join } from 'node:path';
 import { BUSYBOX_INDEX_HTML } from '../fixtures/images.js';
 import { engineSuite } from './engine-suite.js';
 import { ROOT } from './harness.js';
-import { hostAddress, lanClient, quietly, sh } from './lan.js';
+import { addDocker28Rules, docker28RawDrops, forwardPolicy, hostAddress, lanClient, quietly, removeDocker28Rules, sh } from './lan-netns.js';
 
-const lan = lanClient(process.pid);
-const NS = lan.ns;
+const lan = lanClient('lan', 10 + (process.pid % 100));
 const HOST_SIDE = lan.hostSide;
-const BRIDGE = 'k1s0';
-// Docker 28's rules, in chains of this test's (not K1S-: the proxy owns every K1S- chain)
-const D28_FILTER = 'K1STEST-D28';
-const D28_RAW = 'K1STEST-D28RAW';
 
 const MANIFEST = `apiVersion: apps/v1
 kind: Deployment
@@ -57,48 +52,19 @@ spec:
       nodePort: 32002 # Static port exposed on all nodes
 `;
 
-const get = (url: string, fromLan: boolean) => lan.get(url, fromLan);
-
-function forwardPolicy(): string {
-  return /^-P FORWARD (\S+)/m.exec(sh('iptables', ['-S', 'FORWARD']))![1];
-}
-
-/** Docker 28's isolation for the pod bridge: nothing from another interface into it, nothing addressed straight to a pod. */
-function addDocker28Rules(): void {
-  sh('iptables', ['-N', D28_FILTER]);
-  sh('iptables', ['-A', D28_FILTER, '!', '-i', BRIDGE, '-o', BRIDGE, '-j', 'DROP']);
-  // where Docker 28 drops it: in its DOCKER chain, reached after the RELATED,ESTABLISHED accept
-  const rules = sh('iptables', ['-S', 'FORWARD']).split('\n').filter((l) => l.startsWith('-A FORWARD'));
-  const at = rules.findIndex((l) => l === `-A FORWARD -o ${BRIDGE} -j DOCKER`);
-  assert.ok(at >= 0, `Docker's -o ${BRIDGE} -j DOCKER rule is in FORWARD`);
-  sh('iptables', ['-I', 'FORWARD', String(at + 1), '-j', D28_FILTER]);
-  sh('iptables', ['-t', 'raw', '-N', D28_RAW]);
-  sh('iptables', ['-t', 'raw', '-A', D28_RAW, '-d', '10.244.0.0/16', '!', '-i', BRIDGE, '-j', 'DROP']);
-  sh('iptables', ['-t', 'raw', '-I', 'PREROUTING', '1', '-j', D28_RAW]);
-}
-
-function removeDocker28Rules(): void {
-  quietly('iptables', ['-D', 'FORWARD', '-j', D28_FILTER]);
-  quietly('iptables', ['-F', D28_FILTER]);
-  quietly('iptables', ['-X', D28_FILTER]);
-  quietly('iptables', ['-t', 'raw', '-D', 'PREROUTING', '-j', D28_RAW]);
-  quietly('iptables', ['-t', 'raw', '-F', D28_RAW]);
-  quietly('iptables', ['-t', 'raw', '-X', D28_RAW]);
-}
-
 describe('the seed NodePort Service from the host and from another machine on the LAN, through the firewalls users have', { skip: process.getuid?.() !== 0 && 'needs root (ip netns, iptables)' }, () => {
   const s = engineSuite({ deleteFirst: ['deployments'] });
   let policy = '';
 
   before(() => {
     policy = forwardPolicy();
-    lan.up();
+    lan.create();
   });
 
   after(() => {
     removeDocker28Rules();
     if (policy) quietly('iptables', ['-P', 'FORWARD', policy]);
-    lan.down();
+    lan.remove();
   });
 
   test('applied as the notes write it; kubectl and k1s show 8081:32002/TCP', () => {
@@ -111,31 +77,30 @@ describe('the seed NodePort Service from the host and from another machine on th
 
   test('answers on 127.0.0.1, on the host address, and from the LAN client (policy as Docker left it)', async () => {
     // the proxy programs the endpoints a moment after the pods are Ready
-    for (const deadline = Date.now() + 10_000; get('http://127.0.0.1:32002/', false) !== BUSYBOX_INDEX_HTML; ) {
+    for (const deadline = Date.now() + 10_000; lan.get('http://127.0.0.1:32002/', false) !== BUSYBOX_INDEX_HTML; ) {
       assert.ok(Date.now() < deadline, 'the node port answers on 127.0.0.1 within 10 s of the rollout');
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(get(`http://${hostAddress()}:32002/`, false), BUSYBOX_INDEX_HTML);
-    assert.equal(get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, 'the LAN client through the host address on its link');
-    assert.equal(get(`http://${hostAddress()}:32002/`, true), BUSYBOX_INDEX_HTML, "the LAN client through the host's main address");
+    assert.equal(lan.get(`http://${hostAddress()}:32002/`, false), BUSYBOX_INDEX_HTML);
+    assert.equal(lan.get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, 'the LAN client through the host address on its link');
+    assert.equal(lan.get(`http://${hostAddress()}:32002/`, true), BUSYBOX_INDEX_HTML, "the LAN client through the host's main address");
   });
 
   test('FORWARD policy DROP: still answers from the LAN client', () => {
     sh('iptables', ['-P', 'FORWARD', 'DROP']);
-    for (let i = 0; i < 5; i++) assert.equal(get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, `request ${i}`);
+    for (let i = 0; i < 5; i++) assert.equal(lan.get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, `request ${i}`);
   });
 
   test("Docker 28's isolation rules: the NodePort still answers from the LAN client; a pod's address straight from the LAN does not", () => {
     addDocker28Rules();
     try {
-      for (let i = 0; i < 5; i++) assert.equal(get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, `request ${i}`);
-      assert.equal(get('http://127.0.0.1:32002/', false), BUSYBOX_INDEX_HTML);
+      for (let i = 0; i < 5; i++) assert.equal(lan.get(`http://${HOST_SIDE}:32002/`, true), BUSYBOX_INDEX_HTML, `request ${i}`);
+      assert.equal(lan.get('http://127.0.0.1:32002/', false), BUSYBOX_INDEX_HTML);
       // the rules are really there and really drop: a pod's own address, from the LAN, meets them
-      sh('ip', ['-n', NS, 'route', 'add', '10.244.0.0/16', 'via', HOST_SIDE]);
+      sh('ip', ['-n', lan.ns, 'route', 'add', '10.244.0.0/16', 'via', HOST_SIDE]);
       const podIP = s.jsonpath(['pods', '-l', 'app=myapp'], '{.items[0].status.podIP}');
-      assert.equal(get(`http://${podIP}:80/`, true), undefined);
-      const dropped = /^\s*(\d+)\s+\d+\s+DROP/m.exec(sh('iptables', ['-t', 'raw', '-L', D28_RAW, '-v', '-x', '-n']));
-      assert.ok(dropped && Number(dropped[1]) > 0, 'the reproduced raw rule dropped the packets to the pod address');
+      assert.equal(lan.get(`http://${podIP}:80/`, true), undefined);
+      assert.ok(docker28RawDrops() > 0, 'the reproduced raw rule dropped the packets to the pod address');
     } finally {
       removeDocker28Rules();
     }

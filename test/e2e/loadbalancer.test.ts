@@ -1,6 +1,6 @@
 // type LoadBalancer on the real server with the real kubectl, as k3s's ServiceLB does it on a bare
 // host: EXTERNAL-IP is the Node's address and the service port answers there from the host and
-// from another machine on the LAN (lan.ts's namespace); a second LoadBalancer on the same port,
+// from another machine on the LAN (lan-netns.ts's namespace); a second LoadBalancer on the same port,
 // or one on a port a host process listens on, stays <pending> with the event `kubectl describe`
 // shows, and gets the address once the port frees; loadBalancerSourceRanges keep the LAN client
 // out while the host still gets in; allocateLoadBalancerNodePorts false allocates no node port.
@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BUSYBOX_INDEX_HTML } from '../fixtures/images.js';
 import { engineSuite } from './engine-suite.js';
-import { lanClient } from './lan.js';
+import { lanClient } from './lan-netns.js';
 
-const lan = lanClient(process.pid + 1);
+const lan = lanClient('lb', 210 + (process.pid % 40));
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -66,10 +66,10 @@ describe('type LoadBalancer: the host address as EXTERNAL-IP, ports first come f
     }
   }
 
-  before(() => lan.up());
+  before(() => lan.create());
   after(() => {
     hostProcess?.kill('SIGKILL');
-    lan.down();
+    lan.remove();
   });
 
   test("a LoadBalancer's EXTERNAL-IP is the Node's address; curl from the host and from the LAN client answers", async () => {

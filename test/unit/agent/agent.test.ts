@@ -94,7 +94,7 @@ test('agent: a new pod gets a sandbox, its containers, a resolv.conf and a Runni
 
   const resolv = join(dataDir, 'pods', pod.metadata.uid!, 'resolv.conf');
   assert.deepEqual(side.spec.binds, [`${resolv}:/etc/resolv.conf`]);
-  assert.match(readFileSync(resolv, 'utf8'), /nameserver 10\.96\.0\.10\nsearch shop\.svc\.cluster\.local svc\.cluster\.local cluster\.local\noptions ndots:5/);
+  assert.match(readFileSync(resolv, 'utf8'), /search shop\.svc\.cluster\.local svc\.cluster\.local cluster\.local\nnameserver 10\.96\.0\.10\noptions ndots:5/);
 
   const reasons = api.eventsOf(pod).map((e) => e.reason);
   assert.deepEqual(reasons, ['Pulled', 'Created', 'Started', 'Pulled', 'Created', 'Started']);

@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import type { Pod } from '../../../src/api/types.js';
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, isInBackoff, isInBackoffSinceUpdate, nextBackoff } from '../../../agent/backoff.js';
 import { buildTar } from '../../../agent/tar.js';
-import { hostResolvConf, resolvConf } from '../../../agent/dns.js';
+import { resolvConf } from '../../../agent/dns.js';
 import { containerName, hashContainer } from '../../../agent/labels.js';
 import { canonicalJSON as stableStringify } from '../../../src/store/canonical.js';
 import { defaultPullPolicy } from '../../../src/api/defaults.js';
@@ -77,13 +77,13 @@ test('resolv.conf: ClusterFirst points at the cluster DNS with the namespace sea
   const dns = { nameservers: ['10.96.0.10'], clusterDomain: 'cluster.local' };
   assert.equal(
     resolvConf(pod(['a']), dns, 'nameserver 192.0.2.53\n'),
-    'nameserver 10.96.0.10\nsearch shop.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n',
+    'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
   );
   // Default: the host's, without loopback resolvers that cannot work from a pod
   const host = '# generated\nnameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.org\n';
-  assert.equal(resolvConf(pod(['a'], { dnsPolicy: 'Default' }), dns, host), 'nameserver 192.0.2.53\nsearch example.org\n');
+  assert.equal(resolvConf(pod(['a'], { dnsPolicy: 'Default' }), dns, host), 'search example.org\nnameserver 192.0.2.53\n');
   // ClusterFirst without a cluster DNS falls back to Default
-  assert.equal(resolvConf(pod(['a']), { nameservers: [], clusterDomain: 'cluster.local' }, host), hostResolvConf(host));
+  assert.equal(resolvConf(pod(['a']), { nameservers: [], clusterDomain: 'cluster.local' }, host), 'search example.org\nnameserver 192.0.2.53\n');
 });
 
 test('resolv.conf: host search domains follow the cluster ones; dnsConfig appends; None uses only dnsConfig; host network means Default', () => {
@@ -91,19 +91,19 @@ test('resolv.conf: host search domains follow the cluster ones; dnsConfig append
   const host = 'nameserver 192.0.2.53\nsearch example.org\noptions timeout:2\n';
   assert.equal(
     resolvConf(pod(['a']), dns, host),
-    'nameserver 10.96.0.10\nsearch shop.svc.cluster.local svc.cluster.local cluster.local example.org\noptions ndots:5\n',
+    'search shop.svc.cluster.local svc.cluster.local cluster.local example.org\nnameserver 10.96.0.10\noptions ndots:5\n',
   );
   const withConfig = pod(['a'], { dnsConfig: { nameservers: ['192.0.2.9'], searches: ['corp.example', 'svc.cluster.local'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] } });
   assert.equal(
     resolvConf(withConfig, dns, host),
-    'nameserver 10.96.0.10\nnameserver 192.0.2.9\nsearch shop.svc.cluster.local svc.cluster.local cluster.local example.org corp.example\noptions ndots:2 edns0\n',
+    'search shop.svc.cluster.local svc.cluster.local cluster.local example.org corp.example\nnameserver 10.96.0.10\nnameserver 192.0.2.9\noptions ndots:2 edns0\n',
   );
   const none = pod(['a'], { dnsPolicy: 'None', dnsConfig: { nameservers: ['192.0.2.9'], searches: ['corp.example'] } });
-  assert.equal(resolvConf(none, dns, host), 'nameserver 192.0.2.9\nsearch corp.example\n');
-  assert.equal(resolvConf(pod(['a'], { hostNetwork: true }), dns, host), 'nameserver 192.0.2.53\nsearch example.org\noptions timeout:2\n');
+  assert.equal(resolvConf(none, dns, host), 'search corp.example\nnameserver 192.0.2.9\n');
+  assert.equal(resolvConf(pod(['a'], { hostNetwork: true }), dns, host), 'search example.org\nnameserver 192.0.2.53\noptions timeout:2\n');
   assert.equal(
     resolvConf(pod(['a'], { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }), dns, host),
-    'nameserver 10.96.0.10\nsearch shop.svc.cluster.local svc.cluster.local cluster.local example.org\noptions ndots:5\n',
+    'search shop.svc.cluster.local svc.cluster.local cluster.local example.org\nnameserver 10.96.0.10\noptions ndots:5\n',
   );
 });
 

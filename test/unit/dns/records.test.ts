@@ -143,11 +143,11 @@ const cases: Record<string, Case> = {
     rcode: 'NXDOMAIN',
     authority: [SOA],
   },
-  'SRV on the bare service name lists every port, unnamed ones too (as CoreDNS)': {
+  'SRV on the bare service name lists every port, unnamed ones too, their weights sharing 100 (as CoreDNS)': {
     q: ['web.default.svc.cluster.local', 'SRV'],
     answers: [
-      'web.default.svc.cluster.local. 5 IN SRV 0 100 80 web.default.svc.cluster.local.',
-      'web.default.svc.cluster.local. 5 IN SRV 0 100 9090 web.default.svc.cluster.local.',
+      'web.default.svc.cluster.local. 5 IN SRV 0 50 80 web.default.svc.cluster.local.',
+      'web.default.svc.cluster.local. 5 IN SRV 0 50 9090 web.default.svc.cluster.local.',
     ],
     additionals: ['web.default.svc.cluster.local. 5 IN A 10.96.0.12'],
   },
@@ -181,11 +181,11 @@ const cases: Record<string, Case> = {
     rcode: 'NXDOMAIN',
     authority: [SOA],
   },
-  'headless SRV: one per ready endpoint, targets its own name, addresses in additionals': {
+  'headless SRV: one per ready endpoint, targets its own name, weights sharing 100 (CoreDNS: floor(100 / n)), addresses in additionals': {
     q: ['_pg._tcp.db.default.svc.cluster.local', 'SRV'],
     answers: [
-      '_pg._tcp.db.default.svc.cluster.local. 5 IN SRV 0 100 5432 db-0.db.default.svc.cluster.local.',
-      '_pg._tcp.db.default.svc.cluster.local. 5 IN SRV 0 100 5432 10-244-0-6.db.default.svc.cluster.local.',
+      '_pg._tcp.db.default.svc.cluster.local. 5 IN SRV 0 50 5432 db-0.db.default.svc.cluster.local.',
+      '_pg._tcp.db.default.svc.cluster.local. 5 IN SRV 0 50 5432 10-244-0-6.db.default.svc.cluster.local.',
     ],
     additionals: ['db-0.db.default.svc.cluster.local. 5 IN A 10.244.0.5', '10-244-0-6.db.default.svc.cluster.local. 5 IN A 10.244.0.6'],
   },
