@@ -145,11 +145,24 @@ export class FakeRuntime implements ContainerRuntime {
     this.emit(c, 'start');
   }
 
+  /**
+   * Set: a stop with a longer grace period than this acts like an app ignoring SIGTERM: the call
+   * waits until a stop at or under it arrives for the same container (a shortened grace period).
+   */
+  holdStopsLongerThan?: number;
+  private readonly heldStops = new Map<string, (() => void)[]>();
+
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     this.check();
     this.calls.push(`stop ${id} ${graceSeconds}`);
+    if (this.holdStopsLongerThan !== undefined && graceSeconds > this.holdStopsLongerThan) {
+      await new Promise<void>((resolve) => this.heldStops.set(id, [...(this.heldStops.get(id) ?? []), resolve]));
+      return;
+    }
     const c = this.containers.get(id);
     if (c && c.state === 'running') this.exit(id, 137);
+    for (const release of this.heldStops.get(id) ?? []) release();
+    this.heldStops.delete(id);
   }
 
   async removeContainer(id: string): Promise<void> {

@@ -227,10 +227,15 @@ export class PodSyncer {
     this.o.view.recordEvent(pod, 'Warning', failure.reason === 'FailedMount' ? 'FailedMount' : 'Failed', failure.reason === 'FailedMount' ? failure.message : `Error: ${failure.message}`);
   }
 
-  /** A shorter grace period arrived while the pod's containers are being stopped: stop them again with it. */
+  /**
+   * A shorter grace period arrived while the pod's containers are being stopped (a second delete,
+   * a force delete's grace 0): stop them again with it, but never under the kubelet's minimum of
+   * 2 s (killContainer's minimumGracePeriodInSeconds), as kube's docs promise a force-deleted pod.
+   */
   hurry(uid: string, graceSeconds: number): void {
     const mem = this.memory.get(uid);
-    for (const id of mem?.stopping ?? []) void this.o.runtime.stopContainer(id, graceSeconds).catch(() => undefined);
+    const grace = Math.max(MINIMUM_GRACE_PERIOD_SECONDS, graceSeconds);
+    for (const id of mem?.stopping ?? []) void this.o.runtime.stopContainer(id, grace).catch(() => undefined);
   }
 
   /** Returns whether the status changed (and was written). */

@@ -7,8 +7,10 @@ import { rfc3339 } from '../api/time.js';
 import { deepEqual } from '../store/canonical.js';
 
 export type DeletionStep =
-  /** remove it from the store now */
-  | { action: 'delete' }
+  /** remove it from the store now; `marked` first when a graceful kind is deleted with grace 0
+   * (kube's updateForGracefulDeletionAndFinalizers writes deletionGracePeriodSeconds 0 before the
+   * delete, so watchers such as the kubelet see the grace period cut to 0: MODIFIED, then DELETED) */
+  | { action: 'delete'; marked?: AnyObject }
   /** store this (deletionTimestamp, deletionGracePeriodSeconds set) and keep the object */
   | { action: 'mark'; object: AnyObject }
   /** already being deleted: answer with the object as it is */
@@ -50,7 +52,7 @@ export function planDeletion(obj: AnyObject, req: DeletionRequest): DeletionStep
 
   if (graceful) {
     if (hasFinalizers || (graceful.metadata.deletionGracePeriodSeconds ?? 0) > 0) return { action: 'mark', object: graceful };
-    return { action: 'delete' };
+    return { action: 'delete', marked: graceful };
   }
   if (!hasFinalizers) return { action: 'delete' };
   // markAsDeleting: finalizers keep it; the deletion is now, with no grace.

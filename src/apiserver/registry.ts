@@ -382,6 +382,10 @@ export class Registry {
     if (opts.dryRun) return step.action === 'mark' ? step.object : current;
     try {
       if (step.action === 'mark') return this.store.update(key, step.object as unknown as StoredValue, current.metadata.resourceVersion) as unknown as AnyObject;
+      if (step.marked) {
+        const marked = this.store.update(key, step.marked as unknown as StoredValue, current.metadata.resourceVersion) as unknown as AnyObject;
+        return this.store.delete(key, marked.metadata.resourceVersion) as unknown as AnyObject;
+      }
       return this.store.delete(key, pre.resourceVersion) as unknown as AnyObject;
     } catch (e) {
       throw this.translate(e, r, name);

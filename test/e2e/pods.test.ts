@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUSYBOX_IMAGE } from '../fixtures/images.js';
 import { sleep, waitFor } from './harness.js';
+import { execFileSync } from 'node:child_process';
 import { engineSuite } from './engine-suite.js';
 
 const SERVE_HEALTH = `mkdir -p /srv && echo ok > /srv/health && exec httpd -f -p 8080 -h /srv`;
@@ -117,6 +118,11 @@ spec:
     assert.equal(forced.stdout, 'pod "stubborn" force deleted\n');
     assert.match(kubectl(['get', 'pod', 'stubborn']).stderr, /pods "stubborn" not found/);
     assert.ok(Date.now() - t0 < 10_000);
+    // On the node the grace period is cut too, to the kubelet's minimum of 2 s: the container
+    // that ignores SIGTERM is killed long before the 20 s it was given first.
+    const running = () => execFileSync('docker', ['ps', '-q', '--filter', 'label=io.k1s.pod.name=stubborn', '--filter', 'label=io.k1s.container.type=container'], { encoding: 'utf8' }).trim();
+    await waitFor('the container killed after the shortened grace period', () => running() === '', 8_000);
+    assert.ok(Date.now() - t0 < 12_000, `gone ${Date.now() - t0} ms after the first delete`);
   });
 
   test('bad pod specs are refused with the field path, and nothing is stored', () => {

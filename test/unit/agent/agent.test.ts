@@ -231,6 +231,22 @@ test('agent: a pod marked for deletion is stopped with the deletion grace period
   await waitFor('pod dir removed', () => !existsSync(join(dataDir, 'pods', pod.metadata.uid!)));
 });
 
+test("agent: a shorter grace period (a force delete's 0) cuts a running termination short, to the kubelet minimum of 2 s", async (t) => {
+  const { runtime, api, startAgent } = setup(t);
+  await startAgent();
+  const pod = api.add(makePod('stubborn', spec()));
+  await waitFor('Running', () => api.get(pod)?.status?.phase === 'Running');
+  runtime.holdStopsLongerThan = 5; // the apps ignore SIGTERM: a 30 s stop takes its 30 s
+  api.markDeleted(pod, 30);
+  await waitFor('both apps being stopped with 30 s', () => runtime.calls.filter((c) => c.startsWith('stop ') && c.endsWith(' 30')).length === 2);
+  assert.ok(!api.deleted.includes('stubborn'));
+  api.markDeleted(pod, 0);
+  await waitFor('deleted by the agent', () => api.deleted.includes('stubborn'));
+  const stops = runtime.calls.filter((c) => c.startsWith('stop '));
+  assert.equal(stops.filter((c) => c.endsWith(' 2')).length >= 2, true, stops.join(', '));
+  assert.equal(stops.filter((c) => c.endsWith(' 0')).length, 0, 'never under the minimum: ' + stops.join(', '));
+});
+
 test('agent: a pod marked for deletion while it is being built is not built further', async (t) => {
   const { runtime, api, startAgent } = setup(t);
   await startAgent();
