@@ -6,14 +6,20 @@
 //
 // Incremental: a Service or EndpointSlice change marks that one Service dirty, a Namespace change
 // (or kube-dns's) marks the zone's own records dirty; `publishDelayMs` later the dirty keys'
-// contributions are computed here and posted to every worker as one batch.
+// contributions are computed here, applied to this thread's one RecordIndex, and the names they
+// touch re-encoded into the shared answer table every worker reads (table-owner.ts). Nothing is
+// posted per change: only a new table generation when the table outgrows its buffers.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../src/log.js';
 import type { Service } from '../src/api/types.js';
 import type { EndpointSlice } from '../src/api/kinds/endpointslice.js';
-import { DEFAULT_TTL, ZONE_KEY, kubeDnsIP, namespacesOf, normalizeName, serviceKey, serviceRecords, slicesByService, zoneRecords } from './records.js';
+import { DEFAULT_TTL, RecordIndex, ZONE_KEY, kubeDnsIP, namespacesOf, normalizeName, serviceKey, serviceRecords, slicesByService, zoneRecords, type Contribution } from './records.js';
 import { nextSerial } from './serial.js';
-import type { DnsWorkerData, FromWorker, IndexBatch, ToWorker } from './worker.js';
+import { AnswerTableOwner } from './table-owner.js';
+import type { DnsWorkerData, FromWorker, ToWorker } from './worker.js';
+
+/** Each changed key's new contribution, null for a removed one. */
+type Changes = [key: string, contribution: Contribution | null][];
 
 /** Where the pool reads the objects (the server's informers). */
 export interface DnsSource {
@@ -40,8 +46,6 @@ export interface DnsPoolOptions {
   now?: () => number;
 }
 
-const FULL_BATCH_CHUNK = 500;
-
 export class DnsWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly dirty = new Set<string>();
@@ -51,20 +55,25 @@ export class DnsWorkerPool {
   private readonly zone: string;
   private readonly ttl: number;
   private readonly now: () => number;
+  private readonly table: AnswerTableOwner;
   /** Every worker's port, the first one first. */
   ports: number[] = [];
-  /** Batches posted so far (observability and tests). */
+  /** Batches published so far (observability and tests). */
   published = 0;
 
   constructor(private readonly opts: DnsPoolOptions) {
     this.zone = normalizeName(opts.zone);
     this.ttl = opts.ttl ?? DEFAULT_TTL;
     this.now = opts.now ?? Date.now;
+    const index = new RecordIndex([], [], { zone: this.zone, ttl: this.ttl });
+    this.table = new AnswerTableOwner(index, (buffers) => {
+      for (const w of this.workers) w.postMessage({ table: buffers } satisfies ToWorker);
+    });
   }
 
   async start(): Promise<number[]> {
     const level = this.opts.logger.level;
-    const full = this.fullBatch();
+    this.table.apply(this.fullBatch(), this.serial = nextSerial(this.serial, this.now()));
     try {
       for (let id = 0; id < Math.max(1, this.opts.workers); id++) {
         const data: DnsWorkerData = {
@@ -76,15 +85,11 @@ export class DnsWorkerPool {
           logLevel: level,
           zone: this.zone,
           ttl: this.ttl,
+          table: this.table.buffers(),
         };
         // a small young generation: the workers allocate little per query, and RSS is what counts
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
         this.workers.push(worker);
-        // everything so far, before the worker's first query, in chunks: one huge message would
-        // make the worker's heap (and so its RSS) grow to hold it all at once
-        for (let i = 0; i < full.changes.length; i += FULL_BATCH_CHUNK) {
-          worker.postMessage({ batch: { serial: full.serial, changes: full.changes.slice(i, i + FULL_BATCH_CHUNK) } } satisfies ToWorker);
-        }
         const port = await new Promise<number>((resolve, reject) => {
           worker.once('error', reject);
           worker.once('exit', (code) => reject(new Error(`dns worker ${id} exited (${code}) before listening`)));
@@ -123,25 +128,23 @@ export class DnsWorkerPool {
     }, this.opts.publishDelayMs ?? 10);
   }
 
-  /** Posts the dirty keys' contributions to every worker now. */
+  /** Applies the dirty keys' contributions to the shared answer table now. */
   flush(): void {
     if (this.stopped || this.dirty.size === 0) return;
-    const changes: IndexBatch['changes'] = [];
+    const changes: Changes = [];
     for (const key of this.dirty) changes.push([key, key === ZONE_KEY ? this.zoneContribution() : this.serviceContribution(key)]);
     this.dirty.clear();
     this.serial = nextSerial(this.serial, this.now());
-    const msg: ToWorker = { batch: { serial: this.serial, changes } };
-    for (const w of this.workers) w.postMessage(msg);
+    this.table.apply(changes, this.serial);
     this.published++;
   }
 
-  private fullBatch(): IndexBatch {
+  private fullBatch(): Changes {
     const services = this.opts.source.services();
     const bySvc = slicesByService(this.opts.source.slices());
-    const changes: IndexBatch['changes'] = [[ZONE_KEY, this.zoneContribution()]];
+    const changes: Changes = [[ZONE_KEY, this.zoneContribution()]];
     for (const svc of services) changes.push([serviceKey(svc), serviceRecords(svc, bySvc.get(serviceKey(svc)) ?? [], this.zone, this.ttl)]);
-    this.serial = nextSerial(this.serial, this.now());
-    return { serial: this.serial, changes };
+    return changes;
   }
 
   private zoneContribution() {

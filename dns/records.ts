@@ -125,7 +125,6 @@ export class RecordIndex {
   private readonly refs = new Map<string, number>();
   private readonly contributions = new Map<string, Contribution>();
   private readonly zoneSuffix: string;
-  private readonly podSuffix: string;
   private soa!: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
   /** Bumped by every change: answers computed from the index are valid for one generation. */
   generation = 0;
@@ -135,7 +134,6 @@ export class RecordIndex {
     this.zone = normalizeName(opts.zone ?? DEFAULT_ZONE);
     this.ttl = opts.ttl ?? DEFAULT_TTL;
     this.zoneSuffix = '.' + this.zone;
-    this.podSuffix = '.pod.' + this.zone;
     this.setSerial(opts.serial ?? serialOf(services, slices));
     const bySvc = slicesByService(slices);
     this.set(ZONE_KEY, zoneRecords(this.zone, this.ttl, namespacesOf(services, opts.namespaces), opts.nameserverIP ?? kubeDnsIP(services)));
@@ -208,6 +206,36 @@ export class RecordIndex {
     return this.resolve(name, qtype.toUpperCase(), 0);
   }
 
+  /** What `key` contributes now (the owner of a shared answer table diffs names with it). */
+  contributionOf(key: string): Contribution | undefined {
+    return this.contributions.get(key);
+  }
+
+  /** Every name that exists in the index (not the synthesised pod names). */
+  allNames(): IterableIterator<string> {
+    return this.names.keys();
+  }
+
+  /**
+   * What a lookup at an existing `name` reads: the name, then each in-zone CNAME target in turn,
+   * and the record types found along the way (so every question whose answer is not plain NODATA
+   * can be prebuilt). Undefined when the name does not exist.
+   */
+  chainOf(name: string): { names: string[]; types: RRType[] } | undefined {
+    if (!this.names.has(name)) return undefined;
+    const names: string[] = [];
+    const types = new Set<RRType>();
+    for (let cur: string | undefined = name, depth = 0; cur !== undefined; depth++) {
+      const sets = this.names.get(cur) ?? this.podRecord(cur);
+      if (!sets) break;
+      names.push(cur);
+      for (const t of sets.keys()) types.add(t);
+      const cname = sets.get('CNAME')?.[0] as Extract<RR, { type: 'CNAME' }> | undefined;
+      cur = cname && depth < MAX_CNAME_CHAIN && this.owns(cname.target) ? cname.target : undefined;
+    }
+    return { names, types: [...types] };
+  }
+
   /** Every record in the index, sorted: for debugging and for tests. */
   allRecords(): RR[] {
     const out: RR[] = [];
@@ -268,15 +296,10 @@ export class RecordIndex {
   /** `<a>-<b>-<c>-<d>.<ns>.pod.<zone>`: answered for any address in a known namespace, unverified
    *  (CoreDNS "pods insecure", the kubeadm default). IPv6 uses '-' for ':' ("fd00--5"). */
   private podRecord(name: string): RRSets | undefined {
-    if (!name.endsWith(this.podSuffix)) return undefined;
-    const labels = name.slice(0, -this.podSuffix.length).split('.');
+    const pod = podAddress(name, this.zone);
     // a namespace is known when <ns>.svc.<zone> exists (a Service in it, or the Namespace object)
-    if (labels.length !== 2 || !this.names.has(`${labels[1]}.svc.${this.zone}`)) return undefined;
-    const label = labels[0];
-    const ip = (label.split('-').length === 4 && !label.includes('--') ? label.replace(/-/g, '.') : label.replace(/-/g, ':'));
-    const family = isIP(ip);
-    if (family === 0) return undefined;
-    const rr: RR = family === 4 ? { name, ttl: this.ttl, class: 'IN', type: 'A', address: ip } : { name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: ip };
+    if (!pod || !this.names.has(`${pod.namespace}.svc.${this.zone}`)) return undefined;
+    const rr: RR = pod.family === 4 ? { name, ttl: this.ttl, class: 'IN', type: 'A', address: pod.ip } : { name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: pod.ip };
     return new Map([[rr.type, [rr]]]);
   }
 
@@ -286,21 +309,29 @@ export class RecordIndex {
   }
 
   private soaRecord(zone: string, serial: number): RR {
-    // Same shape as CoreDNS: refresh 7200, retry 1800, expire 86400, minimum = the record TTL.
-    return {
-      name: zone,
-      ttl: this.ttl,
-      class: 'IN',
-      type: 'SOA',
-      mname: `ns.dns.${zone}`,
-      rname: `hostmaster.${zone}`,
-      serial,
-      refresh: 7200,
-      retry: 1800,
-      expire: 86400,
-      minimum: this.ttl,
-    };
+    return soaRecord(zone, this.ttl, serial);
   }
+}
+
+/** A zone's SOA, the same shape as CoreDNS's: refresh 7200, retry 1800, expire 86400, minimum = the record TTL. */
+export function soaRecord(zone: string, ttl: number, serial: number): RR {
+  return { name: zone, ttl, class: 'IN', type: 'SOA', mname: `ns.dns.${zone}`, rname: `hostmaster.${zone}`, serial, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl };
+}
+
+/**
+ * `<a>-<b>-<c>-<d>.<ns>.pod.<zone>` (lower case, no trailing dot): the namespace and the address it
+ * names, or undefined for any other name. IPv6 uses '-' for ':' ("fd00--5"). Whether the namespace
+ * exists is the caller's question.
+ */
+export function podAddress(name: string, zone: string): { namespace: string; ip: string; family: 4 | 6 } | undefined {
+  const suffix = '.pod.' + zone;
+  if (!name.endsWith(suffix)) return undefined;
+  const labels = name.slice(0, -suffix.length).split('.');
+  if (labels.length !== 2) return undefined;
+  const label = labels[0];
+  const ip = label.split('-').length === 4 && !label.includes('--') ? label.replace(/-/g, '.') : label.replace(/-/g, ':');
+  const family = isIP(ip);
+  return family === 0 ? undefined : { namespace: labels[1], ip, family: family as 4 | 6 };
 }
 
 // ---- contributions: what each Service, and the zone itself, adds (pure) ----

@@ -17,7 +17,7 @@ import { Packet, type Resource } from 'dns2';
 import { isLoopback } from '../src/api/names.js';
 import type { Logger } from '../src/log.js';
 import type { RecordIndex, RR } from './records.js';
-import { AnswerCache } from './answer-cache.js';
+import { IndexZone, type Zone } from './zones.js';
 import { UpstreamCache, keyOf, patchFor } from './upstream-cache.js';
 import {
   QTYPE,
@@ -34,7 +34,9 @@ import {
 
 export interface DnsServerOptions {
   /** The records; a getter lets the owner swap in a rebuilt index without touching the server. */
-  index: RecordIndex | (() => RecordIndex);
+  index?: RecordIndex | (() => RecordIndex);
+  /** Or where the zone's answers come from (the DNS workers: the shared answer table). */
+  zone?: Zone;
   /** Address to listen on, e.g. '127.0.0.1', '0.0.0.0', or the bridge gateway. */
   address: string;
   /** 0 picks a free port (the same one for UDP and TCP); read it back from `port` after start(). */
@@ -61,7 +63,7 @@ const TCP_IDLE_MS = 10_000; // RFC 7766 6.2.3
 const WARN_EVERY_MS = 10_000;
 
 export class DnsServer {
-  private readonly getIndex: () => RecordIndex;
+  private readonly zone: Zone;
   private readonly upstreams: Upstream[];
   private readonly timeoutMs: number;
   private readonly maxInflight: number;
@@ -70,7 +72,7 @@ export class DnsServer {
   private tcp?: net.Server;
   private boundPort = 0;
   private inflight = 0;
-  private lastUpstreamWarn = 0;
+  private lastWarn = 0;
   private stopped = false;
   /** Client TCP connections and upstream sockets, so stop() leaves nothing open. */
   private readonly open = new Set<net.Socket | dgram.Socket>();
@@ -78,12 +80,11 @@ export class DnsServer {
   private readonly cache: UpstreamCache;
   /** Upstream exchanges in flight, by question: later askers wait for the same one. */
   private readonly pending = new Map<string, Promise<Buffer>>();
-  /** Encoded answers for the zone's names, for the current index. */
-  private readonly answers = new AnswerCache();
-
   constructor(private readonly opts: DnsServerOptions) {
     const index = opts.index;
-    this.getIndex = typeof index === 'function' ? index : () => index;
+    if (opts.zone) this.zone = opts.zone;
+    else if (index) this.zone = new IndexZone(typeof index === 'function' ? index : () => index);
+    else throw new Error('DnsServer: an index or a zone is needed');
     this.upstreams = opts.upstreams.map(parseUpstream);
     this.timeoutMs = opts.upstreamTimeoutMs ?? 2000;
     this.maxInflight = opts.maxInflight ?? 1024;
@@ -101,7 +102,7 @@ export class DnsServer {
     // With port 0, UDP picks the port and TCP must take the same number; another process may hold
     // that TCP port, so try a few times.
     for (let attempt = 0; ; attempt++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(this.opts.address) ? 'udp6' : 'udp4' });
+      const udp = dgram.createSocket({ type: net.isIPv6(this.opts.address) ? 'udp6' : 'udp4', lookup: literalLookup });
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
         udp.bind(this.opts.port, this.opts.address, () => {
@@ -130,7 +131,7 @@ export class DnsServer {
       break;
     }
     this.udp.on('message', (msg, rinfo) => this.onUdpMessage(msg, rinfo));
-    this.udp.on('error', (err) => this.log.error({ err }, 'dns: UDP socket error'));
+    this.udp.on('error', (err) => this.warnSometimes({ err }, 'dns: UDP socket error (failed sends among them)'));
     this.tcp.on('error', (err) => this.log.error({ err }, 'dns: TCP server error'));
     this.dropSelfFromUpstreams();
     this.log.info({ address: this.opts.address, port: this.boundPort, upstreams: this.upstreams }, 'dns: listening');
@@ -158,24 +159,18 @@ export class DnsServer {
    * a Promise for relayed ones, null when the message deserves no answer.
    */
   handle(msg: Buffer, transport: Transport): Buffer | Promise<Buffer | null> | null {
+    const fast = this.zone.fast?.(msg, transport);
+    if (fast) return fast;
     const q = parseQuery(msg);
     if (q === 'drop') return null;
     if (q === 'formerr') return encodeFormErr(msg);
     if (q.opcode !== 0) return encodeError(q, msg, 'NOTIMP');
     if (q.ednsVersion > 0) return encodeBadVersion(q, msg);
-    const index = this.getIndex();
     const maxSize = transport === 'udp' ? udpLimit(q) : 65535;
-    this.answers.validFor(index, index.generation);
-    const kept = this.answers.answer(q, msg, maxSize);
-    if (kept) return kept;
-    if (index.isInZone(q.qname)) {
-      const res = index.lookup(q.qname, QTYPE[q.qtype] ?? `TYPE${q.qtype}`);
-      if (res.chase) return this.chase(q, msg, res, res.chase, maxSize);
-      const out = encodeResponse(q, msg, res, { aa: true, maxSize });
-      if (q.qclass === 1) this.answers.keep(q, maxSize, out); // kept as sent: nothing writes to a sent buffer
-      return out;
-    }
-    return this.forward(q, msg, transport);
+    const out = this.zone.answer(q, msg, maxSize);
+    if (out === undefined) return this.forward(q, msg, transport);
+    if (Buffer.isBuffer(out)) return out;
+    return this.chase(q, msg, out.res, out.chase, maxSize);
   }
 
   // ---- transports ----
@@ -194,9 +189,8 @@ export class DnsServer {
   }
 
   private reply(buf: Buffer, rinfo: dgram.RemoteInfo): void {
-    this.udp?.send(buf, rinfo.port, rinfo.address, (err) => {
-      if (err) this.log.debug({ err, to: rinfo.address }, 'dns: send failed');
-    });
+    // no callback (a closure per answer); a failed send is an 'error' event on the socket
+    this.udp?.send(buf, rinfo.port, rinfo.address);
   }
 
   private onTcpConnection(sock: net.Socket): void {
@@ -288,12 +282,16 @@ export class DnsServer {
     } finally {
       this.inflight--;
     }
-    const now = Date.now();
-    if (now - this.lastUpstreamWarn > WARN_EVERY_MS) {
-      this.lastUpstreamWarn = now;
-      this.log.warn({ upstreams: this.upstreams }, 'dns: no upstream answered; replying SERVFAIL');
-    }
+    this.warnSometimes({ upstreams: this.upstreams }, 'dns: no upstream answered; replying SERVFAIL');
     return null;
+  }
+
+  /** At most one warning per WARN_EVERY_MS: a storm of failures must not become a storm of log lines. */
+  private warnSometimes(fields: object, msg: string): void {
+    const now = Date.now();
+    if (now - this.lastWarn < WARN_EVERY_MS) return;
+    this.lastWarn = now;
+    this.log.warn(fields, msg);
   }
 
   private udpExchange(msg: Buffer, up: Upstream): Promise<Buffer | null> {
@@ -433,6 +431,14 @@ export function hostUpstreams(resolvConfText: string): string[] {
     if (words[0] === 'nameserver' && words[1] && net.isIP(words[1].split('%')[0])) out.push(words[1]);
   }
   return out;
+}
+
+/**
+ * The answering socket only ever sends to the address a query came from, an IP literal: resolve
+ * it at once. dns.lookup() would answer it too, but a tick later, for every answer sent.
+ */
+function literalLookup(address: string, _family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, net.isIPv6(address) ? 6 : 4);
 }
 
 function closeQuietly(sock: dgram.Socket): void {

@@ -23,7 +23,7 @@ export const QTYPE: Record<number, string> = {
   252: 'AXFR',
   255: 'ANY',
 };
-const TYPE_CODE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33 } as const;
+export const TYPE_CODE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, TXT: 16, AAAA: 28, SRV: 33 } as const;
 const TYPE_OPT = 41;
 const CLASS_IN = 1;
 
@@ -123,13 +123,20 @@ export interface ResponseSections {
 // no two encodes overlap. The result is copied out at its exact length.
 const scratch = Buffer.allocUnsafe(65535 + 512);
 
+export interface EncodeOptions {
+  aa: boolean;
+  maxSize: number;
+  /** Filled in: where the SOA serial was written (0: no SOA), so a prebuilt answer can be given a newer one. */
+  marks?: { serialAt: number };
+}
+
 /**
  * Encodes the response to `q` (whose raw bytes are `msg`): the question copied as sent (keeping the
  * client's letter case, which 0x20-randomising resolvers check), then the records, with name
  * compression. If the result exceeds `maxSize`, the records are dropped and TC is set, telling the
  * client to ask again over TCP.
  */
-export function encodeResponse(q: Query, msg: Buffer, res: ResponseSections, opts: { aa: boolean; maxSize: number }): Buffer {
+export function encodeResponse(q: Query, msg: Buffer, res: ResponseSections, opts: EncodeOptions): Buffer {
   const w = new Writer(scratch);
   const answers = res.answers ?? [];
   const authority = res.authority ?? [];
@@ -146,6 +153,7 @@ export function encodeResponse(q: Query, msg: Buffer, res: ResponseSections, opt
   } catch {
     fits = false; // ran past the scratch buffer: certainly too large
   }
+  if (opts.marks) opts.marks.serialAt = fits ? w.serialAt : 0;
   if (!fits) {
     const t = new Writer(scratch);
     writeHeader(t, q, msg, res.rcode, opts.aa, true, [0, 0, opt ? 1 : 0]);
@@ -211,6 +219,8 @@ function writeHeader(w: Writer, q: Query, msg: Buffer, rcode: Rcode | WireRcode,
 
 class Writer {
   off = 0;
+  /** Offset of the last SOA serial written (0: none). */
+  serialAt = 0;
   /** The question name (at offset 12), when there is one to point back to. */
   private qname = '';
   /**
@@ -322,6 +332,7 @@ class Writer {
       case 'SOA':
         this.name(rr.mname);
         this.name(rr.rname);
+        this.serialAt = this.off;
         this.u32(rr.serial);
         this.u32(rr.refresh);
         this.u32(rr.retry);

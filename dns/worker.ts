@@ -1,11 +1,13 @@
-// One DNS answering thread: a DnsServer (UDP and TCP on its own port) that answers from its own
-// RecordIndex, kept up to date by the contributions the main thread posts. Queries never wait
-// for the main thread: the API, the controllers and the proxy's resyncs run there, and only the
-// changed Services' records cross over. A batch is applied between two queries, whole.
+// One DNS answering thread: a DnsServer (UDP and TCP on its own port) that answers from the shared
+// answer table the main thread keeps (answer-table.ts), read in place: the records are held once
+// for every worker. Queries never wait for the main thread (the API, the controllers and the
+// proxy's resyncs run there); the only messages are a new table generation, taken between two
+// queries, and stop.
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { DnsServer } from './server.js';
-import { RecordIndex, type Contribution } from './records.js';
+import { AnswerTableReader, type TableBuffers } from './answer-table.js';
+import { TableZone } from './zones.js';
 
 export interface DnsWorkerData {
   id: number;
@@ -15,26 +17,21 @@ export interface DnsWorkerData {
   upstreamTimeoutMs?: number;
   logLevel: string;
   zone: string;
-  ttl?: number;
+  ttl: number;
+  table: TableBuffers;
 }
 
-/** One batch of changes: each key's new contribution, null for a removed one, and the new serial. */
-export interface IndexBatch {
-  serial: number;
-  changes: [key: string, contribution: Contribution | null][];
-}
-
-/** Main thread -> worker. */
-export type ToWorker = { batch: IndexBatch } | { stop: true };
+/** Main thread -> worker: the table moved to new buffers (it grew), or stop. */
+export type ToWorker = { table: TableBuffers } | { stop: true };
 /** Worker -> main thread. */
 export type FromWorker = { listening: number } | { stopped: true };
 
 const data = workerData as DnsWorkerData;
 // JSON lines to the same stdout as the main thread's logger, tagged with the thread
 const logger = pino({ level: data.logLevel }).child({ component: 'dns', worker: data.id });
-const index = new RecordIndex([], [], { zone: data.zone, ttl: data.ttl });
+const table = new AnswerTableReader(data.table);
 const server = new DnsServer({
-  index,
+  zone: new TableZone(table, data.zone, data.ttl),
   address: data.address,
   port: data.port,
   upstreams: data.upstreams,
@@ -43,10 +40,8 @@ const server = new DnsServer({
 });
 
 parentPort!.on('message', (m: ToWorker) => {
-  if ('batch' in m) {
-    for (const [key, c] of m.batch.changes) index.set(key, c ?? undefined);
-    index.setSerial(m.batch.serial);
-  } else if ('stop' in m) {
+  if ('table' in m) table.use(m.table);
+  else if ('stop' in m) {
     void server.stop().then(() => {
       parentPort!.postMessage({ stopped: true } satisfies FromWorker);
       parentPort!.close();
