@@ -1,15 +1,18 @@
 // bench/dns: the cluster DNS beside dnsmasq, in the same run, serving the same names.
-//   node dist/bench/dns.js [--services 1000] [--seconds 10] [--qps 500]
+//   node dist/bench/dns.js [--services 1000] [--seconds 10] [--qps N] [--workers N]
 // Needs dnsperf, dnsmasq and dig (Debian: dnsperf, dnsmasq-base, bind9-dnsutils) and a Docker engine (a real
 // `k1s server`, with a fake upstream on 127.0.0.1: no query leaves the machine). Run under
 // `flock /tmp/k1s-e2e.lock`.
 //  1. throughput: dnsperf, the same query file (one A query per Service name), against k1s through
-//     the kube-dns Service address (10.96.0.10, so through the proxy's DNAT to the DNS workers) and
-//     against dnsmasq on 127.0.0.2 (`--no-resolv --addn-hosts` with the same names and addresses);
-//  2. latency: our own paced generator at a steady --qps, p50/p99/max per server;
-//  3. the same at --qps while one Service's endpoints change every 100 ms (each change a proxy
-//     resync of every Service and its 5 endpoints, and a DNS update), through the Service address
-//     and straight to the first worker's port (no DNAT).
+//     the kube-dns Service address (10.96.0.10, so through the proxy's DNAT to the DNS workers),
+//     against the first worker's own address and port (no DNAT), and against dnsmasq on 127.0.0.2
+//     (`--no-resolv --addn-hosts` with the same names and addresses);
+//  2. latency: our own paced generator at a steady rate, by default half of dnsmasq's maximum
+//     measured in step 1 (--qps to fix it), p50/p99/max per server;
+//  3. the same rate while one Service's endpoints change every 100 ms (each change a proxy resync of
+//     every Service and its 5 endpoints, and a DNS update), through the Service address and straight
+//     to the first worker's port (no DNAT).
+// --workers sets the server's DNS worker threads (`k1s server --dns-workers`; default: its own).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +24,8 @@ import { numberArg, printTable, quantile, rssMBOf, sleep, startBenchServer, wait
 
 const SERVICES = numberArg('services', 1000);
 const SECONDS = numberArg('seconds', 10);
-const QPS = numberArg('qps', 500);
+const FIXED_QPS = numberArg('qps', 0);
+const WORKERS = numberArg('workers', 0);
 const K1S_DNS = '10.96.0.10';
 const DNSMASQ = '127.0.0.2';
 const GATEWAY = '10.244.0.1'; // the pod network's gateway, where the DNS workers listen
@@ -45,7 +49,7 @@ function endpointsOf(i: number, shift = 0): Endpoints {
 
 /** dnsperf's "Queries per second" and lost queries. */
 function dnsperf(server: string, file: string): { qps: number; lost: string } {
-  const r = spawnSync('dnsperf', ['-s', server, '-d', file, '-l', String(SECONDS), '-c', '8', '-q', '200', '-t', '2'], { encoding: 'utf8' });
+  const r = spawnSync('dnsperf', ['-s', server, '-p', '53', '-d', file, '-l', String(SECONDS), '-c', '8', '-q', '200', '-t', '2'], { encoding: 'utf8' });
   const qps = Number(/Queries per second:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN);
   const lost = /Queries lost:\s+(\d+ \([\d.]+%\))/.exec(r.stdout)?.[1] ?? '?';
   if (Number.isNaN(qps)) throw new Error(`dnsperf against ${server}: ${r.stdout}${r.stderr}`);
@@ -66,13 +70,16 @@ async function paced(server: string, qps: number): Promise<{ lat: number[]; lost
   });
   const total = qps * SECONDS;
   const start = process.hrtime.bigint();
-  for (let k = 0; k < total; k++) {
-    // send on schedule (k / qps seconds after the start), whatever the answers do
-    const due = start + BigInt(Math.round((k * 1e9) / qps));
-    while (process.hrtime.bigint() < due) await new Promise((r) => setImmediate(r));
-    const id = k & 0xffff;
-    sent.set(id, process.hrtime.bigint());
-    sock.send(encodeQuery(id, name(Math.floor(Math.random() * SERVICES)), 1), 53, server);
+  for (let k = 0; k < total; ) {
+    // send on schedule (k / qps seconds after the start), whatever the answers do: every query
+    // that is due in this turn of the loop (at tens of thousands a second, several per turn)
+    await new Promise((r) => setImmediate(r));
+    const now = process.hrtime.bigint();
+    for (; k < total && start + BigInt(Math.round((k * 1e9) / qps)) <= now; k++) {
+      const id = k & 0xffff;
+      sent.set(id, process.hrtime.bigint());
+      sock.send(encodeQuery(id, name(Math.floor(Math.random() * SERVICES)), 1), 53, server);
+    }
   }
   await sleep(2000);
   sock.close();
@@ -89,7 +96,7 @@ async function main(): Promise<void> {
   need('dnsmasq', 'dnsmasq-base');
   need('dig', 'bind9-dnsutils');
   const dir = mkdtempSync(join(tmpdir(), 'k1s-bench-dns-'));
-  const bench = await startBenchServer();
+  const bench = await startBenchServer(WORKERS > 0 ? ['--dns-workers', String(WORKERS)] : []);
   let dnsmasq: ChildProcess | undefined;
   try {
     const { client } = bench;
@@ -118,18 +125,22 @@ async function main(): Promise<void> {
     dnsmasq = spawn('dnsmasq', ['--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`, `--listen-address=${DNSMASQ}`, '--bind-interfaces', '--port=53', '--cache-size=10000', '--user=root', '--pid-file=' + join(dir, 'pid')], { stdio: 'ignore' });
     await waitFor('dnsmasq', () => spawnSync('dig', ['+short', '+time=1', '+tries=1', `@${DNSMASQ}`, name(0)], { encoding: 'utf8' }).stdout.trim() === ips[0], 10_000, 100);
 
-    console.log(`\nbench/dns: ${SERVICES} Services, ${SECONDS} s per run, same query file (one A per Service), same run`);
+    console.log(`\nbench/dns: ${SERVICES} Services, ${WORKERS || 'default'} DNS workers, ${SECONDS} s per run, same query file (one A per Service), same run`);
     const k1s = dnsperf(K1S_DNS, queries);
+    const direct = dnsperf(GATEWAY, queries);
     const peer = dnsperf(DNSMASQ, queries);
     printTable([
       ['dnsperf -c 8 -q 200', 'queries/s', 'lost', 'k1s / dnsmasq'],
-      [`k1s via ${K1S_DNS}`, k1s.qps.toFixed(0), k1s.lost, (k1s.qps / peer.qps).toFixed(2) + 'x'],
+      [`k1s via ${K1S_DNS} (DNAT to every worker)`, k1s.qps.toFixed(0), k1s.lost, (k1s.qps / peer.qps).toFixed(2) + 'x'],
+      [`k1s on ${GATEWAY}:53 (first worker, no DNAT)`, direct.qps.toFixed(0), direct.lost, (direct.qps / peer.qps).toFixed(2) + 'x'],
       [`dnsmasq on ${DNSMASQ}`, peer.qps.toFixed(0), peer.lost, ''],
     ]);
 
-    console.log(`\nlatency at a steady ${QPS} q/s (ms)`);
+    const QPS = FIXED_QPS || Math.round(peer.qps / 2);
+    console.log(`\nlatency at a steady ${QPS} q/s (ms)${FIXED_QPS ? '' : ", half of dnsmasq's maximum above"}`);
     const rows: (string | number)[][] = [['server', 'answered', 'lost', 'p50', 'p99', 'max']];
     rows.push(latencyRow(`k1s via ${K1S_DNS}`, await paced(K1S_DNS, QPS)));
+    rows.push(latencyRow(`k1s on ${GATEWAY}:53`, await paced(GATEWAY, QPS)));
     rows.push(latencyRow(`dnsmasq on ${DNSMASQ}`, await paced(DNSMASQ, QPS)));
     // one Service's endpoints changed every 100 ms: each is a resync of all the proxy's rules
     let churn = true;

@@ -109,11 +109,12 @@ export interface BenchServer {
 }
 
 /** A real `k1s server` (as bench/startup starts it), with the test images built. */
-export async function startBenchServer(): Promise<BenchServer> {
+/** A real `k1s server` (with a fake upstream on loopback); `args` are more server flags. */
+export async function startBenchServer(args: string[] = []): Promise<BenchServer> {
   const docker = new Docker();
   await ensureTestImages(docker);
   const upstream = await startFakeUpstream({});
-  const h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`]);
+  const h = new ServerHarness(['--upstream', `127.0.0.1:${upstream.port}`, ...args]);
   await h.start();
   const client = new HttpClient(readKubeconfig(h.kubeconfig));
   const stop = async () => {

@@ -438,7 +438,7 @@ export function hostUpstreams(resolvConfText: string): string[] {
  * it at once. dns.lookup() would answer it too, but a tick later, for every answer sent.
  */
 function literalLookup(address: string, _family: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
-  callback(null, address, net.isIPv6(address) ? 6 : 4);
+  callback(null, address, address.includes(':') ? 6 : 4); // net.isIPv6's regular expression showed in profiles
 }
 
 function closeQuietly(sock: dgram.Socket): void {

@@ -16,8 +16,6 @@ import { AnswerTableWriter, ANSWER_CHASE, ANSWER_TRUNCATED, type StoredAnswer, t
 import { RecordIndex, type Contribution } from './records.js';
 import { QTYPE, TYPE_CODE, encodeQuery, encodeResponse, parseQuery, type Query } from './wire.js';
 
-/** Every qtype an entry may be stored under: a rebuilt name drops the ones it no longer has. */
-const STORED_QTYPES = [0, ...Object.values(TYPE_CODE), 255];
 const ANY = 255;
 
 /** The answers of one existing name, by qtype (undefined: the name does not exist). */
@@ -33,10 +31,10 @@ function encodedAnswer(index: RecordIndex, name: string, qtype: number): StoredA
   const msg = encodeQuery(0, name, qtype);
   const q = parseQuery(msg) as Query;
   const res = index.lookup(name, QTYPE[qtype] ?? `TYPE${qtype}`);
-  if (res.chase) return { bytes: Buffer.alloc(0), serialAt: 0, flags: ANSWER_CHASE, chase: res.chase };
+  if (res.chase) return { bytes: Buffer.alloc(12), questionEnd: 12, serialAt: 0, flags: ANSWER_CHASE, chase: res.chase };
   const marks = { serialAt: 0 };
   const bytes = encodeResponse(q, msg, res, { aa: true, maxSize: 65535, marks });
-  return { bytes, serialAt: marks.serialAt, flags: bytes[2] & 0x02 ? ANSWER_TRUNCATED : 0 };
+  return { bytes, questionEnd: q.questionEnd, serialAt: marks.serialAt, flags: bytes[2] & 0x02 ? ANSWER_TRUNCATED : 0 };
 }
 
 function sameAnswer(a: StoredAnswer, b: StoredAnswer): boolean {
@@ -78,27 +76,31 @@ export class AnswerTableOwner {
   /** Every name of the index (the first snapshot, and tests). */
   rebuildAll(serial: number): void {
     this.writer.setSerial(serial);
-    for (const name of [...this.index.allNames()]) this.rebuild(name);
+    const names = [...this.index.allNames()];
+    this.writer.reserve(names.length, 0); // one generation sized for all, not a doubling per step
+    for (const name of names) this.rebuild(name);
   }
 
   private rebuild(name: string): void {
     const built = answersFor(this.index, name);
     this.track(name, built?.reads ?? []);
-    const keep = new Set(built?.qtypes);
-    for (const qtype of STORED_QTYPES) if (!keep.has(qtype)) this.writer.delete(name, qtype);
-    if (!built) return;
     const w = this.writer;
-    w.reserve(built.qtypes.length, built.answers.reduce((n, a) => n + a.bytes.length + 8 + (a.chase?.length ?? 0), 0));
+    if (!built) {
+      w.deleteName(name);
+      return;
+    }
+    w.reserve(1, built.answers.reduce((n, a) => n + a.bytes.length + 8 + (a.chase?.length ?? 0), 0));
     const stored: [StoredAnswer, number][] = [];
-    built.qtypes.forEach((qtype, i) => {
+    const items = built.qtypes.map((qtype, i) => {
       const a = built.answers[i];
       let at = stored.find(([s]) => sameAnswer(s, a))?.[1];
       if (at === undefined) {
         at = w.addAnswer(a);
         stored.push([a, at]);
       }
-      w.set(name, qtype, at);
+      return [qtype, at] as const;
     });
+    w.setName(name, items);
   }
 
   /** Remembers which other names a CNAME name's answers read. */

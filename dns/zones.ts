@@ -96,7 +96,7 @@ export class TableZone implements Zone {
       if (msg[qend + 6] !== 0) return undefined; // BADVERS
       ednsSize = Math.max((msg[qend + 3] << 8) | msg[qend + 4], PLAIN_UDP_SIZE);
     }
-    const answer = this.table.find(name, n, qtype) || this.table.find(name, n, 0);
+    const answer = this.table.find(name, n, qtype);
     if (answer === 0 || this.table.flags(answer) & ANSWER_CHASE) return undefined;
     const maxSize = transport === 'tcp' ? 65535 : ednsSize ? Math.min(ednsSize, EDNS_UDP_SIZE) : PLAIN_UDP_SIZE;
     return this.reply(answer, msg, qend, ednsSize > 0, maxSize);
@@ -104,7 +104,7 @@ export class TableZone implements Zone {
 
   answer(q: Query, msg: Buffer, maxSize: number): Buffer | Chase | undefined {
     const n = name.write(q.qname, 0, 'latin1');
-    const answer = this.table.find(name, n, q.qtype) || this.table.find(name, n, 0);
+    const answer = this.table.find(name, n, q.qtype);
     if (answer !== 0) {
       if (!(this.table.flags(answer) & ANSWER_CHASE)) return this.reply(answer, msg, q.questionEnd, q.ednsSize > 0, maxSize);
       const chase = this.table.chaseTarget(answer);
@@ -125,7 +125,7 @@ export class TableZone implements Zone {
     return encodeResponse(q, msg, res, { aa: true, maxSize });
   }
 
-  /** Every existing name has its qtype-0 answer. */
+  /** Every existing name is in the table. */
   private exists(existing: string): boolean {
     return this.table.find(name, name.write(existing, 0, 'latin1'), 0) !== 0;
   }
@@ -134,7 +134,8 @@ export class TableZone implements Zone {
   private reply(answer: number, msg: Buffer, qend: number, edns: boolean, maxSize: number): Buffer {
     const t = this.table;
     const body = t.body(answer);
-    const length = t.answerLength(answer);
+    const stored = t.storedLength(answer); // the header and the records: the question is the asker's
+    const length = qend + stored - 12;
     const opt = edns ? OPT_SIZE : 0;
     let out: Buffer;
     if (t.flags(answer) & ANSWER_TRUNCATED || length + opt > maxSize) {
@@ -147,7 +148,8 @@ export class TableZone implements Zone {
       out[11] = edns ? 1 : 0;
     } else {
       out = Buffer.allocUnsafe(length + opt);
-      t.data.copy(out, 0, body, body + length);
+      t.data.copy(out, 0, body, body + 12);
+      t.data.copy(out, qend, body + 12, body + stored);
       const serialAt = t.serialAt(answer);
       if (serialAt) out.writeUInt32BE(t.serial(), serialAt);
       if (edns) {

@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DnsServer } from '../../../dns/server.js';
 import { RecordIndex } from '../../../dns/records.js';
+import { AnswerTableReader } from '../../../dns/answer-table.js';
+import { AnswerTableOwner } from '../../../dns/table-owner.js';
+import { TableZone } from '../../../dns/zones.js';
 import { encodeQuery, parseQuery, type Query } from '../../../dns/wire.js';
 import { silentLogger } from '../../../src/log.js';
 
@@ -31,9 +34,14 @@ const seeds = ['web.default.svc.cluster.local', '_http._tcp.web.default.svc.clus
   (n) => [1, 33, 12, 255, 6, 2].map((t) => Buffer.from(encodeQuery(7, n, t))),
 );
 
-test('fuzz: 100,000 random and mutated messages, then a real query is still answered', async () => {
+// the same index answered from the shared answer table, as the DNS workers do
+const owner = new AnswerTableOwner(index);
+owner.rebuildAll(1);
+const sources = { 'the index': { index }, 'the shared answer table': { zone: new TableZone(new AnswerTableReader(owner.buffers()), 'cluster.local', 5) } };
+
+for (const [label, source] of Object.entries(sources)) test(`fuzz (${label}): 100,000 random and mutated messages, then a real query is still answered`, async () => {
   // no upstream: relayed names fail fast to SERVFAIL instead of leaving the machine
-  const server = new DnsServer({ index, address: '127.0.0.1', port: 0, upstreams: [], logger: silentLogger });
+  const server = new DnsServer({ ...source, address: '127.0.0.1', port: 0, upstreams: [], logger: silentLogger });
   const next = rng(0x6b317321);
   const byte = () => Math.floor(next() * 256);
   const pending: Promise<unknown>[] = [];

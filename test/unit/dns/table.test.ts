@@ -136,42 +136,45 @@ test('table: follows changes (a Service added, changed, removed; a CNAME into th
   assert.equal(alias[3] & 0xf, 3, 'NXDOMAIN at the end of the chain once web is gone');
 });
 
-test('table writer: set, replace, delete and reuse, growth into new generations; old readers keep a whole table', () => {
+test('table writer: names set, replaced, deleted and re-added, growth into new generations; old readers keep a whole table', () => {
   const generations: unknown[] = [];
   const w = new AnswerTableWriter((b) => generations.push(b), 1024, 4096);
   const key = Buffer.alloc(256);
   const find = (r: AnswerTableReader, name: string, qtype: number) => r.find(key, key.write(name, 0, 'latin1'), qtype);
-  const text = (r: AnswerTableReader, at: number) => r.data.toString('latin1', r.body(at), r.body(at) + r.answerLength(at));
-  const put = (name: string, qtype: number, value: string) => {
-    w.reserve(1, value.length + 8);
-    w.set(name, qtype, w.addAnswer({ bytes: Buffer.from(value, 'latin1'), serialAt: 0, flags: 0 }));
+  // a stored answer is a 12-byte header and the rest: here the rest is the text
+  const text = (r: AnswerTableReader, at: number) => (at === 0 ? '' : r.data.toString('latin1', r.body(at) + 12, r.body(at) + r.storedLength(at)));
+  const put = (name: string, answers: [number, string][]) => {
+    w.reserve(1, answers.length * 64);
+    w.setName(name, answers.map(([qtype, value]) => [qtype, w.addAnswer({ bytes: Buffer.concat([Buffer.alloc(12), Buffer.from(value, 'latin1')]), questionEnd: 12, serialAt: 0, flags: 0 })]));
   };
-  put('a.b', 1, 'one');
+  put('a.b', [[1, 'one'], [0, 'nodata']]);
   const early = new AnswerTableReader(w.current());
-  put('a.b', 28, 'six');
-  put('a.b', 1, 'uno');
+  put('a.b', [[1, 'uno'], [28, 'six'], [0, 'nodata']]);
   assert.equal(text(w, find(w, 'a.b', 1)), 'uno');
   assert.equal(text(w, find(w, 'a.b', 28)), 'six');
-  assert.equal(find(w, 'a.b', 2), 0);
+  assert.equal(text(w, find(w, 'a.b', 2)), 'nodata', 'a type without its own answer gets the qtype-0 one');
   assert.equal(find(w, 'a.bc', 1), 0);
-  w.delete('a.b', 28);
-  assert.equal(find(w, 'a.b', 28), 0);
+  assert.equal(find(w, 'a', 1), 0);
+  put('gone.b', [[0, 'x']]);
+  w.deleteName('gone.b');
+  assert.equal(find(w, 'gone.b', 0), 0);
   assert.equal(w.size, 1);
-  for (let i = 0; i < 5000; i++) put(`svc-${i}.default.svc.cluster.local`, 1, `answer ${i}`);
+  for (let i = 0; i < 5000; i++) put(`svc-${i}.default.svc.cluster.local`, [[1, `answer ${i}`]]);
   assert.ok(generations.length >= 2, `grew through ${generations.length} generations`);
   for (let i = 0; i < 5000; i += 7) assert.equal(text(w, find(w, `svc-${i}.default.svc.cluster.local`, 1)), `answer ${i}`);
-  assert.equal(text(w, find(w, 'a.b', 1)), 'uno');
+  assert.equal(text(w, find(w, 'a.b', 28)), 'six');
   assert.equal(w.size, 5001);
   // a reader still on the first buffers sees them as they were when the table moved on
   assert.equal(text(early, find(early, 'a.b', 1)), 'uno');
   assert.equal(find(early, 'svc-4999.default.svc.cluster.local', 1), 0);
-  // deleted and re-added keys reuse their slots: churn does not grow the table
+  // deleted and re-added names reuse their slots: churn does not grow the table
   const before = generations.length;
   for (let round = 0; round < 20; round++) {
-    for (let i = 0; i < 100; i++) w.delete(`svc-${i}.default.svc.cluster.local`, 1);
-    for (let i = 0; i < 100; i++) put(`svc-${i}.default.svc.cluster.local`, 1, `answer ${i} ${round}`);
+    for (let i = 0; i < 100; i++) w.deleteName(`svc-${i}.default.svc.cluster.local`);
+    for (let i = 0; i < 100; i++) put(`svc-${i}.default.svc.cluster.local`, [[1, `answer ${i} ${round}`]]);
   }
   assert.equal(text(w, find(w, 'svc-42.default.svc.cluster.local', 1)), 'answer 42 19');
+  assert.equal(w.size, 5001);
   assert.ok(generations.length - before <= 2, 'churn compacts, rarely');
 });
 
@@ -193,7 +196,7 @@ test('table: a reader in another thread never sees half an update while the owne
           const at = r.find(key, key.length, 1);
           reads++;
           if (at === 0) { bad++; continue; }
-          const b = r.data.subarray(r.body(at), r.body(at) + r.answerLength(at));
+          const b = r.data.subarray(r.body(at), r.body(at) + r.storedLength(at));
           // one answer, an A record whose address is 10.96.x.y with x = y (as the owner writes them)
           const ok = b.readUInt16BE(6) === 1 && b[b.length - 4] === 10 && b[b.length - 3] === 96 && b[b.length - 2] === b[b.length - 1];
           if (!ok) bad++; else seen.add(b[b.length - 1]);
