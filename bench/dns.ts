@@ -7,20 +7,19 @@
 //     the kube-dns Service address (10.96.0.10, so through the proxy's DNAT to the DNS workers),
 //     against the first worker's own address and port (no DNAT), and against dnsmasq on 127.0.0.2
 //     (`--no-resolv --addn-hosts` with the same names and addresses);
-//  2. latency: our own paced generator at a steady rate, by default half of dnsmasq's maximum
+//  2. latency: our own paced generator (bench/dns-paced.ts, its own process) at a steady rate, by default half of dnsmasq's maximum
 //     measured in step 1 (--qps to fix it), p50/p99/max per server;
 //  3. the same rate while one Service's endpoints change every 100 ms (each change a proxy resync of
 //     every Service and its 5 endpoints, and a DNS update), through the Service address and straight
 //     to the first worker's port (no DNAT).
 // --workers sets the server's DNS worker threads (`k1s server --dns-workers`; default: its own).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Endpoints, Service } from '../src/api/types.js';
-import { encodeQuery } from '../dns/wire.js';
-import { numberArg, printTable, quantile, rssMBOf, sleep, startBenchServer, waitFor } from './util.js';
+import { numberArg, printTable, rssMBOf, sleep, startBenchServer, waitFor } from './util.js';
 
 const SERVICES = numberArg('services', 1000);
 const SECONDS = numberArg('seconds', 10);
@@ -56,39 +55,30 @@ function dnsperf(server: string, file: string): { qps: number; lost: string } {
   return { qps, lost };
 }
 
-/** A steady `qps` of A queries for random Service names for SECONDS; latency of each answer (ms). */
-async function paced(server: string, qps: number): Promise<{ lat: number[]; lost: number }> {
-  const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, r));
-  const sent = new Map<number, bigint>();
-  const lat: number[] = [];
-  sock.on('message', (m) => {
-    const t0 = sent.get(m.readUInt16BE(0));
-    if (t0 === undefined) return;
-    sent.delete(m.readUInt16BE(0));
-    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  });
-  const total = qps * SECONDS;
-  const start = process.hrtime.bigint();
-  for (let k = 0; k < total; ) {
-    // send on schedule (k / qps seconds after the start), whatever the answers do: every query
-    // that is due in this turn of the loop (at tens of thousands a second, several per turn)
-    await new Promise((r) => setImmediate(r));
-    const now = process.hrtime.bigint();
-    for (; k < total && start + BigInt(Math.round((k * 1e9) / qps)) <= now; k++) {
-      const id = k & 0xffff;
-      sent.set(id, process.hrtime.bigint());
-      sock.send(encodeQuery(id, name(Math.floor(Math.random() * SERVICES)), 1), 53, server);
-    }
-  }
-  await sleep(2000);
-  sock.close();
-  return { lat, lost: total - lat.length };
+interface Paced {
+  answered: number;
+  lost: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
-function latencyRow(label: string, r: { lat: number[]; lost: number }): (string | number)[] {
+/** A steady `qps` of A queries for random Service names for SECONDS, from bench/dns-paced.js in its
+ *  own process (so the churner's API calls here do not delay it); latencies in ms. */
+function paced(server: string, qps: number): Promise<Paced> {
+  return new Promise((resolve, reject) => {
+    const script = fileURLToPath(new URL('./dns-paced.js', import.meta.url));
+    const child = spawn(process.execPath, [script, '--server', server, '--qps', String(qps), '--seconds', String(SECONDS), '--services', String(SERVICES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Paced) : reject(new Error(`dns-paced against ${server} exited with ${code}`))));
+  });
+}
+
+function latencyRow(label: string, r: Paced): (string | number)[] {
   const f = (x: number) => x.toFixed(3);
-  return [label, r.lat.length, r.lost, f(quantile(r.lat, 0.5)), f(quantile(r.lat, 0.99)), f(Math.max(...r.lat))];
+  return [label, r.answered, r.lost, f(r.p50), f(r.p99), f(r.max)];
 }
 
 async function main(): Promise<void> {

@@ -24,7 +24,14 @@
 // can cache the negative answer (RFC 2308) for the SOA minimum, which is the record TTL.
 import { isIP } from 'node:net';
 import type { Service } from '../src/api/types.js';
-import { SERVICE_NAME_LABEL, type EndpointSlice, type SliceEndpoint } from '../src/api/kinds/endpointslice.js';
+import type { EndpointSlice, SliceEndpoint } from '../src/api/kinds/endpointslice.js';
+
+/**
+ * The label naming a slice's Service (kubernetes.io/service-name, as the kind module's
+ * SERVICE_NAME_LABEL; a test holds them equal). Not imported from there: this file is loaded by
+ * every DNS worker, and the kind module would bring zod and the API's kinds into each of them.
+ */
+export const SLICE_SERVICE_LABEL = 'kubernetes.io/service-name';
 
 interface RRBase {
   /** Owner name, lower case, without the trailing dot. */
@@ -348,7 +355,7 @@ export function serviceKey(svc: Service): string {
 export function slicesByService(slices: readonly EndpointSlice[]): Map<string, EndpointSlice[]> {
   const out = new Map<string, EndpointSlice[]>();
   for (const slice of slices) {
-    const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    const owner = slice.metadata.labels?.[SLICE_SERVICE_LABEL];
     if (!owner || (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6')) continue;
     const key = `${slice.metadata.namespace ?? 'default'}/${owner}`;
     const list = out.get(key);

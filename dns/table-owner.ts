@@ -70,6 +70,8 @@ export class AnswerTableOwner {
     this.index.setSerial(serial);
     this.writer.setSerial(serial);
     for (const name of touched) for (const r of this.readers.get(name) ?? []) touched.add(r); // a Set iterates what is added meanwhile
+    // room for every touched name at once: the first snapshot makes one generation, not one per doubling
+    this.writer.reserve(touched.size, 0);
     for (const name of touched) this.rebuild(name);
   }
 
@@ -77,7 +79,7 @@ export class AnswerTableOwner {
   rebuildAll(serial: number): void {
     this.writer.setSerial(serial);
     const names = [...this.index.allNames()];
-    this.writer.reserve(names.length, 0); // one generation sized for all, not a doubling per step
+    this.writer.reserve(names.length, 0);
     for (const name of names) this.rebuild(name);
   }
 

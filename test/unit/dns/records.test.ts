@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecordIndex, ZONE_KEY, namespacesOf, reverseName, serviceKey, serviceRecords, slicesByService, toZoneText, zoneRecords, type LookupResult } from '../../../dns/records.js';
+import { RecordIndex, SLICE_SERVICE_LABEL, ZONE_KEY, namespacesOf, reverseName, serviceKey, serviceRecords, slicesByService, toZoneText, zoneRecords, type LookupResult } from '../../../dns/records.js';
 import type { Service, ServicePort } from '../../../src/api/types.js';
-import type { EndpointSlice } from '../../../src/api/kinds/endpointslice.js';
+import { SERVICE_NAME_LABEL, type EndpointSlice } from '../../../src/api/kinds/endpointslice.js';
 import { httpPorts, notReady, ready, services, slice, slices, svc } from './cluster-fixture.js';
 
 const index = new RecordIndex(services, slices, { zone: 'cluster.local', namespaces: ['empty'] });
@@ -335,4 +335,8 @@ test('records: setSerial changes the SOA everywhere, answers and negative answer
   idx.setSerial(6);
   assert.match(toZoneText(idx.lookup('cluster.local', 'SOA').answers), / 6 7200 1800 86400 5$/);
   assert.match(toZoneText(idx.lookup('nope.cluster.local', 'A').authority), / 6 7200 1800 86400 5$/);
+});
+
+test('records: the slice label it reads is the kind module\'s (kept apart so DNS workers do not load the API kinds)', () => {
+  assert.equal(SLICE_SERVICE_LABEL, SERVICE_NAME_LABEL);
 });
