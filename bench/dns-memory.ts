@@ -1,7 +1,8 @@
 // bench/dns-memory: what the cluster DNS's threads hold for N Services (10% headless, 5 endpoints
 // each): the process RSS with the objects alone, then with the worker pool started on loopback
 // and fed every Service (one worker per core, as the server does), and the time for one change to
-// be answered. No Docker, no root: node dist/bench/dns-memory.js [--services 10000] [--workers 2]
+// be answered. No Docker, no root; with the server's V8 flags (bin/k1s) to count what the server would:
+//   node --expose-gc --max-semi-space-size=2 dist/bench/dns-memory.js [--services 10000] [--workers 2]
 import { availableParallelism } from 'node:os';
 import { UDPClient } from 'dns2';
 import { DnsWorkerPool } from '../dns/pool.js';
