@@ -41,8 +41,6 @@ export interface DnsPoolOptions {
   ttl?: number;
   logger: Logger;
   source: DnsSource;
-  /** The workers' nice value (see worker.ts); default -10. */
-  nice?: number;
   /** Delay between a change and its publication, to coalesce bursts. Default 10 ms. */
   publishDelayMs?: number;
   now?: () => number;
@@ -88,7 +86,6 @@ export class DnsWorkerPool {
           zone: this.zone,
           ttl: this.ttl,
           table: this.table.buffers(),
-          nice: this.opts.nice ?? -10,
         };
         // a small young generation: the workers allocate little per query, and RSS is what counts
         const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });

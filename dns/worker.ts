@@ -3,8 +3,6 @@
 // for every worker. Queries never wait for the main thread (the API, the controllers and the
 // proxy's resyncs run there); the only messages are a new table generation, taken between two
 // queries, and stop.
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { DnsServer } from './server.js';
@@ -21,8 +19,6 @@ export interface DnsWorkerData {
   zone: string;
   ttl: number;
   table: TableBuffers;
-  /** This thread's nice value (Linux sets it per thread); undefined leaves it alone. */
-  nice?: number;
 }
 
 /** Main thread -> worker: the table moved to new buffers (it grew), or stop. */
@@ -33,23 +29,6 @@ export type FromWorker = { listening: number } | { stopped: true };
 const data = workerData as DnsWorkerData;
 // JSON lines to the same stdout as the main thread's logger, tagged with the thread
 const logger = pino({ level: data.logLevel }).child({ component: 'dns', worker: data.id });
-/**
- * A pod's lookup must not wait for whatever else the box is doing: the main thread's proxy resyncs
- * (and their iptables-restore), the API, the controllers. A lower nice value for this thread alone
- * (Linux applies setpriority to a thread id) makes the scheduler run it first when a query comes
- * in; idle, it costs nothing. Needs root (the server is); without it the thread keeps its default.
- */
-function renice(nice: number): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    setPriority(tid, nice);
-    logger.debug({ tid, nice }, 'dns: worker thread reniced');
-  } catch (err) {
-    logger.debug({ err }, 'dns: could not renice the worker thread');
-  }
-}
-if (data.nice !== undefined) renice(data.nice);
-
 const table = new AnswerTableReader(data.table);
 const server = new DnsServer({
   zone: new TableZone(table, data.zone, data.ttl),
