@@ -165,14 +165,13 @@ export class ServiceProxy {
     this.needFull = false;
     // 2.3 MB with 1,000 services: parsed in slices, so the API and the DNS keep answering meanwhile.
     const existing = await parseIptablesSaveSliced(await this.netfilter.save(), this.prefix);
-    const result = buildRules({ services, slices, existing, config: this.config, host: this.host }, this.planner);
+    // Only what needs it is rewritten: chains changed since our last write, and whatever someone
+    // else flushed, edited (another rule count), deleted, left behind or moved (jumps). Idle and
+    // undisturbed: nothing at all. Unknown state (first sync, failed write): everything.
+    const result = buildRules({ services, slices, existing, config: this.config, host: this.host }, { planner: this.planner, written: this.written });
     this.dockerUser = [...existing.tables.values()].some((t) => t.chains.includes('DOCKER-USER'));
     this.logSkipped(result.skipped);
-    // Idle: same rules as last applied and nobody disturbed our jumps or chains -> write nothing.
-    // The rule count per chain of ours catches a flushed or edited chain (K1S-GUARD above all),
-    // which must never stay open until the next Service change.
-    const untouched = sameCounts(existing.skippedCounts, result.ruleCounts);
-    if (this.written !== undefined && sameChains(result.chains, this.written) && result.repairs.length === 0 && untouched) {
+    if (result.payload === '') {
       this.lastFull = this.now();
       this.written = result.chains;
       this.filterCheck = result.filterCheck;
@@ -297,16 +296,6 @@ export class ServiceProxy {
       this.logger.info({ key, from, to: '1' }, 'sysctl changed');
     }
   }
-}
-
-function sameChains(a: Map<string, string>, b: Map<string, string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
-}
-
-function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {
-  return a.size === b.size && [...a].every(([k, n]) => b.get(k) === n);
 }
 
 /**

@@ -800,15 +800,27 @@ function jumpRepairs(
   return { deletes, inserts };
 }
 
-/**
- * Build the one payload that makes the kernel's K1S- state what `services` + `endpoints` ask for.
- * `planner`: the proxy's RulePlanner, which re-plans only the services that changed.
- */
-export function buildRules(input: BuildInput, planner?: RulePlanner): BuildResult {
+export interface BuildOptions {
+  /** The proxy's RulePlanner, which re-plans only the services that changed. */
+  planner?: RulePlanner;
+  /**
+   * Our chains as the last successful write left them (a sync's `chains`). Given, only the chains
+   * that need it are rewritten: changed since that write, missing, or holding another number of
+   * rules than wanted (flushed or edited by someone); stale chains and jumps are repaired as
+   * always. Without it (first sync, after a failed write) every chain of ours is rewritten.
+   */
+  written?: Map<string, string>;
+}
+
+/** Build the one payload that makes the kernel's K1S- state what `services` + `endpoints` ask for. */
+export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildResult {
   const prefix = input.config.prefix ?? 'K1S';
-  const existing = (typeof input.existing === 'string' ? parseSave(input.existing, prefix) : input.existing).tables;
+  const parsed = typeof input.existing === 'string' ? parseSave(input.existing, prefix) : input.existing;
+  const existing = parsed.tables;
+  const { written } = opts;
   const dockerUser = existing.get('filter')?.chains.includes('DOCKER-USER') ?? false;
-  const { tables, skipped, stats, ports } = plan(input, { dockerUser }, planner);
+  const { tables, skipped, stats, ports } = plan(input, { dockerUser }, opts.planner);
+  const chains = chainTexts(tables);
   const repairs: string[] = [];
 
   // Tables other than filter/nat are only visited to remove leftovers of ours.
@@ -822,21 +834,27 @@ export function buildRules(input: BuildInput, planner?: RulePlanner): BuildResul
     const have = new Set(savedOurs);
     const missing = [...want.chains.keys()].filter((c) => !have.has(c));
     const { deletes, inserts } = jumpRepairs(prefix, tableName, saved, want.jumps, repairs);
-    if (want.chains.size === 0 && stale.length === 0 && deletes.length === 0 && inserts.length === 0) continue;
+    const counted = (c: string) => parsed.skippedCounts.get(`${tableName}/${c}`) ?? 0;
+    const edited = new Set(written ? [...want.chains].filter(([c, rules]) => have.has(c) && counted(c) !== rules.length).map(([c]) => c) : []);
+    const rewrite = written
+      ? [...want.chains.keys()].filter((c) => !have.has(c) || written.get(`${tableName}/${c}`) !== chains.get(`${tableName}/${c}`) || edited.has(c))
+      : [...want.chains.keys()];
+    if (rewrite.length === 0 && stale.length === 0 && deletes.length === 0 && inserts.length === 0) continue;
     if (missing.length > 0) repairs.push(`${tableName}: create ${missing.join(',')}`);
+    if (edited.size > 0) repairs.push(`${tableName}: rewrite ${[...edited].join(',')} (another rule count than wanted)`);
     if (stale.length > 0) repairs.push(`${tableName}: delete stale ${stale.join(',')}`);
 
     payload += `*${tableName}\n`;
     // Declaring a chain creates it or flushes it (even with --noflush): our chains are rewritten whole.
-    for (const c of [...want.chains.keys()].sort()) payload += `:${c} - [0:0]\n`;
+    for (const c of [...rewrite].sort()) payload += `:${c} - [0:0]\n`;
     for (const c of stale) payload += `:${c} - [0:0]\n`;
     for (const d of deletes) payload += `${d}\n`;
-    for (const [chain, rules] of want.chains) for (const r of rules) payload += `-A ${chain} ${r}\n`;
+    for (const c of rewrite) for (const r of want.chains.get(c)!) payload += `-A ${c} ${r}\n`;
     for (const i of inserts) payload += `${i}\n`;
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  return { payload, ruleCounts: ruleCountsOf(tables), repairs, skipped, stats, servicePorts: ports, chains: chainTexts(tables), filterCheck: filterCheckOf(tables) };
+  return { payload, ruleCounts: ruleCountsOf(tables), repairs, skipped, stats, servicePorts: ports, chains, filterCheck: filterCheckOf(tables) };
 }
 
 /**

@@ -90,7 +90,7 @@ for (const withVersions of [true, false]) {
     const counter = { rv: 0 };
     let cluster = withVersions ? versioned(undefined, base, counter) : base;
     const kernel = new FakeNetfilter(DOCKER_ONLY);
-    const first = buildRules({ ...cluster, existing: await kernel.save(), config, host }, planner);
+    const first = buildRules({ ...cluster, existing: await kernel.save(), config, host }, { planner });
     assert.equal(first.payload, buildRules({ ...cluster, existing: await kernel.save(), config, host }).payload);
     assert.equal(planner.planned, base.services.length);
     await kernel.restore(first.payload);
@@ -111,7 +111,7 @@ for (const withVersions of [true, false]) {
       written = memo.chains;
       // a full build through the same planner: the same payload as a fresh one over the same kernel
       const state = await kernel.save();
-      const full = buildRules({ ...cluster, existing: state, config, host }, planner);
+      const full = buildRules({ ...cluster, existing: state, config, host }, { planner });
       assert.equal(full.payload, buildRules({ ...cluster, existing: state, config, host }).payload, step.name);
       assert.equal(planner.planned, 0, `${step.name}: a full build right after plans nothing again`);
       // and the kernel, after the partial payloads, holds what a fresh full sync would write
@@ -122,8 +122,8 @@ for (const withVersions of [true, false]) {
 
 test('the planner forgets what the config changed: another prefix plans every service again', () => {
   const planner = new RulePlanner();
-  buildRules({ ...base, existing: '', config, host }, planner);
-  const other = buildRules({ ...base, existing: '', config: { ...config, prefix: 'K2S' }, host }, planner);
+  buildRules({ ...base, existing: '', config, host }, { planner });
+  const other = buildRules({ ...base, existing: '', config: { ...config, prefix: "K2S" }, host }, { planner });
   assert.equal(planner.planned, base.services.length);
   assert.equal(other.payload, buildRules({ ...base, existing: '', config: { ...config, prefix: 'K2S' }, host }).payload);
 });

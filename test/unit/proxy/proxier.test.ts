@@ -4,7 +4,7 @@ import { FakeNetfilter, NetfilterError } from '../../../proxy/netfilter.js';
 import { cleanupNetfilter, ServiceProxy, type Sysctl } from '../../../proxy/proxier.js';
 import { FakeConntrack } from '../../../proxy/conntrack.js';
 import { silentLogger } from '../../../src/log.js';
-import { chainLines, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
+import { byChain, chainLines, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
 
 class FakeSysctl implements Sysctl {
   constructor(readonly values: Record<string, string>) {}
@@ -18,21 +18,6 @@ class FakeSysctl implements Sysctl {
 
 const web = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'NodePort' });
 const webEp = endpoints('web', [{ ips: ['10.244.0.5'], ports: [{ name: 'http', port: 8080 }] }]);
-
-/** table -> chain -> rules in order: iptables state without the order chains were created in. */
-function byChain(text: string): Record<string, Record<string, string[]>> {
-  const out: Record<string, Record<string, string[]>> = {};
-  let table = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('*')) out[(table = line.slice(1))] = {};
-    else if (line.startsWith(':')) out[table][line.slice(1).split(' ')[0]] ??= [];
-    else if (line.startsWith('-A ')) {
-      const chain = line.split(' ')[1];
-      (out[table][chain] ??= []).push(line);
-    }
-  }
-  return Object.fromEntries(Object.entries(out).map(([t, c]) => [t, Object.fromEntries(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1)))]));
-}
 
 function setup(sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0', 'net.bridge.bridge-nf-call-iptables': '1' })) {
   const netfilter = new FakeNetfilter(DOCKER_ONLY);
