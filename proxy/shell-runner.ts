@@ -12,15 +12,14 @@
 // next call starts another. The idle shell does not keep the process alive: its pipe is held only
 // while a command runs.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 
 /** A child's stdio pipes are sockets, which can stop holding the event loop. */
 const pipe = (stream: unknown) => stream as Socket;
 
-const MARKER = '__k1s_done__';
-const MARKER_AT_END = new RegExp(`\\n${MARKER} (\\d+)\\n$`);
 /** Longer than the marker line. */
-const TAIL = 64;
+const TAIL = 96;
 
 /** The shell line that runs argv with its redirections and leaves its exit status in $s. */
 export function commandLine(argv: string[], opts: RunOptions = {}): string {
@@ -56,6 +55,7 @@ export class ShellRunner {
   /** The running command's output so far, and its last characters (where the marker shows). */
   private chunks: string[] = [];
   private tail = '';
+  private markerAtEnd: RegExp | undefined;
   private pending: ((r: ShellResult) => void) | undefined;
   private failPending: ((e: Error) => void) | undefined;
 
@@ -80,7 +80,11 @@ export class ShellRunner {
       // held until the answer comes (or the shell's exit, which the process handle reports)
       shell.ref();
       pipe(shell.stdout).ref();
-      shell.stdin.write(`${commandLine(argv, opts)}; printf '\\n${MARKER} %d\\n' $s\n`);
+      // A marker no output can forge: random per command (a line of a command's output that
+      // looked like a fixed marker, at the end of a pipe chunk, would end the command early).
+      const marker = `__k1s_done_${randomBytes(12).toString('hex')}__`;
+      this.markerAtEnd = new RegExp(`\\n${marker} (\\d+)\\n$`);
+      shell.stdin.write(`${commandLine(argv, opts)}; printf '\\n${marker} %d\\n' $s\n`);
     });
   }
 
@@ -109,7 +113,7 @@ export class ShellRunner {
     // some 40 chunks, and searching the whole output at each would be quadratic.
     this.chunks.push(chunk);
     this.tail = (this.tail + chunk).slice(-TAIL);
-    const m = MARKER_AT_END.exec(this.tail);
+    const m = this.markerAtEnd?.exec(this.tail);
     if (!m) return;
     const all = this.chunks.join('');
     const output = all.slice(0, all.length - (this.tail.length - m.index));
