@@ -451,6 +451,8 @@ export class RulePlanner {
   /** Services planned afresh and served from memory by the last call (observability, tests). */
   planned = 0;
   reused = 0;
+  /** Whether the last partial build looked at the changed Services only. */
+  incremental = false;
   private memo = new Map<string, { fingerprint: string; plan: ServicePlan }>();
   private contextKey = '';
 
@@ -540,10 +542,10 @@ function plan(
   input: Omit<BuildInput, 'existing'>,
   host: { dockerUser: boolean },
   planner: RulePlanner = new RulePlanner(),
-): { tables: Map<string, TablePlan>; skipped: string[]; stats: Stats; ports: ServicePortInfo[] } {
+): { tables: Map<string, TablePlan>; skipped: string[]; stats: Stats; ports: ServicePortInfo[]; duplicates: boolean } {
   const ctx = planContext(input);
   const plans = planner.plans(input.services, input.slices, ctx);
-  return { ...assemble(ctx, host, plans.ports, false), skipped: plans.skipped };
+  return { ...assemble(ctx, host, plans.ports, false), skipped: plans.skipped, duplicates: plans.duplicates };
 }
 
 /**
@@ -761,6 +763,7 @@ export function buildPartial(
   const incremental = written === planner.lastChains;
   const plans = planner.plans(input.services, input.slices, ctx);
   const quick = incremental && !plans.duplicates;
+  planner.incremental = quick;
   const { tables, stats, ports } = assemble(ctx, host, plans.ports, quick);
   const dirty = new Map<string, string[]>();
   const gone = new Map<string, string[]>();
@@ -798,7 +801,9 @@ export function buildPartial(
     for (const [key, text] of chains) if (written.get(key) !== text) add(dirty, key);
     for (const key of written.keys()) if (!chains.has(key)) add(gone, key);
   }
-  planner.lastChains = chains;
+  // A Service listed twice doubles its chains' rules, which its memoized chains do not show:
+  // the next build must compare every chain again.
+  planner.lastChains = plans.duplicates ? undefined : chains;
   let payload = '';
   let changed = 0;
   let deleted = 0;
@@ -909,7 +914,7 @@ export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildRes
   const existing = parsed.tables;
   const { written } = opts;
   const dockerUser = existing.get('filter')?.chains.includes('DOCKER-USER') ?? false;
-  const { tables, skipped, stats, ports } = plan(input, { dockerUser }, opts.planner);
+  const { tables, skipped, stats, ports, duplicates } = plan(input, { dockerUser }, opts.planner);
   const chains = chainTexts(tables);
   const repairs: string[] = [];
 
@@ -944,7 +949,7 @@ export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildRes
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  if (opts.planner) opts.planner.lastChains = chains;
+  if (opts.planner) opts.planner.lastChains = duplicates ? undefined : chains;
   return { payload, ruleCounts: ruleCountsOf(tables), repairs, skipped, stats, servicePorts: ports, chains, filterCheck: filterCheckOf(tables) };
 }
 

@@ -107,8 +107,9 @@ for (const withVersions of [true, false]) {
       assert.deepEqual(memo.servicePorts, fresh.servicePorts, step.name);
       assert.equal(planner.planned, step.planned, `${step.name}: services planned afresh`);
       if (step.name !== 'nothing changed') assert.notEqual(memo.payload, '', `${step.name}: something to write`);
+      // over the planner's own last chains, only the changed services are looked at
+      assert.equal(planner.incremental, !/twice|once again/.test(step.name), `${step.name}: incremental`);
       await kernel.restore(memo.payload);
-      written = memo.chains;
       // a full build through the same planner: the same payload as a fresh one over the same kernel
       const state = await kernel.save();
       const full = buildRules({ ...cluster, existing: state, config, host }, { planner });
@@ -116,6 +117,8 @@ for (const withVersions of [true, false]) {
       assert.equal(planner.planned, 0, `${step.name}: a full build right after plans nothing again`);
       // and the kernel, after the partial payloads, holds what a fresh full sync would write
       assert.deepEqual(full.repairs, [], `${step.name}: nothing to repair after the partial syncs`);
+      assert.deepEqual(full.chains, memo.chains);
+      written = full.chains; // the planner's last chains, as the proxier passes them
     }
   });
 }
