@@ -329,6 +329,8 @@ interface PortPlan {
   stats: Omit<Stats, 'servicePorts'>;
   /** The pushes to its own chains (SVC/SEP/EXT/FW: no other port writes them), keyed and joined once. */
   own: (Push & { key: string; text: string })[];
+  /** The pushes to the chains all ports share (K1S-SERVICES, K1S-NODEPORTS, K1S-EXTERNAL-SERVICES). */
+  shared: Push[];
 }
 
 interface Push {
@@ -384,7 +386,7 @@ function planPort(sp: ServicePortInfo, ctx: PlanContext): PortPlan {
       );
     }
     loadBalancerRules(sp, prefix, C, n, f);
-    return { info: sp, pushes, stats, own: ownChains(pushes, C) };
+    return { info: sp, pushes, stats, ...splitChains(pushes, C) };
   }
   stats.endpoints += sp.endpoints.length;
   n(C.services).push(`${comment(`${sp.spn} cluster IP`)} ${dst} -j ${sp.svcChain}`);
@@ -427,18 +429,29 @@ function planPort(sp: ServicePortInfo, ctx: PlanContext): PortPlan {
     n(C.nodeports).push(sp.localOnly ? `${np} -s 127.0.0.0/8 -j ${C.markMasq}` : `${np} -j ${C.markMasq}`);
     n(C.nodeports).push(`${np} -j ${sp.svcChain}`);
   }
-  return { info: sp, pushes, stats, own: ownChains(pushes, C) };
+  return { info: sp, pushes, stats, ...splitChains(pushes, C) };
 }
 
-function ownChains(pushes: Push[], C: SharedChains): PortPlan['own'] {
-  const shared = new Set<string>(Object.values(C));
-  return pushes
-    .filter((p) => !shared.has(p.chain))
+function splitChains(pushes: Push[], C: SharedChains): Pick<PortPlan, 'own' | 'shared'> {
+  const names = new Set<string>(Object.values(C));
+  const own = pushes
+    .filter((p) => !names.has(p.chain))
     .map((p) => {
       const text = p.lines.join('\n');
       joined.set(p.lines, text);
       return { ...p, key: `${p.table}/${p.chain}`, text };
     });
+  return { own, shared: pushes.filter((p) => names.has(p.chain)) };
+}
+
+/** Two plans of one Service add the same lines to the shared chains, at the same place in the order. */
+function sameShared(a: ServicePlan, b: ServicePlan): boolean {
+  const same = (x: PortPlan, y: PortPlan) =>
+    x.info.spn === y.info.spn &&
+    x.info.protocol === y.info.protocol &&
+    x.shared.length === y.shared.length &&
+    x.shared.every((p, i) => p.table === y.shared[i].table && p.chain === y.shared[i].chain && p.lines.length === y.shared[i].lines.length && p.lines.every((l, j) => l === y.shared[i].lines[j]));
+  return a.ports.length === b.ports.length && a.ports.every((p, i) => same(p, b.ports[i]));
 }
 
 /**
@@ -459,6 +472,8 @@ export class RulePlanner {
   /** The chains of the last build made with this planner: a partial build over exactly them only
    *  looks at the services planned afresh (and at the chains all services share). */
   lastChains: Map<string, string> | undefined;
+  /** That build's filter check, and whether it had DOCKER-USER: unchanged while the shared chains are. */
+  last: { filterCheck: FilterCheck; dockerUser: boolean } | undefined;
 
   /**
    * Every service port's plan, sorted by service port name and protocol, and what was skipped; and
@@ -470,6 +485,7 @@ export class RulePlanner {
     if (contextKey !== this.contextKey) {
       this.memo.clear();
       this.lastChains = undefined;
+      this.last = undefined;
     }
     this.contextKey = contextKey;
     this.planned = this.reused = 0;
@@ -649,18 +665,21 @@ function assemble(
 
 
   // every service port's share, in service-port order
+  for (const p of ports) for (const { table, chain, lines } of sharedOnly ? p.shared : p.pushes) append(table === 'filter' ? filter : nat, chain, lines);
+  // Must stay the last rule: node ports answer on every local address, 127.0.0.1 included.
+  n(C.services).push(`${comment(`${prefix.toLowerCase()} service nodeports; must be last`)} -m addrtype --dst-type LOCAL -j ${C.nodeports}`);
+
+  return { tables: new Map([['filter', filter], ['nat', nat]]), stats: statsOf(ports), ports: ports.map((p) => p.info) };
+}
+
+function statsOf(ports: PortPlan[]): Stats {
   const stats: Stats = { servicePorts: ports.length, endpoints: 0, withoutEndpoints: 0, nodePorts: 0 };
-  const shared = new Set<string>(Object.values(C));
   for (const p of ports) {
-    for (const { table, chain, lines } of p.pushes) if (!sharedOnly || shared.has(chain)) append(table === 'filter' ? filter : nat, chain, lines);
     stats.endpoints += p.stats.endpoints;
     stats.withoutEndpoints += p.stats.withoutEndpoints;
     stats.nodePorts += p.stats.nodePorts;
   }
-  // Must stay the last rule: node ports answer on every local address, 127.0.0.1 included.
-  n(C.services).push(`${comment(`${prefix.toLowerCase()} service nodeports; must be last`)} -m addrtype --dst-type LOCAL -j ${C.nodeports}`);
-
-  return { tables: new Map([['filter', filter], ['nat', nat]]), stats, ports: ports.map((p) => p.info) };
+  return stats;
 }
 
 /**
@@ -764,7 +783,13 @@ export function buildPartial(
   const plans = planner.plans(input.services, input.slices, ctx);
   const quick = incremental && !plans.duplicates;
   planner.incremental = quick;
-  const { tables, stats, ports } = assemble(ctx, host, plans.ports, quick);
+  // An endpoint moved (or nothing changed): the shared chains are as the last build left them, and
+  // only the changed services' own chains are looked at.
+  const sharedAsLast =
+    quick && planner.last?.dockerUser === input.dockerUser && plans.changes.every(({ before, after }) => before && after && sameShared(before, after));
+  const { tables, stats, ports } = sharedAsLast
+    ? { tables: new Map<string, TablePlan>(['filter', 'nat'].map((t) => [t, { chains: new Map(), jumps: new Map() }])), stats: statsOf(plans.ports), ports: plans.ports.map((p) => p.info) }
+    : assemble(ctx, host, plans.ports, quick);
   const dirty = new Map<string, string[]>();
   const gone = new Map<string, string[]>();
   const add = (m: Map<string, string[]>, key: string) => {
@@ -778,7 +803,7 @@ export function buildPartial(
   /** The rules of a chain to write: in the tables, or (quick) a changed service's own chain. */
   const ownLines = new Map<string, string[]>();
   if (quick) {
-    chains = new Map(written);
+    chains = plans.changes.length === 0 ? written : new Map(written);
     for (const [key, text] of chainTexts(tables)) {
       if (written.get(key) !== text) add(dirty, key);
       chains.set(key, text);
@@ -804,6 +829,8 @@ export function buildPartial(
   // A Service listed twice doubles its chains' rules, which its memoized chains do not show:
   // the next build must compare every chain again.
   planner.lastChains = plans.duplicates ? undefined : chains;
+  const filterCheck = sharedAsLast ? planner.last!.filterCheck : filterCheckOf(tables);
+  planner.last = { filterCheck, dockerUser: input.dockerUser };
   let payload = '';
   let changed = 0;
   let deleted = 0;
@@ -821,7 +848,7 @@ export function buildPartial(
     for (const c of g) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  return { payload, chains, skipped: plans.skipped, stats, servicePorts: ports, changed, deleted, filterCheck: filterCheckOf(tables) };
+  return { payload, chains, skipped: plans.skipped, stats, servicePorts: ports, changed, deleted, filterCheck };
 }
 
 function filterCheckOf(tables: Map<string, TablePlan>): FilterCheck {
@@ -949,8 +976,12 @@ export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildRes
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
   }
-  if (opts.planner) opts.planner.lastChains = duplicates ? undefined : chains;
-  return { payload, ruleCounts: ruleCountsOf(tables), repairs, skipped, stats, servicePorts: ports, chains, filterCheck: filterCheckOf(tables) };
+  const filterCheck = filterCheckOf(tables);
+  if (opts.planner) {
+    opts.planner.lastChains = duplicates ? undefined : chains;
+    opts.planner.last = { filterCheck, dockerUser };
+  }
+  return { payload, ruleCounts: ruleCountsOf(tables), repairs, skipped, stats, servicePorts: ports, chains, filterCheck };
 }
 
 /**
