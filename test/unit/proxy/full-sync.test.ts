@@ -4,7 +4,7 @@
 // while writing only the chains named in `rewritten`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRules } from '../../../proxy/rules.js';
+import { buildRules, RulePlanner } from '../../../proxy/rules.js';
 import { FakeNetfilter } from '../../../proxy/netfilter.js';
 import type { EndpointSlice, Service } from '../../../src/api/types.js';
 import { byChain, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
@@ -54,18 +54,23 @@ const cases: { name: string; tamper?: (saved: string) => string; next?: typeof c
   },
 ];
 
-for (const c of cases) {
-  test(`full sync over what we wrote: ${c.name}`, async () => {
+// Through a planner that made the first build (the proxier's way: only the changed Services are
+// looked at), and without one (every chain compared): the same outcome.
+for (const c of cases.flatMap((x) => [{ ...x, planner: false }, { ...x, planner: true }])) {
+  test(`full sync over what we wrote${c.planner ? ', through the planner' : ''}: ${c.name}`, async () => {
     const kernel = new FakeNetfilter(DOCKER_ONLY);
-    const first = buildRules({ ...cluster, existing: await kernel.save(), config });
+    const planner = c.planner ? new RulePlanner() : undefined;
+    const first = buildRules({ ...cluster, existing: await kernel.save(), config }, { planner });
     await kernel.restore(first.payload);
     if (c.tamper) kernel.saveText = c.tamper(kernel.saveText);
     const next = c.next ?? cluster;
     const state = await kernel.save();
 
-    const minimal = buildRules({ ...next, existing: state, config }, { written: first.chains });
+    const minimal = buildRules({ ...next, existing: state, config }, { written: first.chains, planner });
+    if (planner) assert.equal(planner.incremental, true, 'only the changed Services looked at');
     const complete = buildRules({ ...next, existing: state, config });
     assert.deepEqual(minimal.chains, complete.chains);
+    assert.deepEqual(minimal.ruleCounts, complete.ruleCounts);
     if (c.repairs) assert.match(minimal.repairs.join('\n'), c.repairs);
     else assert.deepEqual(minimal.repairs, []);
     // which chains the payload rewrites (declared and filled), by table
@@ -90,7 +95,7 @@ for (const c of cases) {
     await viaComplete.restore(complete.payload);
     assert.deepEqual(byChain(viaMinimal.saveText), byChain(viaComplete.saveText));
     // and the next full sync has nothing left to do
-    assert.equal(buildRules({ ...next, existing: viaMinimal.saveText, config }, { written: minimal.chains }).payload, '');
+    assert.equal(buildRules({ ...next, existing: viaMinimal.saveText, config }, { written: minimal.chains, planner }).payload, '');
   });
 }
 
