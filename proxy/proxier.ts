@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { EndpointSlice, Service } from '../src/api/types.js';
 import type { Logger } from '../src/log.js';
 import type { Netfilter } from './netfilter.js';
-import { buildCleanup, buildPartial, buildRules, CANARY_RULE, filterDrift, RulePlanner, type FilterCheck, type ProxyConfig, type ServicePortInfo } from './rules.js';
+import { buildCleanup, buildPartial, buildRulesSliced, CANARY_RULE, filterDrift, RulePlanner, type FilterCheck, type ProxyConfig, type ServicePortInfo } from './rules.js';
 import { parseIptablesSaveSliced } from './iptables-save.js';
 import { ConntrackTool, staleFlows, type Conntrack } from './conntrack.js';
 
@@ -168,7 +168,7 @@ export class ServiceProxy {
     // Only what needs it is rewritten: chains changed since our last write, and whatever someone
     // else flushed, edited (another rule count), deleted, left behind or moved (jumps). Idle and
     // undisturbed: nothing at all. Unknown state (first sync, failed write): everything.
-    const result = buildRules({ services, slices, existing, config: this.config, host: this.host }, { planner: this.planner, written: this.written });
+    const result = await buildRulesSliced({ services, slices, existing, config: this.config, host: this.host }, { planner: this.planner, written: this.written });
     this.dockerUser = [...existing.tables.values()].some((t) => t.chains.includes('DOCKER-USER'));
     this.logSkipped(result.skipped);
     if (result.payload === '') {

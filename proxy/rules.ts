@@ -876,6 +876,14 @@ function planChanges(input: Omit<BuildInput, 'existing'> & { dockerUser: boolean
   return { chains, dirty, gone, lines, jumps, skipped: plans.skipped, stats, ports, filterCheck, quick };
 }
 
+/** The number of rules in a chain's text (rules joined by newlines), without splitting it. */
+function ruleCount(text: string): number {
+  if (text === '') return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 /** A chain's text (rules joined by newlines) as its rules. */
 const linesOf = (text: string): string[] => (text === '' ? [] : text.split('\n'));
 
@@ -964,6 +972,29 @@ export interface BuildOptions {
 
 /** Build the one payload that makes the kernel's K1S- state what `services` + `endpoints` ask for. */
 export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildResult {
+  const steps = buildSteps(input, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * buildRules with a turn of the event loop (setImmediate) between its steps, each a few ms: the
+ * full sync's comparison of 7,000 chains with iptables-save's would otherwise hold the server's
+ * thread for 30-80 ms at once.
+ */
+export async function buildRulesSliced(input: BuildInput, opts: BuildOptions = {}): Promise<BuildResult> {
+  const steps = buildSteps(input, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** buildRules' work, pausing (yield) where a sliced caller may let other work run. Same result either way. */
+function* buildSteps(input: BuildInput, opts: BuildOptions): Generator<void, BuildResult> {
   const prefix = input.config.prefix ?? 'K1S';
   const parsed = typeof input.existing === 'string' ? parseSave(input.existing, prefix) : input.existing;
   const existing = parsed.tables;
@@ -971,6 +1002,7 @@ export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildRes
   const dockerUser = existing.get('filter')?.chains.includes('DOCKER-USER') ?? false;
   const want = wanted(input, dockerUser, opts);
   const repairs: string[] = [];
+  yield;
 
   // Tables other than filter/nat are only visited to remove leftovers of ours.
   const names = ['filter', 'nat', ...[...existing.keys()].filter((t) => t !== 'filter' && t !== 'nat').sort()];
@@ -984,8 +1016,10 @@ export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildRes
     const have = new Set(savedOurs);
     const missing = chainNames.filter((c) => !have.has(c));
     const { deletes, inserts } = jumpRepairs(prefix, tableName, saved, want.jumps.get(tableName) ?? new Map(), repairs);
+    yield;
     const counted = (c: string) => parsed.skippedCounts.get(`${tableName}/${c}`) ?? 0;
     const edited = new Set(written ? chainNames.filter((c) => have.has(c) && counted(c) !== want.count(tableName, c)) : []);
+    yield;
     const rewrite = written ? chainNames.filter((c) => !have.has(c) || want.changed(tableName, c) || edited.has(c)) : chainNames;
     if (rewrite.length === 0 && stale.length === 0 && deletes.length === 0 && inserts.length === 0) continue;
     if (missing.length > 0) repairs.push(`${tableName}: create ${missing.join(',')}`);
@@ -1001,6 +1035,7 @@ export function buildRules(input: BuildInput, opts: BuildOptions = {}): BuildRes
     for (const i of inserts) payload += `${i}\n`;
     for (const c of stale) payload += `-X ${c}\n`;
     payload += 'COMMIT\n';
+    yield;
   }
   const { chains, skipped, stats, ports, filterCheck } = want;
   return { payload, ruleCounts: want.ruleCounts(), repairs, skipped, stats, servicePorts: ports, chains, filterCheck };
@@ -1025,7 +1060,7 @@ function wanted(input: BuildInput, dockerUser: boolean, opts: BuildOptions) {
       }
       for (const list of names.values()) list.sort();
       const dirty = new Set([...c.dirty].flatMap(([t, list]) => list.map((ch) => `${t}/${ch}`)));
-      const count = (text: string) => (text === '' ? 0 : text.split('\n').length);
+      const count = ruleCount;
       return {
         ...c,
         names,
