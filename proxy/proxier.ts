@@ -235,17 +235,13 @@ export class ServiceProxy {
    * guard, our jumps, REJECTs) and nat's canary chain. Anything off (K1S-GUARD flushed, a jump
    * deleted or pushed below Docker's, the nat table flushed) makes the next sync a full one.
    * Resolves true when all is intact (or nothing was written yet). Serialized with syncs.
-   * `nat: false` reads the filter table alone (the guard, which keeps the machine safe), for a
-   * caller that looks at nat's canary (services merely broken) less often: each read is a process.
    */
-  check(opts: { nat?: boolean } = {}): Promise<boolean> {
+  check(): Promise<boolean> {
     const run = this.queue.then(async () => {
       if (this.written === undefined || this.filterCheck === undefined || this.needFull) return this.written !== undefined && !this.needFull;
       const problems = filterDrift(await this.netfilter.saveTable('filter'), this.filterCheck, this.prefix);
-      if (opts.nat !== false) {
-        const canary = await this.netfilter.chainRules('nat', `${this.prefix}-CANARY`);
-        if (!canary || canary.length !== 1 || !canary[0].endsWith(CANARY_RULE)) problems.push(`nat ${this.prefix}-CANARY: flushed or missing`);
-      }
+      const canary = await this.netfilter.chainRules('nat', `${this.prefix}-CANARY`);
+      if (!canary || canary.length !== 1 || !canary[0].endsWith(CANARY_RULE)) problems.push(`nat ${this.prefix}-CANARY: flushed or missing`);
       if (problems.length === 0) return true;
       this.logger.warn({ problems }, 'iptables rules of ours were changed by someone else; full sync');
       this.needFull = true;

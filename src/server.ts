@@ -221,13 +221,12 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
     await proxy.sync(informers.services.list(), informers.endpointSlices.list());
     informers.services.on(syncProxy);
     informers.endpointSlices.on(syncProxy);
-    // The canary check: every 1.5 s the filter table (the guard, our jumps), every other time nat's
-    // canary too. Someone flushing our rules, or Docker moving its FORWARD rules above ours when a
-    // network comes or goes, gets a full sync within 2 s (the guard) or 3 s (nat). Idle, it writes
-    // nothing; each read is an iptables process, which is what an idle server spends most on.
-    let checks = 0;
+    // The canary check, every 1.5 s: the filter table (the guard, our jumps) and nat's canary.
+    // Someone flushing our rules, or Docker moving its FORWARD rules above ours when a network
+    // comes or goes, gets a full sync within 2 s. Idle, it writes nothing; its two reads are
+    // iptables processes started by a small shell (shell-runner.ts), not forks of the server.
     const canary = setInterval(() => {
-      proxy.check({ nat: checks++ % 2 === 0 }).then(
+      proxy.check().then(
         (ok) => ok || syncProxy(),
         (e) => logger.warn({ err: (e as Error).message }, 'service proxy check failed'),
       );

@@ -7,36 +7,13 @@
 // ours to restart: CI (CI=true), or K1S_TEST_DOCKERD_RESTART=1; never on an engine systemd manages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { pino } from 'pino';
 import { BUSYBOX_IMAGE } from '../../fixtures/images.js';
 import { makePod, waitFor } from '../../fixtures/node-view.js';
 import { docker, realAgent } from '../../fixtures/real-agent.js';
+import { ourDockerd, startDockerd } from '../../fixtures/dockerd.js';
 import type { Pod } from '../../../src/api/types.js';
-
-/** The dockerd process this machine's setup started (not a systemd unit's), or why not. */
-function ourDockerd(): { pid: number; argv: string[] } | string {
-  if (process.env.CI !== 'true' && process.env.K1S_TEST_DOCKERD_RESTART !== '1') return 'stops every container on the machine: set K1S_TEST_DOCKERD_RESTART=1 (CI does)';
-  if (readFileSync('/proc/1/comm', 'utf8').trim() === 'systemd') return 'dockerd is systemd\'s to restart here, not a test\'s';
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (argv[0]?.endsWith('dockerd')) return { pid: Number(d), argv };
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return 'no dockerd process found';
-}
-
-/** Starts dockerd as scripts/setup.sh does, detached, holding none of this process's descriptors (a flock on one would be held forever). */
-function startDockerd(argv: string[]): void {
-  const script = 'for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@" >>/var/log/k1s-dockerd.log 2>&1 </dev/null';
-  const child = spawn('setsid', ['bash', '-c', script, 'dockerd', ...argv], { detached: true, stdio: 'ignore' });
-  child.unref();
-}
 
 const pinged = () => docker.ping().then(() => true, () => false);
 
