@@ -142,6 +142,21 @@ const moveSlice = (ip: string): EndpointSlice => ({
   ports: [{ name: '', protocol: 'TCP', port: FASTD_PORT }],
 });
 
+/** The proxy's "iptables synced" log lines: when (epoch ms) and how long the sync took. */
+function proxySyncs(logs: string): { time: number; ms: number }[] {
+  const out: { time: number; ms: number }[] = [];
+  for (const line of logs.split('\n')) {
+    if (!line.includes('"iptables synced"')) continue;
+    try {
+      const j = JSON.parse(line) as { time: number; ms: number };
+      out.push({ time: j.time, ms: j.ms });
+    } catch {
+      // a line cut by the pipe: not ours to count
+    }
+  }
+  return out;
+}
+
 const stats = (xs: number[]) => (xs.length ? `median ${median(xs).toFixed(1)}, p99 ${quantile(xs, 0.99).toFixed(1)}, max ${Math.max(...xs).toFixed(1)} ms (n=${xs.length})` : 'no samples');
 
 async function main(): Promise<void> {
@@ -210,7 +225,9 @@ async function main(): Promise<void> {
     // 1. moves, one at a time, the traffic telling when each landed
     const landed: number[] = [];
     const puts: number[] = [];
+    const starts: number[] = [];
     for (let i = 0; i < MOVES; i++) {
+      starts.push(wall());
       const r = await move(at === 'move-a' ? 'move-b' : 'move-a');
       landed.push(r.landed);
       puts.push(r.put);
@@ -219,6 +236,10 @@ async function main(): Promise<void> {
     console.log(`move, API write -> first new connection answered by the new backend: ${stats(landed)}`);
     console.log(`    runs: ${landed.map((x) => x.toFixed(1)).join(' ')}`);
     console.log(`  of which the PUT itself: ${stats(puts)}`);
+    // The server's own account (its log, ms resolution): when the sync of each move ended, and how long it took.
+    const syncs = proxySyncs(s.h.logs);
+    const after = starts.flatMap((t) => syncs.filter((x) => x.time >= t).slice(0, 1).map((x) => ({ ...x, start: t })));
+    console.log(`  the proxy's sync (its log): ended ${stats(after.map((x) => x.time - x.start))} after the PUT began; took ${stats(after.map((x) => x.ms))}`);
     prober.terminate();
 
     // 2. floor: iptables-restore alone of the same partial payload, applied before the matching PUT
