@@ -86,6 +86,8 @@ export interface ServiceProxyOptions {
   fullSyncPeriodMs?: number;
   /** Clock (ms), injectable for tests. */
   now?: () => number;
+  /** The rule planner (its memory of each Service's rules); injectable for tests. */
+  planner?: RulePlanner;
 }
 
 export class ServiceProxy {
@@ -116,7 +118,7 @@ export class ServiceProxy {
   private lastSkipped = '';
   private queue: Promise<void> = Promise.resolve();
   /** Plans each Service once until it (or its slices) changes: a partial sync re-plans only those. */
-  private readonly planner = new RulePlanner();
+  private readonly planner: RulePlanner;
 
   constructor(opts: ServiceProxyOptions) {
     this.netfilter = opts.netfilter;
@@ -127,6 +129,7 @@ export class ServiceProxy {
     this.fullSyncPeriodMs = opts.fullSyncPeriodMs ?? 5 * 60_000;
     this.now = opts.now ?? Date.now;
     this.prefix = opts.config.prefix ?? 'K1S';
+    this.planner = opts.planner ?? new RulePlanner();
   }
 
   /**
@@ -194,7 +197,12 @@ export class ServiceProxy {
     const started = this.now();
     const result = buildPartial({ services, slices, config: this.config, host: this.host, dockerUser: this.dockerUser }, this.written!, this.planner);
     this.logSkipped(result.skipped);
-    if (result.payload === '') return;
+    if (result.payload === '') {
+      // the same chains (a Service re-planned into the same rules): keep the planner's own map,
+      // so the next partial build again looks at the changed Services only
+      this.written = result.chains;
+      return;
+    }
     await this.write(result.payload);
     this.written = result.chains;
     this.filterCheck = result.filterCheck;
