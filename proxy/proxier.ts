@@ -1,6 +1,8 @@
 // The kube-proxy of k1s. Each sync writes ONE iptables-restore --noflush payload:
-//  - full (first, after a failure or tampering, every fullSyncPeriodMs): read iptables-save,
-//    compute everything (pure buildRules), repair jumps and stale chains, rewrite our chains;
+//  - full (first, after a failure or tampering, every fullSyncPeriodMs): read iptables-save (in
+//    the small shell, parsed in slices), repair jumps, stale chains and chains someone flushed or
+//    edited, rewrite the chains that changed (everything when the kernel's state is unknown);
+//    pure buildRules, run in slices so the server's thread is never held long;
 //  - partial (otherwise): no read; only the chains whose rules changed since the last write
 //    (pure buildPartial). Idle: nothing read, nothing written.
 // check() is the cheap canary, run every second or two, that turns the next sync into a full one.

@@ -17,6 +17,11 @@
 // Only chains with our prefix are ever written or deleted. Jumps from chains that are not ours (the
 // built-ins) are inserted at the top with `-I CHAIN 1`, so they run before Docker's, and are only
 // touched when they are missing, out of place or stale, so an idle sync does not rewrite them.
+//
+// Speed (issue 8: 1,000 Services x 5 endpoints, one endpoint moved): a RulePlanner, one per proxy,
+// keeps each Service's rules until that Service or its slices change, and the chains of its last
+// build; a build over those chains looks at the changed Services and the shared chains only. Its
+// results are the same text as a fresh plan's (table-tested: test/unit/proxy/planner.test.ts).
 import { createHash } from 'node:crypto';
 import { isIPv4 } from '../src/api/names.js';
 import type { EndpointSlice, Protocol, Service } from '../src/api/types.js';
