@@ -143,13 +143,13 @@ const moveSlice = (ip: string): EndpointSlice => ({
 });
 
 /** The proxy's "iptables synced" log lines: when (epoch ms) and how long the sync took. */
-function proxySyncs(logs: string): { time: number; ms: number }[] {
-  const out: { time: number; ms: number }[] = [];
+function proxySyncs(logs: string): { time: number; ms: number; buildMs: number }[] {
+  const out: { time: number; ms: number; buildMs: number }[] = [];
   for (const line of logs.split('\n')) {
     if (!line.includes('"iptables synced"')) continue;
     try {
-      const j = JSON.parse(line) as { time: number; ms: number };
-      out.push({ time: j.time, ms: j.ms });
+      const j = JSON.parse(line) as { time: number; ms: number; buildMs?: number };
+      out.push({ time: j.time, ms: j.ms, buildMs: j.buildMs ?? NaN });
     } catch {
       // a line cut by the pipe: not ours to count
     }
@@ -239,10 +239,10 @@ async function main(): Promise<void> {
     // The server's own account (its log, ms resolution): when the sync of each move ended, and how long it took.
     const syncs = proxySyncs(s.h.logs);
     const after = starts.flatMap((t) => syncs.filter((x) => x.time >= t).slice(0, 1).map((x) => ({ ...x, start: t })));
-    console.log(`  the proxy's sync (its log): ended ${stats(after.map((x) => x.time - x.start))} after the PUT began; took ${stats(after.map((x) => x.ms))}`);
-    prober.terminate();
+    console.log(`  the proxy's sync (its log): ended ${stats(after.map((x) => x.time - x.start))} after the PUT began; took ${stats(after.map((x) => x.ms))}, of which building the payload ${stats(after.map((x) => x.buildMs))}`);
 
-    // 2. floor: iptables-restore alone of the same partial payload, applied before the matching PUT
+    // 2. floor: iptables-restore alone of the same partial payload, applied before the matching PUT,
+    //    with the client still opening its connection a millisecond (the same load as the moves had)
     const chainsOf = (ip: string) => buildRules({ services: [svc], slices: [moveSlice(ip)], existing: '', config: PROXY_CONFIG }).chains;
     // Two ways to start it: forked from this process (node, as a naive proxy would) and from a
     // small long-lived shell reading the payload from a file (as the proxy does; file written first).
@@ -273,6 +273,7 @@ async function main(): Promise<void> {
       console.log(`floor: iptables-restore --noflush of the same partial payload alone (${payloadBytes} bytes), ${how}: ${stats(xs)}`);
       console.log(`    runs: ${xs.map((x) => x.toFixed(1)).join(' ')}`);
     }
+    prober.terminate();
 
     // 3. API GET latency, at rest and while the endpoint moves every EVERY_MS
     const getter = new Worker(new URL(import.meta.url), { workerData: { kind: 'get', kubeconfig: s.h.kubeconfig, path: `/api/v1/namespaces/${NS}/services/s0`, everyMs: 10 } satisfies WorkerJob });
