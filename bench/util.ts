@@ -298,3 +298,25 @@ export function benchWorkload<K extends 'Deployment' | 'ReplicaSet'>(
     spec: { ...spec, replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: podSpec } },
   } as unknown as K extends 'Deployment' ? Deployment : ReplicaSet;
 }
+
+/**
+ * The event loop's worst block while a phase runs: a 1 ms timer notes how late it fires (a timer
+ * due in 1 ms that fires after 40 ms means the loop was busy for about 39 ms). `stop()` ends it and
+ * returns the worst lateness in ms. What else runs on this loop (the bench itself) counts too.
+ */
+export function loopBlock(): { stop(): number } {
+  let worst = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 1);
+    last = now;
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      // the stretch since the last tick counts too: a phase that ends while blocked
+      return Math.max(worst, performance.now() - last - 1);
+    },
+  };
+}

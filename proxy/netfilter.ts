@@ -4,7 +4,10 @@
 //   restore(payload)  -> `iptables-restore --noflush` (only the chains the payload names change)
 // FakeNetfilter interprets the same restore language on an in-memory model, so the proxier can be
 // tested end to end (sync, idle sync, cleanup) without touching the host.
-import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ShellRunner } from './shell-runner.js';
 
 export interface Netfilter {
@@ -31,32 +34,34 @@ export class NetfilterError extends Error {
   }
 }
 
-function run(bin: string, args: string[], stdin?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new NetfilterError(`${bin}: ${e.message}`, '', null)));
-    child.on('close', (code) => {
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
-      else reject(new NetfilterError(`${bin} ${args.join(' ')} failed (exit ${code}): ${stderr}`, stderr, code));
-    });
-    // An EPIPE on stdin (iptables died early) surfaces through 'close' with its stderr; ignore it here.
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin ?? '');
-  });
+/**
+ * Where restore payloads (and iptables-save's stderr) wait for the shell: /run/k1s (tmpfs, root's,
+ * where k1s keeps its other runtime files), else the system's temp dir.
+ */
+async function scratchDir(): Promise<string> {
+  try {
+    await mkdir('/run/k1s', { recursive: true, mode: 0o700 });
+    await access('/run/k1s', constants.W_OK);
+    return '/run/k1s';
+  } catch {
+    return tmpdir();
+  }
 }
 
-/** The real thing: spawns iptables-save / iptables-restore (nf_tables or legacy, whichever is on PATH). */
+/**
+ * The real thing: iptables-save / iptables-restore (nf_tables or legacy, whichever is on PATH), run
+ * by a small long-lived shell (shell-runner.ts), never forked from the server itself: a fork's
+ * cost grows with the forking process's memory, and the server's grows with the cluster. The
+ * restore payload goes through a file written beforehand (removed after), not a pipe from here.
+ */
 export class IptablesNetfilter implements Netfilter {
   private readonly saveBin: string;
   private readonly restoreBin: string;
   private readonly listBin: string;
-  /** The listings of the canary check go through a small long-lived shell: see shell-runner.ts. */
+  /** Every iptables command goes through one small long-lived shell: see shell-runner.ts. */
   private readonly shell = new ShellRunner();
+  private dir: Promise<string> | undefined;
+  private files = 0;
 
   constructor(opts: { saveBin?: string; restoreBin?: string; listBin?: string } = {}) {
     this.saveBin = opts.saveBin ?? 'iptables-save';
@@ -64,8 +69,10 @@ export class IptablesNetfilter implements Netfilter {
     this.listBin = opts.listBin ?? 'iptables';
   }
 
-  save(): Promise<string> {
-    return run(this.saveBin, []);
+  async save(): Promise<string> {
+    const { code, output } = await this.shell.run([this.saveBin], { stderrOnFailure: await this.scratchFile('save.err') });
+    if (code !== 0) throw new NetfilterError(`${this.saveBin} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
+    return output;
   }
 
   /**
@@ -100,8 +107,22 @@ export class IptablesNetfilter implements Netfilter {
   }
 
   async restore(payload: string): Promise<void> {
-    // -w: wait for the xtables lock (legacy backend) instead of failing when Docker holds it.
-    await run(this.restoreBin, ['--noflush', '-w', '5'], payload);
+    const file = await this.scratchFile('rules');
+    await writeFile(file, payload, { mode: 0o600 });
+    try {
+      // -w: wait for the xtables lock (legacy backend) instead of failing when Docker holds it.
+      const args = ['--noflush', '-w', '5'];
+      const { code, output } = await this.shell.run([this.restoreBin, ...args], { stdinFile: file });
+      if (code !== 0) throw new NetfilterError(`${this.restoreBin} ${args.join(' ')} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  /** A path of our own for one command's file (this process's pid: two servers never share one). */
+  private async scratchFile(what: string): Promise<string> {
+    this.dir ??= scratchDir();
+    return join(await this.dir, `iptables.${process.pid}.${++this.files}.${what}`);
   }
 
   /**

@@ -3,7 +3,9 @@
  * keep-alive, so that what wrk measures is the network path (bridge, iptables DNAT, conntrack,
  * docker-proxy) and not the server: busybox httpd forks a process per request.
  *
- *   fastd [PORT [THREADS]]     (defaults 8080 and 1)
+ *   fastd [PORT [THREADS [NAME]]]     (defaults 8080, 1, and "fastd")
+ *
+ * The body is "hello from NAME\n": bench/endpoint-move tells two backends apart by it.
  *
  * Each thread has its own listening socket on the port (SO_REUSEPORT: the kernel spreads new
  * connections over them) and its own epoll loop, so threads share nothing. A request is whatever
@@ -24,14 +26,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define BODY "hello from fastd\n"
-static const char RESPONSE[] =
-    "HTTP/1.1 200 OK\r\n"
-    "Server: fastd\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 17\r\n" /* strlen(BODY) */
-    "\r\n" BODY;
-#define RESPONSE_LEN (sizeof(RESPONSE) - 1)
+#define MAX_RESPONSE 256
+/* built once in main from NAME, read-only afterwards */
+static char RESPONSE[MAX_RESPONSE];
+static size_t RESPONSE_LEN;
 #define MAX_FDS 65536
 #define MAX_PIPELINED 64
 
@@ -74,7 +72,7 @@ static void *serve(void *arg) {
   struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd}, evs[256];
   epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
   static __thread char buf[16384 + 1];
-  static __thread char out[RESPONSE_LEN * MAX_PIPELINED];
+  static __thread char out[MAX_RESPONSE * MAX_PIPELINED];
   for (int i = 0; i < MAX_PIPELINED; i++) memcpy(out + i * RESPONSE_LEN, RESPONSE, RESPONSE_LEN);
   for (;;) {
     int k = epoll_wait(ep, evs, 256, -1);
@@ -113,10 +111,15 @@ static void stop(int sig) {
 int main(int argc, char **argv) {
   if (argc > 1) port = atoi(argv[1]);
   int threads = argc > 2 ? atoi(argv[2]) : 1;
-  if (port <= 0 || port > 65535 || threads < 1 || threads > 64) {
-    fprintf(stderr, "usage: fastd [PORT [THREADS]]\n");
+  const char *name = argc > 3 ? argv[3] : "fastd";
+  if (port <= 0 || port > 65535 || threads < 1 || threads > 64 || strlen(name) > 64) {
+    fprintf(stderr, "usage: fastd [PORT [THREADS [NAME]]]  (NAME at most 64 bytes)\n");
     return 2;
   }
+  int body = (int)strlen("hello from \n") + (int)strlen(name);
+  RESPONSE_LEN = (size_t)snprintf(RESPONSE, sizeof RESPONSE,
+                                  "HTTP/1.1 200 OK\r\nServer: fastd\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\nhello from %s\n",
+                                  body, name);
   signal(SIGTERM, stop);
   signal(SIGINT, stop);
   signal(SIGPIPE, SIG_IGN);

@@ -21,7 +21,7 @@ import Docker from 'dockerode';
 import { BUSYBOX_IMAGE } from '../fixtures/images.js';
 import { UDP_ECHO_IMAGE, ensureUdpEchoImage } from '../fixtures/static-image.js';
 import { engineSuite } from './engine-suite.js';
-import { waitFor } from './harness.js';
+import { sleep, waitFor } from './harness.js';
 import { addDocker28Rules, forwardPolicy, hostAddress, lanClient, quietly, removeDocker28Rules, sh } from './lan-netns.js';
 
 const lan = lanClient('svc', 110 + (process.pid % 100));
@@ -304,6 +304,10 @@ subsets:
     // rules are in it). nat only: the filter table's guard stays, so nothing for the service range
     // leaves meanwhile. (A flush of K1S-SERVICES alone, canary intact, waits for the 5-minute full
     // sync, as kube-proxy's canary would not see it either.)
+    // The previous test's Service deletion may still have a sync in flight (at most the runner's
+    // 100 ms period plus a restore): landing after the flush, it rewrites K1S-SERVICES before the
+    // first GET below and the flush is never seen (it happened once, the GET answered).
+    await sleep(400);
     sh('iptables', ['-w', '-t', 'nat', '-F', 'K1S-SERVICES']);
     sh('iptables', ['-w', '-t', 'nat', '-F', 'K1S-CANARY']);
     const flushed = Date.now();

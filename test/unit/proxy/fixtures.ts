@@ -89,3 +89,18 @@ export function tableLines(text: string, table: string): string[] {
   const section = text.split(/^\*/m).find((s) => s.startsWith(`${table}\n`)) ?? '';
   return section.split('\n').slice(1).filter((l) => l !== '' && l !== 'COMMIT');
 }
+
+/** table -> chain -> rules in order: iptables state without the order chains were created in. */
+export function byChain(text: string): Record<string, Record<string, string[]>> {
+  const out: Record<string, Record<string, string[]>> = {};
+  let table = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) out[(table = line.slice(1))] = {};
+    else if (line.startsWith(':')) out[table][line.slice(1).split(' ')[0]] ??= [];
+    else if (line.startsWith('-A ')) {
+      const chain = line.split(' ')[1];
+      (out[table][chain] ??= []).push(line);
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([t, c]) => [t, Object.fromEntries(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1)))]));
+}

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { FakeNetfilter, NetfilterError } from '../../../proxy/netfilter.js';
 import { cleanupNetfilter, ServiceProxy, type Sysctl } from '../../../proxy/proxier.js';
 import { FakeConntrack } from '../../../proxy/conntrack.js';
+import { RulePlanner } from '../../../proxy/rules.js';
 import { silentLogger } from '../../../src/log.js';
-import { chainLines, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
+import { byChain, chainLines, config, DOCKER_ONLY, endpoints, service } from './fixtures.js';
 
 class FakeSysctl implements Sysctl {
   constructor(readonly values: Record<string, string>) {}
@@ -18,21 +19,6 @@ class FakeSysctl implements Sysctl {
 
 const web = service('web', '10.96.0.20', [{ name: 'http', port: 80, nodePort: 30080 }], { type: 'NodePort' });
 const webEp = endpoints('web', [{ ips: ['10.244.0.5'], ports: [{ name: 'http', port: 8080 }] }]);
-
-/** table -> chain -> rules in order: iptables state without the order chains were created in. */
-function byChain(text: string): Record<string, Record<string, string[]>> {
-  const out: Record<string, Record<string, string[]>> = {};
-  let table = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('*')) out[(table = line.slice(1))] = {};
-    else if (line.startsWith(':')) out[table][line.slice(1).split(' ')[0]] ??= [];
-    else if (line.startsWith('-A ')) {
-      const chain = line.split(' ')[1];
-      (out[table][chain] ??= []).push(line);
-    }
-  }
-  return Object.fromEntries(Object.entries(out).map(([t, c]) => [t, Object.fromEntries(Object.entries(c).sort(([a], [b]) => (a < b ? -1 : 1)))]));
-}
 
 function setup(sysctl = new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '0', 'net.bridge.bridge-nf-call-iptables': '1' })) {
   const netfilter = new FakeNetfilter(DOCKER_ONLY);
@@ -169,6 +155,26 @@ test('partial sync: an endpoint change rewrites only the changed chains and read
   // the kernel now holds exactly what a full sync from scratch writes
   const fresh = setup();
   await fresh.proxy.sync([web, other], [...moved, ...otherEp]);
+  assert.deepEqual(byChain(netfilter.saveText), byChain(fresh.netfilter.saveText));
+});
+
+test('partial syncs look at the changed Services only, also after one that had nothing to write', async () => {
+  const planner = new RulePlanner();
+  const netfilter = new FakeNetfilter(DOCKER_ONLY);
+  const proxy = new ServiceProxy({ netfilter, config, logger: silentLogger, sysctl: new FakeSysctl({ 'net.ipv4.conf.all.route_localnet': '1' }), conntrack: new FakeConntrack(), planner });
+  await proxy.sync([web], webEp);
+  // a label on the Service: planned afresh, the same rules: nothing written
+  const labelled = { ...web, metadata: { ...web.metadata, labels: { team: 'a' } } };
+  await proxy.sync([labelled], webEp);
+  assert.equal(netfilter.payloads.length, 1);
+  assert.equal(planner.planned, 1);
+  assert.equal(planner.incremental, true);
+  const moved = endpoints('web', [{ ips: ['10.244.0.6'], ports: [{ name: 'http', port: 8080 }] }]);
+  await proxy.sync([labelled], moved);
+  assert.equal(netfilter.payloads.length, 2);
+  assert.equal(planner.incremental, true, 'still only the changed Service looked at');
+  const fresh = setup();
+  await fresh.proxy.sync([labelled], moved);
   assert.deepEqual(byChain(netfilter.saveText), byChain(fresh.netfilter.saveText));
 });
 
