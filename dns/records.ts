@@ -113,10 +113,16 @@ const MAX_CNAME_CHAIN = 8;
 const REVERSE_V4 = 'in-addr.arpa';
 const REVERSE_V6 = 'ip6.arpa';
 
-/** Records at one name, by type. An empty map is a name that exists with no records (NODATA). */
-type RRSets = Map<RRType, RR[]>;
+/**
+ * The records at one name, grouped by type, the types in the order their first record came (the
+ * order a Map<RRType, RR[]> kept, which answers to ANY follow). One record is held as itself, not
+ * in an array; a name with no records (NODATA) holds NONE. Never mutated in place: a change makes
+ * a new value, so an answer handed out earlier stays as it was.
+ */
+type RRSet = RR | readonly RR[];
 
 const EMPTY: readonly RR[] = Object.freeze([]);
+const NONE: RRSet = EMPTY;
 
 /** Lower case, no trailing dot: the one form names are compared in (DNS names are case-insensitive). */
 export function normalizeName(name: string): string {
@@ -124,12 +130,61 @@ export function normalizeName(name: string): string {
   return n.toLowerCase();
 }
 
+function asList(set: RRSet): readonly RR[] {
+  return Array.isArray(set) ? set : [set as RR];
+}
+
+/** The records of one type (a slice of their group), EMPTY when there are none. */
+function ofType(set: RRSet, type: string): readonly RR[] {
+  if (!Array.isArray(set)) return (set as RR).type === type ? [set as RR] : EMPTY;
+  const list = set as readonly RR[];
+  let i = 0;
+  while (i < list.length && list[i].type !== type) i++;
+  let j = i;
+  while (j < list.length && list[j].type === type) j++;
+  return i === 0 && j === list.length ? list : list.slice(i, j);
+}
+
+/** `set` with `rr` after the last record of its type (at the end for a new type). */
+function withRecord(set: RRSet, rr: RR): RRSet {
+  if (set === NONE) return rr;
+  const list = asList(set);
+  let at = list.length;
+  while (at > 0 && list[at - 1].type !== rr.type) at--;
+  if (at === 0) at = list.length;
+  return [...list.slice(0, at), rr, ...list.slice(at)];
+}
+
+/** `set` without the very object `rr` (unchanged when it does not hold it). */
+function withoutRecord(set: RRSet, rr: RR): RRSet {
+  if (set === rr) return NONE;
+  if (!Array.isArray(set)) return set;
+  const list = set as readonly RR[];
+  const i = list.indexOf(rr);
+  if (i < 0) return set;
+  if (list.length === 2) return list[1 - i];
+  return [...list.slice(0, i), ...list.slice(i + 1)];
+}
+
+/** `set` with its SOA replaced in place by `soa`, or added as a new type. */
+function withSoa(set: RRSet, soa: RR): RRSet {
+  const list = asList(set);
+  const i = list.findIndex((rr) => rr.type === 'SOA');
+  if (i < 0) return withRecord(set, soa);
+  if (!Array.isArray(set)) return soa;
+  return list.map((rr, k) => (k === i ? soa : rr));
+}
+
 export class RecordIndex {
   readonly zone: string;
   readonly ttl: number;
-  private readonly names = new Map<string, RRSets>();
-  /** How many contributions make each name exist: a name goes when its last one does. */
-  private readonly refs = new Map<string, number>();
+  /** Every name that exists, with its records. */
+  private readonly names = new Map<string, RRSet>();
+  /**
+   * How many contributions beyond the first make a name exist (a name goes when its last one
+   * does). Only shared names are here (the namespaces' and a few more): most names have one.
+   */
+  private readonly extraRefs = new Map<string, number>();
   private readonly contributions = new Map<string, Contribution>();
   private readonly zoneSuffix: string;
   private soa!: { zone: readonly RR[]; [REVERSE_V4]: readonly RR[]; [REVERSE_V6]: readonly RR[] };
@@ -152,30 +207,26 @@ export class RecordIndex {
     this.generation++;
     const old = this.contributions.get(key);
     if (old) {
-      for (const rr of old.records) this.removeRecord(rr);
+      for (const rr of old.records) {
+        const set = this.names.get(rr.name);
+        if (set !== undefined) this.names.set(rr.name, withoutRecord(set, rr)); // the very object that was contributed
+      }
       for (const name of old.names) {
-        const n = (this.refs.get(name) ?? 1) - 1;
-        if (n > 0) this.refs.set(name, n);
-        else {
-          this.refs.delete(name);
-          this.names.delete(name);
-        }
+        const extra = this.extraRefs.get(name);
+        if (extra === undefined) this.names.delete(name);
+        else if (extra > 1) this.extraRefs.set(name, extra - 1);
+        else this.extraRefs.delete(name);
       }
       this.contributions.delete(key);
     }
     if (!contribution) return;
     this.contributions.set(key, contribution);
     for (const name of contribution.names) {
-      this.refs.set(name, (this.refs.get(name) ?? 0) + 1);
-      if (!this.names.has(name)) this.names.set(name, new Map());
+      if (!this.names.has(name)) this.names.set(name, NONE);
+      else this.extraRefs.set(name, (this.extraRefs.get(name) ?? 0) + 1);
     }
-    for (const rr of contribution.records) {
-      const sets = this.names.get(rr.name)!;
-      const list = sets.get(rr.type);
-      if (list) list.push(rr);
-      else sets.set(rr.type, [rr]);
-    }
-    if (key === ZONE_KEY) this.names.get(this.zone)?.set('SOA', [...this.soa.zone]);
+    for (const rr of contribution.records) this.names.set(rr.name, withRecord(this.names.get(rr.name)!, rr));
+    if (key === ZONE_KEY) this.putSoa();
   }
 
   /** The SOA serial of the zone and the reverse zones. */
@@ -186,16 +237,13 @@ export class RecordIndex {
       [REVERSE_V4]: [this.soaRecord(REVERSE_V4, serial)],
       [REVERSE_V6]: [this.soaRecord(REVERSE_V6, serial)],
     };
-    this.names.get(this.zone)?.set('SOA', [...this.soa.zone]);
+    this.putSoa();
   }
 
-  private removeRecord(rr: RR): void {
-    const sets = this.names.get(rr.name);
-    const list = sets?.get(rr.type);
-    if (!sets || !list) return;
-    const i = list.indexOf(rr); // the very object that was contributed
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) sets.delete(rr.type);
+  /** The apex answers its SOA (not part of any contribution: the serial changes on its own). */
+  private putSoa(): void {
+    const apex = this.names.get(this.zone);
+    if (apex !== undefined) this.names.set(this.zone, withSoa(apex, this.soa.zone[0]));
   }
 
   /**
@@ -233,11 +281,11 @@ export class RecordIndex {
     const names: string[] = [];
     const types = new Set<RRType>();
     for (let cur: string | undefined = name, depth = 0; cur !== undefined; depth++) {
-      const sets = this.names.get(cur) ?? this.podRecord(cur);
-      if (!sets) break;
+      const set = this.names.get(cur) ?? this.podRecord(cur);
+      if (!set) break;
       names.push(cur);
-      for (const t of sets.keys()) types.add(t);
-      const cname = sets.get('CNAME')?.[0] as Extract<RR, { type: 'CNAME' }> | undefined;
+      for (const rr of asList(set)) types.add(rr.type);
+      const cname = ofType(set, 'CNAME')[0] as Extract<RR, { type: 'CNAME' }> | undefined;
       cur = cname && depth < MAX_CNAME_CHAIN && this.owns(cname.target) ? cname.target : undefined;
     }
     return { names, types: [...types] };
@@ -246,7 +294,7 @@ export class RecordIndex {
   /** Every record in the index, sorted: for debugging and for tests. */
   allRecords(): RR[] {
     const out: RR[] = [];
-    for (const sets of this.names.values()) for (const rrs of sets.values()) out.push(...rrs);
+    for (const set of this.names.values()) out.push(...asList(set));
     return out.sort((a, b) => (a.name === b.name ? a.type.localeCompare(b.type) : a.name.localeCompare(b.name)));
   }
 
@@ -259,12 +307,12 @@ export class RecordIndex {
   }
 
   private resolve(name: string, qtype: string, depth: number): LookupResult {
-    const sets = this.names.get(name) ?? this.podRecord(name);
+    const set = this.names.get(name) ?? this.podRecord(name);
     const authority = this.soaFor(name);
-    if (!sets) return { rcode: 'NXDOMAIN', answers: EMPTY, authority, additionals: EMPTY };
+    if (!set) return { rcode: 'NXDOMAIN', answers: EMPTY, authority, additionals: EMPTY };
 
-    const cname = sets.get('CNAME');
-    if (cname && qtype !== 'CNAME' && qtype !== 'ANY') {
+    const cname = ofType(set, 'CNAME');
+    if (cname.length > 0 && qtype !== 'CNAME' && qtype !== 'ANY') {
       const target = (cname[0] as Extract<RR, { type: 'CNAME' }>).target;
       if (!this.owns(target)) return { rcode: 'NOERROR', answers: cname, authority: EMPTY, additionals: EMPTY, chase: target };
       if (depth >= MAX_CNAME_CHAIN) return { rcode: 'NOERROR', answers: cname, authority: EMPTY, additionals: EMPTY };
@@ -273,14 +321,7 @@ export class RecordIndex {
       return { ...rest, answers: [...cname, ...rest.answers] };
     }
 
-    let answers: readonly RR[];
-    if (qtype === 'ANY') {
-      const all: RR[] = [];
-      for (const rrs of sets.values()) all.push(...rrs);
-      answers = all;
-    } else {
-      answers = sets.get(qtype as RRType) ?? EMPTY;
-    }
+    const answers = qtype === 'ANY' ? asList(set) : ofType(set, qtype);
     if (answers.length === 0) return { rcode: 'NOERROR', answers: EMPTY, authority, additionals: EMPTY };
     return { rcode: 'NOERROR', answers, authority: EMPTY, additionals: this.additionalsFor(qtype, answers) };
   }
@@ -293,21 +334,20 @@ export class RecordIndex {
     for (const rr of answers) {
       if ((rr.type !== 'SRV' && rr.type !== 'NS') || done.has(rr.target)) continue;
       done.add(rr.target);
-      const sets = this.names.get(rr.target);
-      if (!sets) continue;
-      out.push(...(sets.get('A') ?? EMPTY), ...(sets.get('AAAA') ?? EMPTY));
+      const set = this.names.get(rr.target);
+      if (!set) continue;
+      out.push(...ofType(set, 'A'), ...ofType(set, 'AAAA'));
     }
     return out;
   }
 
   /** `<a>-<b>-<c>-<d>.<ns>.pod.<zone>`: answered for any address in a known namespace, unverified
    *  (CoreDNS "pods insecure", the kubeadm default). IPv6 uses '-' for ':' ("fd00--5"). */
-  private podRecord(name: string): RRSets | undefined {
+  private podRecord(name: string): RRSet | undefined {
     const pod = podAddress(name, this.zone);
     // a namespace is known when <ns>.svc.<zone> exists (a Service in it, or the Namespace object)
     if (!pod || !this.names.has(`${pod.namespace}.svc.${this.zone}`)) return undefined;
-    const rr: RR = pod.family === 4 ? { name, ttl: this.ttl, class: 'IN', type: 'A', address: pod.ip } : { name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: pod.ip };
-    return new Map([[rr.type, [rr]]]);
+    return pod.family === 4 ? { name, ttl: this.ttl, class: 'IN', type: 'A', address: pod.ip } : { name, ttl: this.ttl, class: 'IN', type: 'AAAA', address: pod.ip };
   }
 
   private soaFor(name: string): readonly RR[] {
@@ -426,7 +466,15 @@ class Collector {
 function withSrvWeights(records: RR[]): RR[] {
   const count = new Map<string, number>();
   for (const rr of records) if (rr.type === 'SRV') count.set(rr.name, (count.get(rr.name) ?? 0) + 1);
-  return records.map((rr) => (rr.type === 'SRV' && count.get(rr.name)! > 1 ? { ...rr, weight: Math.floor(100 / count.get(rr.name)!) } : rr));
+  return records.map((rr) => (rr.type === 'SRV' && count.get(rr.name)! > 1 ? srvRecord(rr.name, rr.ttl, rr.port, rr.target, Math.floor(100 / count.get(rr.name)!)) : rr));
+}
+
+/**
+ * An SRV record, always built as this one literal: records built by spreading a template each got
+ * their own hidden class in V8 (tens of thousands of them, megabytes, for 10,000 Services).
+ */
+function srvRecord(name: string, ttl: number, port: number, target: string, weight = 100): RR {
+  return { name, ttl, class: 'IN', type: 'SRV', priority: 0, weight, port, target };
 }
 
 /** The zone's own records: the apex (its SOA is the index's), NS, the nameserver's address, the
@@ -468,9 +516,8 @@ export function serviceRecords(svc: Service, slices: readonly EndpointSlice[], z
       c.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: base });
     }
     for (const p of spec.ports ?? []) {
-      const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: base };
-      c.add({ ...srv, name: base });
-      if (p.name) c.add({ ...srv, name: `_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase() });
+      c.add(srvRecord(base, ttl, p.port, base));
+      if (p.name) c.add(srvRecord(`_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase(), ttl, p.port, base));
     }
     return c.done();
   }
@@ -489,9 +536,8 @@ export function serviceRecords(svc: Service, slices: readonly EndpointSlice[], z
         c.add({ name: reverseName(ip), ttl, class: 'IN', type: 'PTR', target: host });
         for (const p of slice.ports ?? []) {
           if (p.port === undefined) continue; // "all ports" slices (no port) give no SRV
-          const srv = { ttl, class: 'IN' as const, type: 'SRV' as const, priority: 0, weight: 100, port: p.port, target: host };
-          c.add({ ...srv, name: base });
-          if (p.name) c.add({ ...srv, name: `_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase() });
+          c.add(srvRecord(base, ttl, p.port, host));
+          if (p.name) c.add(srvRecord(`_${p.name}._${p.protocol ?? 'TCP'}.${base}`.toLowerCase(), ttl, p.port, host));
         }
       }
     }
