@@ -340,3 +340,30 @@ test('records: setSerial changes the SOA everywhere, answers and negative answer
 test('records: the slice label it reads is the kind module\'s (kept apart so DNS workers do not load the API kinds)', () => {
   assert.equal(SLICE_SERVICE_LABEL, SERVICE_NAME_LABEL);
 });
+
+test('records: ANY lists the types in the order they came, records of a type together; a name shared by two Services keeps both', () => {
+  const ports: EndpointSlice['ports'] = [{ name: 'http', port: 8080, protocol: 'TCP' }];
+  const eps = [{ addresses: ['10.244.0.1'], conditions: ready }, { addresses: ['10.244.0.2'], conditions: ready }];
+  const one = svc('a', 'one', { clusterIP: 'None' });
+  const two = svc('a', 'two', { clusterIP: 'None' });
+  const idx = new RecordIndex([one, two], [slice('a', 'one', eps, ports), slice('a', 'two', eps.slice(0, 1), ports)], { serial: 9 });
+  // the contribution adds A, SRV, A, SRV at the Service's name: the answer groups them by type
+  assert.equal(
+    toZoneText(idx.lookup('one.a.svc.cluster.local', 'ANY').answers),
+    [
+      'one.a.svc.cluster.local. 5 IN A 10.244.0.1',
+      'one.a.svc.cluster.local. 5 IN A 10.244.0.2',
+      'one.a.svc.cluster.local. 5 IN SRV 0 50 8080 10-244-0-1.one.a.svc.cluster.local.',
+      'one.a.svc.cluster.local. 5 IN SRV 0 50 8080 10-244-0-2.one.a.svc.cluster.local.',
+    ].join('\n'),
+  );
+  assert.equal(toZoneText(idx.lookup('cluster.local', 'ANY').answers), 'cluster.local. 5 IN NS ns.dns.cluster.local.\ncluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 9 7200 1800 86400 5');
+  const ptr = '1.0.244.10.in-addr.arpa';
+  assert.equal(toZoneText(idx.lookup(ptr, 'PTR').answers), `${ptr}. 5 IN PTR 10-244-0-1.one.a.svc.cluster.local.\n${ptr}. 5 IN PTR 10-244-0-1.two.a.svc.cluster.local.`);
+  const before = idx.lookup('one.a.svc.cluster.local', 'A');
+  idx.set('a/one', undefined);
+  assert.equal(toZoneText(idx.lookup(ptr, 'PTR').answers), `${ptr}. 5 IN PTR 10-244-0-1.two.a.svc.cluster.local.`, 'two still holds the name');
+  assert.equal(before.answers.length, 2, 'an answer handed out before a change is not changed by it');
+  idx.set('a/one', serviceRecords(one, [slice('a', 'one', eps, ports)], 'cluster.local', 5));
+  assert.equal(toZoneText(idx.lookup(ptr, 'PTR').answers), `${ptr}. 5 IN PTR 10-244-0-1.two.a.svc.cluster.local.\n${ptr}. 5 IN PTR 10-244-0-1.one.a.svc.cluster.local.`, 'in the order contributed');
+});
