@@ -14,6 +14,8 @@ import { numberArg, sleep } from './util.js';
 const N = numberArg('services', 10_000);
 const WORKERS = numberArg('workers', Math.min(4, availableParallelism()));
 const rss = () => process.memoryUsage().rss / 1024 / 1024;
+// this thread's heap alone (the RecordIndex and the table owner's maps; the workers have their own)
+const heapUsed = () => process.memoryUsage().heapUsed / 1024 / 1024;
 
 const services: Service[] = [];
 const slices: EndpointSlice[] = [];
@@ -36,6 +38,7 @@ const byKey = new Map(services.map((s) => [`${s.metadata.namespace}/${s.metadata
 global.gc?.();
 await sleep(500);
 const idle = rss();
+const idleHeap = heapUsed();
 const pool = new DnsWorkerPool({
   address: '127.0.0.1',
   port: 0,
@@ -53,6 +56,7 @@ while ((await ask(`svc-${N - 1}.ns-${(N - 1) % 50}.svc.cluster.local`)).answers.
 await sleep(2000);
 global.gc?.();
 const loaded = rss();
+const loadedHeap = heapUsed();
 
 // one change, answered by the last worker
 const late: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'late', namespace: 'ns-0' }, spec: { clusterIP: '10.96.255.254' } };
@@ -66,4 +70,5 @@ await pool.stop();
 
 console.log(`bench/dns-memory: ${N} Services, ${WORKERS} DNS workers`);
 console.log(`  RSS ${idle.toFixed(0)} MB with the objects alone, ${loaded.toFixed(0)} MB with the DNS workers fed: +${(loaded - idle).toFixed(0)} MB`);
+console.log(`  main thread heap used ${idleHeap.toFixed(0)} MB -> ${loadedHeap.toFixed(0)} MB: +${(loadedHeap - idleHeap).toFixed(1)} MB`);
 console.log(`  workers started and fed in ${started} ms; a new Service answered ${visible.toFixed(1)} ms after its change (10 ms of it the batching delay)`);
