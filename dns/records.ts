@@ -145,32 +145,53 @@ function ofType(set: RRSet, type: string): readonly RR[] {
   return i === 0 && j === list.length ? list : list.slice(i, j);
 }
 
-/** `set` with `rr` after the last record of its type (at the end for a new type). */
-function withRecord(set: RRSet, rr: RR): RRSet {
-  if (set === NONE) return rr;
-  const list = asList(set);
-  let at = list.length;
-  while (at > 0 && list[at - 1].type !== rr.type) at--;
-  if (at === 0) at = list.length;
-  return [...list.slice(0, at), rr, ...list.slice(at)];
+/** A name's records as held: NONE, the lone record, or the array. */
+function held(list: readonly RR[]): RRSet {
+  return list.length === 0 ? NONE : list.length === 1 ? list[0] : list;
 }
 
-/** `set` without the very object `rr` (unchanged when it does not hold it). */
-function withoutRecord(set: RRSet, rr: RR): RRSet {
-  if (set === rr) return NONE;
-  if (!Array.isArray(set)) return set;
-  const list = set as readonly RR[];
-  const i = list.indexOf(rr);
-  if (i < 0) return set;
-  if (list.length === 2) return list[1 - i];
-  return [...list.slice(0, i), ...list.slice(i + 1)];
+/**
+ * `set` with `added` (in their order), each after the last record of its type, a new type at the
+ * end. One pass over the name's records however many are added (a headless Service of thousands
+ * of endpoints adds thousands at its name).
+ */
+function withRecords(set: RRSet, added: readonly RR[]): RRSet {
+  if (set === NONE && added.length === 1) return added[0];
+  const groups = new Map<RRType, RR[]>();
+  for (const rr of [...asList(set), ...added]) {
+    const group = groups.get(rr.type);
+    if (group) group.push(rr);
+    else groups.set(rr.type, [rr]);
+  }
+  const out: RR[] = [];
+  for (const group of groups.values()) for (const rr of group) out.push(rr);
+  return held(out.slice()); // a copy holds no spare capacity: push leaves up to 16 slots unused
+}
+
+/** `set` without the very objects in `removed` (the ones a contribution added). */
+function withoutRecords(set: RRSet, removed: readonly RR[]): RRSet {
+  if (!Array.isArray(set)) return removed.includes(set as RR) ? NONE : set;
+  const gone = new Set(removed);
+  const kept = (set as readonly RR[]).filter((rr) => !gone.has(rr));
+  return held(kept.length > 1 ? kept.slice() : kept);
+}
+
+/** Records by owner name, in their order. */
+function byName(records: readonly RR[]): Map<string, RR[]> {
+  const out = new Map<string, RR[]>();
+  for (const rr of records) {
+    const list = out.get(rr.name);
+    if (list) list.push(rr);
+    else out.set(rr.name, [rr]);
+  }
+  return out;
 }
 
 /** `set` with its SOA replaced in place by `soa`, or added as a new type. */
 function withSoa(set: RRSet, soa: RR): RRSet {
   const list = asList(set);
   const i = list.findIndex((rr) => rr.type === 'SOA');
-  if (i < 0) return withRecord(set, soa);
+  if (i < 0) return withRecords(set, [soa]);
   if (!Array.isArray(set)) return soa;
   return list.map((rr, k) => (k === i ? soa : rr));
 }
@@ -207,9 +228,9 @@ export class RecordIndex {
     this.generation++;
     const old = this.contributions.get(key);
     if (old) {
-      for (const rr of old.records) {
-        const set = this.names.get(rr.name);
-        if (set !== undefined) this.names.set(rr.name, withoutRecord(set, rr)); // the very object that was contributed
+      for (const [name, rrs] of byName(old.records)) {
+        const set = this.names.get(name);
+        if (set !== undefined) this.names.set(name, withoutRecords(set, rrs)); // the very objects that were contributed
       }
       for (const name of old.names) {
         const extra = this.extraRefs.get(name);
@@ -225,7 +246,7 @@ export class RecordIndex {
       if (!this.names.has(name)) this.names.set(name, NONE);
       else this.extraRefs.set(name, (this.extraRefs.get(name) ?? 0) + 1);
     }
-    for (const rr of contribution.records) this.names.set(rr.name, withRecord(this.names.get(rr.name)!, rr));
+    for (const [name, rrs] of byName(contribution.records)) this.names.set(name, withRecords(this.names.get(name)!, rrs));
     if (key === ZONE_KEY) this.putSoa();
   }
 
