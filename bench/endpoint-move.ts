@@ -231,7 +231,9 @@ async function main(): Promise<void> {
       const r = await move(at === 'move-a' ? 'move-b' : 'move-a');
       landed.push(r.landed);
       puts.push(r.put);
-      await sleep(300);
+      // each move a change after a quiet time: past the proxy's minimum sync period (1 s, as
+      // kube-proxy's), which folds changes coming faster into one sync a second
+      await sleep(1100);
     }
     console.log(`move, API write -> first new connection answered by the new backend: ${stats(landed)}`);
     console.log(`    runs: ${landed.map((x) => x.toFixed(1)).join(' ')}`);

@@ -7,6 +7,7 @@
 //                                                      CIDR after NAT: a packet to a ClusterIP never
 //                                                      leaves through the default route (fail closed).
 //           OUTPUT, FORWARD  -> K1S-SERVICES (NEW)     REJECT clusterIP:port of services without endpoints
+//           INPUT            -> K1S-NODEPORTS          ACCEPT the health check node ports of Local LoadBalancers
 //           INPUT            -> K1S-EXTERNAL-SERVICES  REJECT node ports of services without endpoints
 //           INPUT, OUTPUT    -> K1S-FIREWALL           CVE-2020-8558 (route_localnet) DROP
 //           FORWARD          -> K1S-FORWARD            ACCEPT service traffic despite Docker's DROP policy
@@ -170,6 +171,8 @@ export interface ServicePortInfo {
   localOnly: boolean;
   /** sessionAffinity ClientIP: how long a client sticks to its endpoint. */
   affinitySeconds?: number;
+  /** A Local LoadBalancer's spec.healthCheckNodePort, where the proxy's health check server answers. */
+  healthCheckNodePort?: number;
   svcChain: string;
   endpoints: { addr: string; ip: string; chain: string }[]; // sorted by addr
 }
@@ -198,6 +201,8 @@ function servicePortsOf(svc: Service, slices: EndpointSlice[], prefix: string, h
     return false;
   });
   const lb = loadBalancerOf(svc, skipped);
+  // as kube-proxy's service info: only a LoadBalancer with externalTrafficPolicy Local has one
+  const healthCheckNodePort = svc.spec.type === 'LoadBalancer' && svc.spec.externalTrafficPolicy === 'Local' && validPort(svc.spec.healthCheckNodePort) ? svc.spec.healthCheckNodePort : undefined;
   const ports = byService.get(`${ns}/${svc.metadata.name}`);
   for (const sp of svc.spec.ports ?? []) {
     const protocol: Protocol = sp.protocol ?? 'TCP';
@@ -222,6 +227,7 @@ function servicePortsOf(svc: Service, slices: EndpointSlice[], prefix: string, h
       // local, so "only local endpoints" is the same set as Cluster's.
       localOnly: svc.spec.externalTrafficPolicy === 'Local',
       affinitySeconds: svc.spec.sessionAffinity === 'ClientIP' ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : undefined,
+      healthCheckNodePort,
       svcChain: serviceChainName(prefix, spn, protocol),
       endpoints: [],
     };
@@ -376,6 +382,11 @@ function planPort(sp: ServicePortInfo, ctx: PlanContext): PortPlan {
   const dst = `-d ${sp.clusterIP}/32 ${proto} --dport ${sp.port}`;
   const extDst = (ip: string) => `-d ${ip}/32 ${proto} --dport ${sp.port}`;
   if (sp.nodePort) stats.nodePorts++;
+  // The health check server answers on the host itself: its port is let in even where INPUT's
+  // policy is DROP, with endpoints or without (kube-proxy's filter KUBE-NODEPORTS).
+  if (sp.healthCheckNodePort) {
+    f(C.nodeports).push(`${comment(`${sp.spn} health check node port`)} -p tcp -m tcp --dport ${sp.healthCheckNodePort} -j ACCEPT`);
+  }
   if (sp.endpoints.length === 0) {
     // Nothing to DNAT to: refuse at once instead of letting the client wait for a timeout.
     stats.withoutEndpoints++;
@@ -614,6 +625,7 @@ function assemble(
   f(C.canary).push(CANARY_RULE);
   f(C.services);
   f(C.external);
+  f(C.nodeports);
   // CVE-2020-8558: route_localnet=1 (needed for 127.0.0.1:nodePort) would otherwise let other hosts
   // reach services bound to 127.0.0.1 by sending packets with a 127.x destination.
   f(C.firewall).push(
@@ -632,6 +644,7 @@ function assemble(
   );
   filter.jumps.set('INPUT', [
     jump(C.firewall, 'firewall'),
+    jump(C.nodeports, 'health check service ports'),
     jump(C.external, 'node ports without endpoints', '-m conntrack --ctstate NEW '),
   ]);
   filter.jumps.set('OUTPUT', [

@@ -1,10 +1,13 @@
-// When the proxy syncs: at once after a quiet time (the first change after idle reaches the data
-// path without waiting), then at most once per minIntervalMs while changes keep coming, every
-// change in between folded into the next run (kube-proxy's minSyncPeriod, BoundedFrequencyRunner).
-// Runs never overlap. Clock and timers are injectable for tests.
+// When the proxy syncs, as kube-proxy's BoundedFrequencyRunner: a token bucket that holds `burst`
+// runs (kube-proxy: 2) and gains one per minIntervalMs (kube-proxy's minSyncPeriod, 1 s). The first
+// change after a quiet time, and the one right after it, reach the data path without waiting;
+// while changes keep coming they are folded into one run per minIntervalMs. Runs never overlap.
+// Clock and timers are injectable for tests.
 
 export interface RunnerOptions {
   minIntervalMs: number;
+  /** Runs allowed back to back after a quiet time; default 2 (kube-proxy's burstSyncs). */
+  burst?: number;
   onError: (e: unknown) => void;
   now?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
@@ -15,7 +18,10 @@ export class SyncRunner {
   private running = false;
   private pending = false;
   private timer: unknown;
-  private lastStart = -Infinity;
+  private readonly burst: number;
+  /** Runs available now (fractions accrue with time), as of `countedAt`. */
+  private tokens: number;
+  private countedAt: number;
   private stopped = false;
   private readonly now: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
@@ -28,6 +34,18 @@ export class SyncRunner {
     this.now = opts.now ?? Date.now;
     this.setTimer = opts.setTimer ?? ((f, ms) => setTimeout(f, ms));
     this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+    this.burst = Math.max(1, opts.burst ?? 2);
+    this.tokens = this.burst;
+    this.countedAt = this.now();
+  }
+
+  /** The bucket's content now. */
+  private available(): number {
+    const now = this.now();
+    const gained = this.opts.minIntervalMs > 0 ? (now - this.countedAt) / this.opts.minIntervalMs : Infinity;
+    this.tokens = Math.min(this.burst, this.tokens + gained);
+    this.countedAt = now;
+    return this.tokens;
   }
 
   /** Ask for a run; returns at once. */
@@ -38,7 +56,7 @@ export class SyncRunner {
       return;
     }
     if (this.timer !== undefined) return; // a run is already scheduled and will see this change
-    const wait = this.lastStart + this.opts.minIntervalMs - this.now();
+    const wait = Math.ceil((1 - this.available()) * this.opts.minIntervalMs);
     if (wait <= 0) void this.run();
     else this.timer = this.setTimer(() => void this.run(), wait);
   }
@@ -54,7 +72,7 @@ export class SyncRunner {
     if (this.stopped) return;
     this.running = true;
     this.pending = false;
-    this.lastStart = this.now();
+    this.tokens = this.available() - 1;
     try {
       await this.fn();
     } catch (e) {

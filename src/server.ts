@@ -75,6 +75,8 @@ export interface ServerConfig {
   upstreams?: string[];
   pauseImage: string;
   nodeName: string;
+  /** --iptables-min-sync-period, ms (kube-proxy: 1 s): changes arriving faster are folded into one sync */
+  proxyMinSyncPeriodMs?: number;
   /** --horizontal-pod-autoscaler-sync-period, ms (kube: 15 s) */
   hpaSyncPeriodMs?: number;
   /** --horizontal-pod-autoscaler-downscale-stabilization, ms (kube: 5 min) */
@@ -213,7 +215,9 @@ export async function startServer(cfg: ServerConfig, logger: Logger): Promise<Ru
         await health.sync(healthChecks(services, slices));
       },
       {
-        minIntervalMs: 100,
+        // kube-proxy's default 1 s: under churn (a rollout, endpoints flapping) each sync is one
+        // iptables-restore, tens of ms of CPU on this 2-core kind of host, taken from the DNS and the API
+        minIntervalMs: cfg.proxyMinSyncPeriodMs ?? 1000,
         onError: (e) => logger.error({ err: (e as Error).message }, 'service proxy sync failed'),
       },
     );

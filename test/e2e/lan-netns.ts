@@ -30,6 +30,8 @@ export interface LanClient {
   readonly lanSide: string;
   /** an address no one holds, routed by the client to the host: for spec.externalIPs */
   readonly spare: string;
+  /** the host's end of the link (the interface the client's packets come in on) */
+  readonly hostVeth: string;
   /** Creates the namespace and the link (removing a leftover of the same name first). */
   create(): void;
   remove(): void;
@@ -49,6 +51,7 @@ export function lanClient(name: string, thirdOctet: number): LanClient {
     hostSide: `${net}.1`,
     lanSide: `${net}.2`,
     spare: `${net}.5`,
+    hostVeth: veth,
     create() {
       quietly('ip', ['netns', 'del', ns]);
       sh('ip', ['netns', 'add', ns]);

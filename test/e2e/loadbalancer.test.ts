@@ -3,17 +3,23 @@
 // from another machine on the LAN (lan-netns.ts's namespace); a second LoadBalancer on the same port,
 // or one on a port a host process listens on, stays <pending> with the event `kubectl describe`
 // shows, and gets the address once the port frees; loadBalancerSourceRanges keep the LAN client
-// out while the host still gets in; allocateLoadBalancerNodePorts false allocates no node port.
+// out while the host still gets in; allocateLoadBalancerNodePorts false allocates no node port;
+// a Local one's healthCheckNodePort answers the LAN, also where INPUT drops everything else.
 //
 // Traffic goes only to the host's own addresses, from the test's own namespace.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BUSYBOX_INDEX_HTML } from '../fixtures/images.js';
 import { engineSuite } from './engine-suite.js';
-import { lanClient } from './lan-netns.js';
+import { lanClient, quietly, sh } from './lan-netns.js';
 
 const lan = lanClient('lb', 210 + (process.pid % 40));
+/** the test's own chain (not K1S-: the proxy owns those) */
+const INPUT_DROP = 'K1STEST-INDROP';
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -157,6 +163,22 @@ describe('type LoadBalancer: the host address as EXTERNAL-IP, ports first come f
     }
     assert.deepEqual(await health(), { status: 200, body: want(1) });
     assert.deepEqual(JSON.parse(lan.get(`http://${nodeIP}:${port}/`, true) ?? 'null'), want(1), 'from the LAN client too');
+    // A host whose INPUT drops what it does not allow (here: everything from the LAN link, after
+    // our jumps, as a DROP policy would): the health check port is still let in, another host port not.
+    const other = createServer((_, res) => res.end('open\n')).listen(0, '0.0.0.0');
+    await once(other, 'listening');
+    sh('iptables', ['-w', '-N', INPUT_DROP]);
+    try {
+      sh('iptables', ['-w', '-A', INPUT_DROP, '-i', lan.hostVeth, '-j', 'DROP']);
+      sh('iptables', ['-w', '-A', 'INPUT', '-j', INPUT_DROP]);
+      assert.deepEqual(JSON.parse(lan.get(`http://${nodeIP}:${port}/`, true) ?? 'null'), want(1), 'the health check port from the LAN with INPUT dropping');
+      assert.equal(lan.get(`http://${nodeIP}:${(other.address() as AddressInfo).port}/`, true, 2), undefined, 'another port of the host is dropped');
+    } finally {
+      quietly('iptables', ['-w', '-D', 'INPUT', '-j', INPUT_DROP]);
+      quietly('iptables', ['-w', '-F', INPUT_DROP]);
+      quietly('iptables', ['-w', '-X', INPUT_DROP]);
+      other.close();
+    }
     s.ok(['scale', 'deployment/lbweb', '--replicas=0']);
     for (const deadline = Date.now() + 15_000; (await health()).status !== 503; await sleep(200)) {
       assert.ok(Date.now() < deadline, 'no ready endpoint: 503 within 15 s');

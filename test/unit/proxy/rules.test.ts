@@ -28,6 +28,7 @@ const FIRST_SYNC = `*filter
 :K1S-FIREWALL - [0:0]
 :K1S-FORWARD - [0:0]
 :K1S-GUARD - [0:0]
+:K1S-NODEPORTS - [0:0]
 :K1S-SERVICES - [0:0]
 -A K1S-GUARD -m comment --comment "untranslated service traffic must not leave" -d 10.96.0.0/16 -j REJECT
 -A K1S-CANARY -j RETURN
@@ -40,6 +41,7 @@ const FIRST_SYNC = `*filter
 -I FORWARD 1 -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
 -I FORWARD 1 -m comment --comment "k1s service guard" -j K1S-GUARD
 -I INPUT 1 -m conntrack --ctstate NEW -m comment --comment "k1s node ports without endpoints" -j K1S-EXTERNAL-SERVICES
+-I INPUT 1 -m comment --comment "k1s health check service ports" -j K1S-NODEPORTS
 -I INPUT 1 -m comment --comment "k1s firewall" -j K1S-FIREWALL
 -I OUTPUT 1 -m comment --comment "k1s firewall" -j K1S-FIREWALL
 -I OUTPUT 1 -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
@@ -144,6 +146,7 @@ test('jump comparison tolerates iptables-save printing matches in another order'
 :FORWARD DROP [0:0]
 :OUTPUT ACCEPT [0:0]
 -A INPUT -m comment --comment "k1s firewall" -j K1S-FIREWALL
+-A INPUT -m comment --comment "k1s health check service ports" -j K1S-NODEPORTS
 -A INPUT -m comment --comment "k1s node ports without endpoints" -m conntrack --ctstate NEW -j K1S-EXTERNAL-SERVICES
 COMMIT
 `;
@@ -319,8 +322,8 @@ test('output is deterministic: input order does not matter', () => {
 test('cleanup payload removes our chains and the jumps into them, nothing else (golden)', async () => {
   const state = await applied(DOCKER_ONLY, buildRules({ services: [web], slices: webEp, existing: DOCKER_ONLY, config }).payload);
   const c = buildCleanup(state);
-  assert.equal(c.chains, 14);
-  assert.equal(c.jumps, 12);
+  assert.equal(c.chains, 15);
+  assert.equal(c.jumps, 13);
   assert.equal(
     c.payload,
     `*filter
@@ -329,8 +332,10 @@ test('cleanup payload removes our chains and the jumps into them, nothing else (
 :K1S-FIREWALL - [0:0]
 :K1S-FORWARD - [0:0]
 :K1S-GUARD - [0:0]
+:K1S-NODEPORTS - [0:0]
 :K1S-SERVICES - [0:0]
 -D INPUT -m comment --comment "k1s firewall" -j K1S-FIREWALL
+-D INPUT -m comment --comment "k1s health check service ports" -j K1S-NODEPORTS
 -D INPUT -m conntrack --ctstate NEW -m comment --comment "k1s node ports without endpoints" -j K1S-EXTERNAL-SERVICES
 -D FORWARD -m comment --comment "k1s service guard" -j K1S-GUARD
 -D FORWARD -m conntrack --ctstate NEW -m comment --comment "k1s services without endpoints" -j K1S-SERVICES
@@ -344,6 +349,7 @@ test('cleanup payload removes our chains and the jumps into them, nothing else (
 -X K1S-FIREWALL
 -X K1S-FORWARD
 -X K1S-GUARD
+-X K1S-NODEPORTS
 -X K1S-SERVICES
 COMMIT
 *nat

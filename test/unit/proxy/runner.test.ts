@@ -26,24 +26,50 @@ function clock() {
   };
 }
 
-test('first request after idle runs at once; a burst within the min interval is one more run, after it', async () => {
+test('as kube-proxy: two requests after idle run at once; a burst after them is one run per min interval', async () => {
   const c = clock();
   const runs: number[] = [];
   const r = new SyncRunner(async () => void runs.push(c.now()), { minIntervalMs: 100, onError: (e) => assert.fail(String(e)), ...c });
   r.request();
   await c.advance(0);
   assert.deepEqual(runs, [1_000_000], 'immediate');
+  await c.advance(10);
+  r.request();
+  await c.advance(0);
+  assert.deepEqual(runs, [1_000_000, 1_000_010], 'the second of a burst is immediate too (burst 2)');
   for (let i = 0; i < 5; i++) {
     await c.advance(10);
     r.request();
   }
-  assert.equal(runs.length, 1, 'the burst waits for the min interval');
+  assert.equal(runs.length, 2, 'the rest of the burst waits for a token');
+  // two runs spent 2 of the 2.1 tokens gained by +10 ms; a whole one is back at +100 ms
+  await c.advance(30);
+  assert.equal(runs.length, 2);
+  await c.advance(10);
+  assert.deepEqual(runs, [1_000_000, 1_000_010, 1_000_100], 'one run for the 5 requests, when a whole token is back');
+  r.request();
   await c.advance(50);
-  assert.deepEqual(runs, [1_000_000, 1_000_100], 'one run for the whole burst, 100 ms after the first');
+  assert.equal(runs.length, 3, 'under churn: one run per min interval');
+  await c.advance(50);
+  assert.equal(runs.length, 4);
   await c.advance(1000);
   r.request();
+  r.request();
   await c.advance(0);
-  assert.equal(runs.length, 3, 'after idle: at once again');
+  assert.equal(runs.length, 6, 'after idle: at once again, and the request made during that run right after it (a second token)');
+});
+
+test('burst 1: only the first request after idle runs at once', async () => {
+  const c = clock();
+  const runs: number[] = [];
+  const r = new SyncRunner(async () => void runs.push(c.now()), { minIntervalMs: 100, burst: 1, onError: (e) => assert.fail(String(e)), ...c });
+  r.request();
+  await c.advance(10);
+  r.request();
+  await c.advance(0);
+  assert.deepEqual(runs, [1_000_000]);
+  await c.advance(90);
+  assert.deepEqual(runs, [1_000_000, 1_000_100]);
 });
 
 test('a request during a run is run once after it; runs never overlap; errors go to onError', async () => {
