@@ -12,7 +12,8 @@
 //  3. the same rate while one Service's endpoints change every 100 ms (each change a proxy resync of
 //     every Service and its 5 endpoints, and a DNS update), through the Service address and straight
 //     to the first worker's port (no DNAT).
-// --workers sets the server's DNS worker threads (`k1s server --dns-workers`; default: its own).
+// --workers sets the server's DNS worker threads (`k1s server --dns-workers`; default: its own);
+// --min-sync-period the proxy's (`k1s server --iptables-min-sync-period`, e.g. 1s as kube-proxy's).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ const SERVICES = numberArg('services', 1000);
 const SECONDS = numberArg('seconds', 10);
 const FIXED_QPS = numberArg('qps', 0);
 const WORKERS = numberArg('workers', 0);
+const MIN_SYNC = process.argv.includes('--min-sync-period') ? process.argv[process.argv.indexOf('--min-sync-period') + 1] : undefined;
 const K1S_DNS = '10.96.0.10';
 const DNSMASQ = '127.0.0.2';
 const GATEWAY = '10.244.0.1'; // the pod network's gateway, where the DNS workers listen
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   need('dnsmasq', 'dnsmasq-base');
   need('dig', 'bind9-dnsutils');
   const dir = mkdtempSync(join(tmpdir(), 'k1s-bench-dns-'));
-  const bench = await startBenchServer(WORKERS > 0 ? ['--dns-workers', String(WORKERS)] : []);
+  const bench = await startBenchServer([...(WORKERS > 0 ? ['--dns-workers', String(WORKERS)] : []), ...(MIN_SYNC ? ['--iptables-min-sync-period', MIN_SYNC] : [])]);
   let dnsmasq: ChildProcess | undefined;
   try {
     const { client } = bench;
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     dnsmasq = spawn('dnsmasq', ['--keep-in-foreground', '--conf-file=/dev/null', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`, `--listen-address=${DNSMASQ}`, '--bind-interfaces', '--port=53', '--cache-size=10000', '--user=root', '--pid-file=' + join(dir, 'pid')], { stdio: 'ignore' });
     await waitFor('dnsmasq', () => spawnSync('dig', ['+short', '+time=1', '+tries=1', `@${DNSMASQ}`, name(0)], { encoding: 'utf8' }).stdout.trim() === ips[0], 10_000, 100);
 
-    console.log(`\nbench/dns: ${SERVICES} Services, ${WORKERS || 'default'} DNS workers, ${SECONDS} s per run, same query file (one A per Service), same run`);
+    console.log(`\nbench/dns: ${SERVICES} Services, ${WORKERS || 'default'} DNS workers, proxy min sync period ${MIN_SYNC ?? 'default'}, ${SECONDS} s per run, same query file (one A per Service), same run`);
     const k1s = dnsperf(K1S_DNS, queries);
     const direct = dnsperf(GATEWAY, queries);
     const peer = dnsperf(DNSMASQ, queries);

@@ -231,8 +231,8 @@ async function main(): Promise<void> {
       const r = await move(at === 'move-a' ? 'move-b' : 'move-a');
       landed.push(r.landed);
       puts.push(r.put);
-      // each move a change after a quiet time: past the proxy's minimum sync period (1 s, as
-      // kube-proxy's), which folds changes coming faster into one sync a second
+      // each move a change after a quiet time, also with --iptables-min-sync-period 1s (kube-proxy's),
+      // which folds changes coming faster into one sync a second
       await sleep(1100);
     }
     console.log(`move, API write -> first new connection answered by the new backend: ${stats(landed)}`);

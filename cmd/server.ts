@@ -22,7 +22,7 @@ export async function server(opts: Opts): Promise<void> {
     nodePortRange: { min, max },
     upstreams: opts.upstream as string[] | undefined,
     pauseImage: opts.pauseImage as string,
-    proxyMinSyncPeriodMs: durationMs(String(opts.iptablesMinSyncPeriod ?? '1s')),
+    proxyMinSyncPeriodMs: durationMs(String(opts.iptablesMinSyncPeriod ?? '100ms')),
     hpaSyncPeriodMs: durationMs(String(opts.horizontalPodAutoscalerSyncPeriod ?? '15s')),
     hpaDownscaleStabilizationMs: durationMs(String(opts.horizontalPodAutoscalerDownscaleStabilization ?? '5m')),
   });

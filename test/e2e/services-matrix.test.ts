@@ -280,8 +280,8 @@ subsets:
     const seen = new Set<string>();
     await waitFor('every endpoint answering', async () => (seen.add(await hostGet(ip, 80).catch(() => '')), echoPods.every((p) => seen.has(p))), 15_000, 0);
     const [gone, ...kept] = echoPods;
-    // a quiet time first: the proxy's runner (kube-proxy's, 1 s min period, burst 2) then syncs at
-    // once, instead of folding this change into the next period's sync
+    // a quiet time first: the proxy's runner (kube-proxy's token bucket, burst 2) then syncs at
+    // once, instead of folding this change into the next min period's sync
     await sleep(2_000);
     s.ok(['apply', '-f', '-'], manual(kept));
     const written = Date.now();
