@@ -25,10 +25,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import Docker from 'dockerode';
-import type { Endpoints, Pod, Service } from '../src/api/types.js';
+import type { EndpointSlice, Endpoints, Pod, Service } from '../src/api/types.js';
 import { buildPartial, buildRules } from '../proxy/rules.js';
 import { ShellRunner } from '../proxy/shell-runner.js';
-import type { EndpointSlice } from '../src/api/types.js';
 import { ensureFastdImage, FASTD_IMAGE, FASTD_PORT } from './backend/image.js';
 import { endpointOf, fetchText, keepAliveAgent, median, numberArg, quantile, sleep, startBenchServer, waitFor } from './util.js';
 

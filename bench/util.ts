@@ -108,8 +108,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** A real `k1s server` (as bench/startup starts it), with the test images built. */
-/** A real `k1s server` (with a fake upstream on loopback); `args` are more server flags. */
+/** A real `k1s server` (as bench/startup starts it, with a fake upstream on loopback), with the test
+ *  images built; `args` are more server flags. */
 export async function startBenchServer(args: string[] = []): Promise<BenchServer> {
   const docker = new Docker();
   await ensureTestImages(docker);

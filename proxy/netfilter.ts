@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ShellRunner } from './shell-runner.js';
+import { ShellRunner, type RunOptions } from './shell-runner.js';
 
 export interface Netfilter {
   /** `iptables-save` output for all tables. */
@@ -70,9 +70,7 @@ export class IptablesNetfilter implements Netfilter {
   }
 
   async save(): Promise<string> {
-    const { code, output } = await this.shell.run([this.saveBin], { stderrOnFailure: await this.scratchFile('save.err') });
-    if (code !== 0) throw new NetfilterError(`${this.saveBin} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
-    return output;
+    return this.run([this.saveBin], { stderrOnFailure: await this.scratchFile('save.err') });
   }
 
   /**
@@ -100,9 +98,14 @@ export class IptablesNetfilter implements Netfilter {
     this.shell.close();
   }
 
-  private async list(args: string[]): Promise<string> {
-    const { code, output } = await this.shell.run([this.listBin, ...args]);
-    if (code !== 0) throw new NetfilterError(`${this.listBin} ${args.join(' ')} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
+  private list(args: string[]): Promise<string> {
+    return this.run([this.listBin, ...args]);
+  }
+
+  /** One command in the shell: its output, or a NetfilterError with what it printed. */
+  private async run(argv: string[], opts: RunOptions = {}): Promise<string> {
+    const { code, output } = await this.shell.run(argv, opts);
+    if (code !== 0) throw new NetfilterError(`${argv.join(' ')} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
     return output;
   }
 
@@ -111,9 +114,7 @@ export class IptablesNetfilter implements Netfilter {
     await writeFile(file, payload, { mode: 0o600 });
     try {
       // -w: wait for the xtables lock (legacy backend) instead of failing when Docker holds it.
-      const args = ['--noflush', '-w', '5'];
-      const { code, output } = await this.shell.run([this.restoreBin, ...args], { stdinFile: file });
-      if (code !== 0) throw new NetfilterError(`${this.restoreBin} ${args.join(' ')} failed (exit ${code}): ${output.trim()}`, output.trim(), code);
+      await this.run([this.restoreBin, '--noflush', '-w', '5'], { stdinFile: file });
     } finally {
       await rm(file, { force: true });
     }

@@ -174,7 +174,7 @@ export class ServiceProxy {
     // else flushed, edited (another rule count), deleted, left behind or moved (jumps). Idle and
     // undisturbed: nothing at all. Unknown state (first sync, failed write): everything.
     const result = await buildRulesSliced({ services, slices, existing, config: this.config, host: this.host }, { planner: this.planner, written: this.written });
-    this.dockerUser = [...existing.tables.values()].some((t) => t.chains.includes('DOCKER-USER'));
+    this.dockerUser = existing.tables.get('filter')?.chains.includes('DOCKER-USER') ?? false;
     this.logSkipped(result.skipped);
     if (result.payload === '') {
       this.lastFull = this.now();

@@ -663,7 +663,6 @@ function assemble(
   // forwarded traffic meets it first at every moment.
   if (host.dockerUser) filter.jumps.set('DOCKER-USER', [jump(C.guard, 'service guard')]);
 
-
   // nat ----------------------------------------------------------------------------------------
   const nat: TablePlan = { chains: new Map(), jumps: new Map() };
   const n = chainIn(nat);
@@ -680,7 +679,6 @@ function assemble(
   nat.jumps.set('PREROUTING', [jump(C.services, 'service portals')]);
   nat.jumps.set('OUTPUT', [jump(C.services, 'service portals')]);
   nat.jumps.set('POSTROUTING', [jump(C.postrouting, 'postrouting rules')]);
-
 
   // every service port's share, in service-port order
   for (const p of ports) for (const { table, chain, lines } of sharedOnly ? p.shared : p.pushes) append(table === 'filter' ? filter : nat, chain, lines);
@@ -853,36 +851,29 @@ function planChanges(input: Omit<BuildInput, 'existing'> & { dockerUser: boolean
     : assemble(ctx, host, plans.ports, quick);
   const dirty = new Map<string, string[]>();
   const gone = new Map<string, string[]>();
-  const add = (m: Map<string, string[]>, key: string) => {
-    const slash = key.indexOf('/');
-    const table = key.slice(0, slash);
-    const list = m.get(table);
-    if (list) list.push(key.slice(slash + 1));
-    else m.set(table, [key.slice(slash + 1)]);
-  };
   let chains: Map<string, string>;
   if (quick) {
     chains = plans.changes.length === 0 ? written : new Map(written);
     for (const [key, text] of chainTexts(tables)) {
-      if (written.get(key) !== text) add(dirty, key);
+      if (written.get(key) !== text) addByTable(dirty, key);
       chains.set(key, text);
     }
     for (const { before, after } of plans.changes) {
       const keep = new Set(after?.ports.flatMap((p) => p.own.map((o) => o.key)) ?? []);
       for (const o of before?.ports.flatMap((p) => p.own) ?? []) {
         if (keep.has(o.key) || !chains.delete(o.key)) continue;
-        add(gone, o.key);
+        addByTable(gone, o.key);
       }
       for (const o of after?.ports.flatMap((p) => p.own) ?? []) {
-        if (written.get(o.key) !== o.text) add(dirty, o.key);
+        if (written.get(o.key) !== o.text) addByTable(dirty, o.key);
         chains.set(o.key, o.text);
       }
     }
   } else {
     // One pass over each side ("table/chain" keys): the chains rewritten and the chains gone, per table.
     chains = chainTexts(tables);
-    for (const [key, text] of chains) if (written.get(key) !== text) add(dirty, key);
-    for (const key of written.keys()) if (!chains.has(key)) add(gone, key);
+    for (const [key, text] of chains) if (written.get(key) !== text) addByTable(dirty, key);
+    for (const key of written.keys()) if (!chains.has(key)) addByTable(gone, key);
   }
   // A Service listed twice doubles its chains' rules, which its memoized chains do not show:
   // the next build must compare every chain again.
@@ -892,6 +883,15 @@ function planChanges(input: Omit<BuildInput, 'existing'> & { dockerUser: boolean
   planner.last = { filterCheck, jumps, dockerUser: input.dockerUser };
   const lines = (table: string, chain: string): string[] => tables.get(table)?.chains.get(chain) ?? linesOf(chains.get(`${table}/${chain}`) ?? '');
   return { chains, dirty, gone, lines, jumps, skipped: plans.skipped, stats, ports, filterCheck, quick };
+}
+
+/** Files a "table/chain" key's chain under its table. */
+function addByTable(byTable: Map<string, string[]>, key: string): void {
+  const slash = key.indexOf('/');
+  const table = key.slice(0, slash);
+  const list = byTable.get(table);
+  if (list) list.push(key.slice(slash + 1));
+  else byTable.set(table, [key.slice(slash + 1)]);
 }
 
 /** The number of rules in a chain's text (rules joined by newlines), without splitting it. */
@@ -1070,21 +1070,15 @@ function wanted(input: BuildInput, dockerUser: boolean, opts: BuildOptions) {
     const c = planChanges({ ...input, dockerUser }, written, planner);
     if (c.quick) {
       const names = new Map<string, string[]>();
-      for (const key of c.chains.keys()) {
-        const slash = key.indexOf('/');
-        const list = names.get(key.slice(0, slash));
-        if (list) list.push(key.slice(slash + 1));
-        else names.set(key.slice(0, slash), [key.slice(slash + 1)]);
-      }
+      for (const key of c.chains.keys()) addByTable(names, key);
       for (const list of names.values()) list.sort();
       const dirty = new Set([...c.dirty].flatMap(([t, list]) => list.map((ch) => `${t}/${ch}`)));
-      const count = ruleCount;
       return {
         ...c,
         names,
-        count: (t: string, ch: string) => count(c.chains.get(`${t}/${ch}`) ?? ''),
+        count: (t: string, ch: string) => ruleCount(c.chains.get(`${t}/${ch}`) ?? ''),
         changed: (t: string, ch: string) => dirty.has(`${t}/${ch}`),
-        ruleCounts: () => new Map([...c.chains].filter(([, text]) => text !== '').map(([k, text]) => [k, count(text)])),
+        ruleCounts: () => new Map([...c.chains].filter(([, text]) => text !== '').map(([k, text]) => [k, ruleCount(text)])),
       };
     }
   }
